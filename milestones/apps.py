@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MilestonesConfig(AppConfig):
+    name = "milestones"
+    verbose_name = "Learning plan"

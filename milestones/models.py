@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private"
+    MENTORS = "mentors", "Mentors"
+    PUBLIC = "public", "Public"
+
+
+class GoalQuerySet(models.QuerySet):
+    def visible_to(self, user) -> GoalQuerySet:
+        """The one rule for who may read a goal (and the milestones under it)."""
+        if user is not None and user.is_authenticated:
+            return self.filter(Q(owner=user) | Q(visibility=Visibility.PUBLIC))
+        return self.filter(visibility=Visibility.PUBLIC)
+
+    def owned_by(self, user) -> GoalQuerySet:
+        return self.filter(owner=user)
+
+    def in_quarter(self, year: int, quarter: int) -> GoalQuerySet:
+        return self.filter(year=year, quarter=quarter)
+
+
+class QuarterlyGoal(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals"
+    )
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    title = models.CharField(max_length=200)
+    why = models.TextField("why it matters", blank=True)
+    success_criterion = models.CharField(max_length=300, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["year", "quarter", "position", "id"]
+        indexes = [models.Index(fields=["owner", "year", "quarter"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="goal_quarter_1_to_4"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} Q{self.quarter}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("milestones:quarter", args=[self.year, self.quarter]) + f"#goal-{self.pk}"
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MilestoneQuerySet:
+        """Milestones follow their goal's visibility."""
+        return self.filter(goal__in=QuarterlyGoal.objects.visible_to(user))
+
+    def owned_by(self, user) -> MilestoneQuerySet:
+        return self.filter(goal__owner=user)
+
+
+class Milestone(models.Model):
+    goal = models.ForeignKey(QuarterlyGoal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="done", done_at__isnull=False) | ~Q(status="done"),
+                name="milestone_done_has_done_at",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("milestones:milestone", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+
+class CheckIn(models.Model):
+    """A dated note of progress on a milestone. Append-only: never edited or deleted alone."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="checkins")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    note = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    confidence = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], default=3
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["milestone", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="checkin_progress_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=1, confidence__lte=5), name="checkin_confidence_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.progress}%"

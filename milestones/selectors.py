@@ -1,0 +1,144 @@
+"""Reads of the learning plan, shaped for the pages that show them."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
+from .quarters import Quarter
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    total: int = 0  # dropped milestones are left out
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def add(self, status: str) -> None:
+        if status == MilestoneStatus.DROPPED:
+            return
+        self.total += 1
+        if status == MilestoneStatus.DONE:
+            self.done += 1
+
+
+@dataclass
+class GoalView:
+    goal: QuarterlyGoal
+    milestones: list[Milestone]
+    progress: Progress
+    overdue: int = 0
+
+
+@dataclass
+class QuarterPlan:
+    quarter: Quarter
+    goals: list[GoalView]
+    progress: Progress
+    overdue: int
+    year_progress: dict[Quarter, Progress] = field(default_factory=dict)
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+
+def _milestones_with_latest_checkin():
+    latest = CheckIn.objects.filter(milestone=OuterRef("pk")).order_by("-created_at", "-id")
+    count = (
+        CheckIn.objects.filter(milestone=OuterRef("pk"))
+        .order_by()
+        .values("milestone")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Milestone.objects.annotate(
+        last_progress=Subquery(latest.values("progress")[:1]),
+        last_checkin_at=Subquery(latest.values("created_at")[:1]),
+        checkin_count=Subquery(count[:1]),
+    )
+
+
+def _goal_view(goal: QuarterlyGoal, today: datetime.date) -> GoalView:
+    progress = Progress()
+    overdue = 0
+    for milestone in goal.milestones.all():
+        progress.add(milestone.status)
+        milestone.overdue = milestone.is_overdue(today)
+        overdue += milestone.overdue
+    return GoalView(goal=goal, milestones=list(goal.milestones.all()), progress=progress, overdue=overdue)
+
+
+def _goals(owner: AbstractBaseUser):
+    return QuarterlyGoal.objects.owned_by(owner).prefetch_related(
+        Prefetch("milestones", queryset=_milestones_with_latest_checkin())
+    )
+
+
+def year_progress(*, owner: AbstractBaseUser, year: int) -> dict[Quarter, Progress]:
+    """Done over total milestones for each quarter of a year, in one query."""
+    rows = (
+        Milestone.objects.filter(goal__owner=owner, goal__year=year)
+        .exclude(status=MilestoneStatus.DROPPED)
+        .values("goal__quarter")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status=MilestoneStatus.DONE)))
+    )
+    result = {Quarter(year, q): Progress() for q in range(1, 5)}
+    for row in rows:
+        result[Quarter(year, row["goal__quarter"])] = Progress(done=row["done"], total=row["total"])
+    return result
+
+
+def quarter_plan(*, owner: AbstractBaseUser, quarter: Quarter) -> QuarterPlan:
+    """The owner's goals of one quarter with milestones, latest check-ins and progress."""
+    today = timezone.localdate()
+    goals = [_goal_view(g, today) for g in _goals(owner).in_quarter(quarter.year, quarter.quarter)]
+    total = Progress(
+        done=sum(g.progress.done for g in goals), total=sum(g.progress.total for g in goals)
+    )
+    return QuarterPlan(
+        quarter=quarter,
+        goals=goals,
+        progress=total,
+        overdue=sum(g.overdue for g in goals),
+        year_progress=year_progress(owner=owner, year=quarter.year),
+        today=today,
+    )
+
+
+def goal_view(*, goal: QuarterlyGoal) -> GoalView:
+    """One goal shaped like a card of the quarter page (after an htmx action)."""
+    goal = _goals(goal.owner).get(pk=goal.pk)
+    return _goal_view(goal, timezone.localdate())
+
+
+def quarter_progress(*, owner: AbstractBaseUser, quarter: Quarter) -> Progress:
+    return year_progress(owner=owner, year=quarter.year)[quarter]
+
+
+def goal_for_owner(*, user: AbstractBaseUser, goal_id: int) -> QuarterlyGoal:
+    """The user's own goal, or 404: someone else's goal is as absent as a missing one."""
+    return get_object_or_404(QuarterlyGoal.objects.owned_by(user), pk=goal_id)
+
+
+def milestone_for_owner(*, user: AbstractBaseUser, milestone_id: int) -> Milestone:
+    """The user's own milestone, or 404."""
+    return get_object_or_404(
+        Milestone.objects.owned_by(user).select_related("goal"), pk=milestone_id
+    )
+
+
+def milestone_checkins(*, milestone: Milestone):
+    return milestone.checkins.select_related("author")
+
+
+def milestone_last_progress(*, milestone: Milestone) -> int:
+    """The progress of the latest check-in, to start the next one from."""
+    last = milestone.checkins.order_by("-created_at", "-id").values_list("progress", flat=True)
+    return next(iter(last[:1]), 0)

@@ -1,0 +1,28 @@
+"""The Celery application: configured from Django settings (CELERY_*), tasks found per app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings.base")
+
+app = Celery("cairn")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def ensure_broker_folders() -> None:
+    """Create the folders of the file-system broker, which kombu expects to exist."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def _prepare_worker(**_kwargs) -> None:
+    ensure_broker_folders()

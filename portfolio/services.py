@@ -1,0 +1,65 @@
+"""Writes on the people side: accounts and profiles."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from .models import RESERVED_SLUGS, SLUG_PATTERN, Profile
+
+User = get_user_model()
+
+
+def slug_suggest(*, base: str) -> str:
+    """A free profile slug derived from base (usually the username)."""
+    stem = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:34] or "engineer"
+    if len(stem) < 3:
+        stem = f"{stem}-ml"
+    candidate, n = stem, 1
+    while candidate in RESERVED_SLUGS or Profile.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{stem}-{n}"
+    return candidate
+
+
+@transaction.atomic
+def user_signup(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    """Create an account and its (private) profile."""
+    user = User.objects.create_user(username=username, email=email, password=password)
+    Profile.objects.create(user=user, slug=slug_suggest(base=username), display_name=username)
+    return user
+
+
+def profile_get_or_create(*, user: AbstractBaseUser) -> Profile:
+    """The user's profile, created on first use for accounts made outside sign-up."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return Profile.objects.create(user=user, slug=slug_suggest(base=user.get_username()))
+
+
+def profile_update(*, profile: Profile, data: dict) -> Profile:
+    """Save a validated profile form's data."""
+    for field, value in data.items():
+        setattr(profile, field, value)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def slug_availability(*, slug: str, profile: Profile | None) -> tuple[bool, str]:
+    """Whether slug can be this profile's, with the reason to show beside the field."""
+    slug = slug.strip().lower()
+    if not re.match(SLUG_PATTERN, slug):
+        return False, "Use 3 to 40 lowercase letters, digits or hyphens."
+    if slug in RESERVED_SLUGS:
+        return False, f"“{slug}” is reserved."
+    taken = Profile.objects.filter(slug=slug)
+    if profile is not None:
+        taken = taken.exclude(pk=profile.pk)
+    if taken.exists():
+        return False, f"“{slug}” is taken."
+    return True, f"“{slug}” is available."

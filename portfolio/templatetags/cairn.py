@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from portfolio.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    # render_markdown sanitizes with nh3, so its output is safe to mark as such.
+    return mark_safe(render_markdown(text))  # noqa: S308

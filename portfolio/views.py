@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from . import services
+from .forms import ProfileForm, SignupForm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("milestones:plan")
+    return render(request, "portfolio/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("milestones:plan")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_signup(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Cairn. Start with a goal for this quarter.")
+        return redirect("milestones:plan")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    profile = services.profile_get_or_create(user=request.user)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(profile=profile, data=form.cleaned_data)
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    return render(request, "portfolio/profile_form.html", {"form": form, "profile": profile})
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def slug_check(request: HttpRequest) -> HttpResponse:
+    profile = services.profile_get_or_create(user=request.user)
+    slug = request.GET.get("slug", "")
+    ok, message = services.slug_availability(slug=slug, profile=profile)
+    context = {"slug_ok": ok, "slug_message": message}
+    if request.htmx:
+        return render(request, "portfolio/profile_form.html#slug-status", context)
+    return render(request, "portfolio/slug_check.html", context)
+
+
+@login_required
+@require_POST
+def bio_preview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "portfolio/profile_form.html#bio-preview", {"bio": request.POST.get("bio", "")}
+    )
