@@ -8,9 +8,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class GoalForm(forms.ModelForm):
-    quarter = forms.TypedChoiceField(
-        choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int
-    )
+    quarter = forms.TypedChoiceField(choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
 
     class Meta:
         model = QuarterlyGoal

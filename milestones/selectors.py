@@ -72,7 +72,9 @@ def _goal_view(goal: QuarterlyGoal, today: datetime.date) -> GoalView:
         progress.add(milestone.status)
         milestone.overdue = milestone.is_overdue(today)
         overdue += milestone.overdue
-    return GoalView(goal=goal, milestones=list(goal.milestones.all()), progress=progress, overdue=overdue)
+    return GoalView(
+        goal=goal, milestones=list(goal.milestones.all()), progress=progress, overdue=overdue
+    )
 
 
 def _goals(owner: AbstractBaseUser):

@@ -260,4 +260,3 @@ def checkin_create(request: HttpRequest, milestone_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, "milestones/checkin_form.html#checkin-form", context)
     return render(request, "milestones/checkin_form.html", context)
-

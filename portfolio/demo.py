@@ -32,8 +32,12 @@ PLAN: dict[int, list[dict]] = {
             "visibility": "public",
             "milestones": [
                 ("Finish the PyTorch 60-minute blitz and write notes", 14, "done", ""),
-                ("Port churn model to PyTorch, match Keras AUC ±0.005", 45, "done",
-                 "https://github.com/demo/churn-pytorch/pull/3"),
+                (
+                    "Port churn model to PyTorch, match Keras AUC ±0.005",
+                    45,
+                    "done",
+                    "https://github.com/demo/churn-pytorch/pull/3",
+                ),
                 ("Add mixed precision and measure speed-up", 70, "done", ""),
                 ("Write a blog post on what changed", 85, "dropped", ""),
             ],
@@ -59,8 +63,12 @@ PLAN: dict[int, list[dict]] = {
             "milestones": [
                 ("Pick the paper and list every training detail", 10, "done", ""),
                 ("Baseline ResNet-18 at 93% on CIFAR-10", 35, "done", ""),
-                ("Implement the augmentation policy from the paper", 60, "done",
-                 "https://github.com/demo/autoaug-repro"),
+                (
+                    "Implement the augmentation policy from the paper",
+                    60,
+                    "done",
+                    "https://github.com/demo/autoaug-repro",
+                ),
                 ("Run 3 seeds each and report mean ± sd", 85, "done", ""),
             ],
         },
@@ -87,7 +95,12 @@ PLAN: dict[int, list[dict]] = {
                 ("Load test: p95 under 80 ms at 200 rps", 35, "done", ""),
                 ("Shadow deployment for two weeks", 60, "done", ""),
                 ("Drift and latency dashboards with alerts", 75, "done", ""),
-                ("Write the rollback runbook", 88, "done", "https://wiki.example.com/fraud-rollback"),
+                (
+                    "Write the rollback runbook",
+                    88,
+                    "done",
+                    "https://wiki.example.com/fraud-rollback",
+                ),
             ],
         },
         {

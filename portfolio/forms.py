@@ -50,7 +50,9 @@ class LinksField(forms.CharField):
             try:
                 check(link)
             except ValidationError:
-                raise ValidationError(f"“{link}” is not a web address (http:// or https://).")
+                raise ValidationError(
+                    f"“{link}” is not a web address (http:// or https://)."
+                ) from None
 
 
 class ProfileForm(forms.ModelForm):

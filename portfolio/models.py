@@ -44,9 +44,9 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return self.slug
 
+    def get_absolute_url(self) -> str:
+        return reverse("profile")
+
     @property
     def name(self) -> str:
         return self.display_name or self.user.get_username()
-
-    def get_absolute_url(self) -> str:
-        return reverse("profile")

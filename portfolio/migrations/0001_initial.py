@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,22 +15,53 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$', 'Use 3 to 40 lowercase letters, digits or hyphens, starting and ending with a letter or digit.')])),
-                ('display_name', models.CharField(blank=True, max_length=80)),
-                ('headline', models.CharField(blank=True, max_length=140)),
-                ('bio', models.TextField(blank=True, help_text='Markdown.')),
-                ('links', models.JSONField(blank=True, default=list)),
-                ('open_to_work', models.BooleanField(default=False)),
-                ('is_public', models.BooleanField(default=False, help_text='Off: only you can see your profile.', verbose_name='public profile')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$",
+                                "Use 3 to 40 lowercase letters, digits or hyphens, starting and ending with a letter or digit.",
+                            )
+                        ],
+                    ),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=80)),
+                ("headline", models.CharField(blank=True, max_length=140)),
+                ("bio", models.TextField(blank=True, help_text="Markdown.")),
+                ("links", models.JSONField(blank=True, default=list)),
+                ("open_to_work", models.BooleanField(default=False)),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Off: only you can see your profile.",
+                        verbose_name="public profile",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
     ]

@@ -6,14 +6,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
-
+# Broker folders, SQLite files and media of a test run live apart from a developer's `make run`;
+# a worker process started by a test inherits this variable and so shares the broker folder.
+os.environ.setdefault("CAIRN_VAR_DIR", tempfile.mkdtemp(prefix="cairn-test-var-"))
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from .base import *  # noqa: F403
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cairn-test-media-"))
+MEDIA_ROOT = Path(os.environ["CAIRN_VAR_DIR"]) / "media"
 # Tests run tasks in-process unless a test starts a real worker (tests/worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
