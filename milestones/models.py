@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portfolio.urlcache import reverse_pk
+
 
 class Visibility(models.TextChoices):
     PRIVATE = "private", "Private"
@@ -113,7 +115,19 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("milestones:milestone", args=[self.pk])
+        return reverse_pk("milestones:milestone", self.pk)
+
+    @property
+    def status_url(self) -> str:
+        return reverse_pk("milestones:milestone-status", self.pk)
+
+    @property
+    def title_url(self) -> str:
+        return reverse_pk("milestones:milestone-title", self.pk)
+
+    @property
+    def checkin_url(self) -> str:
+        return reverse_pk("milestones:checkin-create", self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -49,7 +49,10 @@ def _back(request: HttpRequest, goal: QuarterlyGoal) -> HttpResponse:
 def _goal_card(request: HttpRequest, goal: QuarterlyGoal, **extra) -> HttpResponse:
     """The goal card, plus the quarter's progress bar swapped out of band."""
     quarter = Quarter(goal.year, goal.quarter)
-    context = {"gv": selectors.goal_view(goal=goal), "today": timezone.localdate(), **extra}
+    context = {
+        "gv": selectors.goal_view(goal=goal),
+        **extra,
+    }
     card = render_to_string(f"{PAGE}#goal-card", context, request=request)
     summary = render_to_string(
         f"{PAGE}#quarter-progress",
@@ -84,7 +87,12 @@ def quarter(request: HttpRequest, year: int, quarter: int) -> HttpResponse:
     return render(
         request,
         PAGE,
-        {"plan": plan, "q": q, "current": current, "goal_form": goal_form, "today": plan.today},
+        {
+            "plan": plan,
+            "q": q,
+            "current": current,
+            "goal_form": goal_form,
+        },
     )
 
 
