@@ -219,6 +219,9 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         status = data.pop("status")
+        # is_valid() already wrote the new status onto the instance; put the stored one back so
+        # that milestone_set_status sees the real transition (and stamps or keeps done_at).
+        milestone.status = form.initial["status"]
         services.milestone_update(milestone=milestone, **data)
         services.milestone_set_status(milestone=milestone, status=status)
         messages.success(request, "Milestone saved.")

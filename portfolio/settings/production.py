@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .env import env_bool, env_int, env_list, env_required
 
@@ -9,13 +11,9 @@ DEBUG = False
 IS_PRODUCTION = True
 SECRET_KEY = env_required("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (comma-separated)")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -32,3 +30,9 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Password resets must reach people: the console backend of local runs is refused here.
+if MAILERS["default"]["BACKEND"].startswith("django.core.mail.backends.console"):  # noqa: F405
+    raise ImproperlyConfigured(
+        "EMAIL_HOST must be set in production (the SMTP server that sends password resets)"
+    )
