@@ -29,6 +29,7 @@ def measure(layout: str, runs: int) -> dict:
 
     import django
     from django.db import connection
+
     django.setup()
     from django.test import Client
     from django.utils import timezone
@@ -89,8 +90,13 @@ def measure(layout: str, runs: int) -> dict:
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
 
-            cProfile.runctx("for _ in range(10): client.get(url)", globals(), locals(),
-                            sort="cumtime", filename=os.environ["BENCH_PROFILE"])
+            cProfile.runctx(
+                "for _ in range(10): client.get(url)",
+                globals(),
+                locals(),
+                sort="cumtime",
+                filename=os.environ["BENCH_PROFILE"],
+            )
         times = []
         for _ in range(runs):
             start = time.perf_counter()
@@ -137,7 +143,7 @@ def main() -> None:
             }
             if not extra["DATABASE_URL"]:
                 env.pop("DATABASE_URL")
-            out = subprocess.run(  # noqa: S603 - our own script
+            out = subprocess.run(
                 [sys.executable, __file__, "--runs", str(args.runs), "--child", layout],
                 env=env, cwd=ROOT, capture_output=True, text=True, check=False,
             )  # fmt: skip

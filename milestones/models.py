@@ -23,7 +23,7 @@ class GoalQuerySet(models.QuerySet):
         """The one rule for who may read a goal (and the milestones under it)."""
         if user is not None and user.is_authenticated:
             return self.filter(Q(owner=user) | Q(visibility=Visibility.PUBLIC))
-        return self.filter(visibility__in=[Visibility.PUBLIC, Visibility.MENTORS])
+        return self.filter(visibility=Visibility.PUBLIC)
 
     def owned_by(self, user) -> GoalQuerySet:
         return self.filter(owner=user)
