@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -40,7 +41,7 @@ def _quarter_or_404(year: int, quarter: int) -> Quarter:
 def _back(request: HttpRequest, goal: QuarterlyGoal) -> HttpResponse:
     """Where a non-htmx action returns: the page it was posted from, else the goal's quarter."""
     nxt = request.POST.get("next", "")
-    if nxt:
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
         return redirect(nxt)
     return redirect(goal.get_absolute_url())
 
