@@ -131,6 +131,8 @@ STORAGES = {
 }
 # Without collectstatic, serve straight from the finders (local runs); production turns it off.
 WHITENOISE_USE_FINDERS = True
+# Pick up edited static files without a restart (a changed size would otherwise hang the browser).
+WHITENOISE_AUTOREFRESH = True
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Email: printed to the console unless EMAIL_HOST names an SMTP server (EMAIL_BACKEND overrides).

@@ -20,4 +20,3 @@ MEDIA_ROOT = Path(os.environ["CAIRN_VAR_DIR"]) / "media"
 # Tests run tasks in-process unless a test starts a real worker (tests/worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-WHITENOISE_AUTOREFRESH = True
