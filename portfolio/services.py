@@ -15,7 +15,8 @@ User = get_user_model()
 
 def slug_suggest(*, base: str) -> str:
     """A free profile slug derived from base (usually the username)."""
-    stem = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:34] or "engineer"
+    # Strip after cutting too: a cut can end on a hyphen, which SLUG_PATTERN refuses.
+    stem = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:34].rstrip("-") or "engineer"
     if len(stem) < 3:
         stem = f"{stem}-ml"
     candidate, n = stem, 1
@@ -29,7 +30,9 @@ def slug_suggest(*, base: str) -> str:
 def user_signup(*, username: str, email: str, password: str) -> AbstractBaseUser:
     """Create an account and its (private) profile."""
     user = User.objects.create_user(username=username, email=email, password=password)
-    Profile.objects.create(user=user, slug=slug_suggest(base=username), display_name=username)
+    # A username may be longer than a display name; the profile form lets the user fix the cut.
+    display_name = username[: Profile._meta.get_field("display_name").max_length]
+    Profile.objects.create(user=user, slug=slug_suggest(base=username), display_name=display_name)
     return user
 
 

@@ -44,6 +44,9 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         services.profile_update(profile=profile, data=form.cleaned_data)
         messages.success(request, "Profile saved.")
         return redirect("profile")
+    if form.is_bound:
+        # Validation copied the refused values onto the instance; the page describes what is saved.
+        profile.refresh_from_db()
     return render(request, "portfolio/profile_form.html", {"form": form, "profile": profile})
 
 

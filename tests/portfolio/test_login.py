@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from tests.factories import PASSWORD
+
+LOGIN_URL = reverse("login")
+LOGOUT_URL = reverse("logout")
+PLAN_URL = reverse("milestones:plan")
+WRONG = "Please enter a correct username and password."
+LOCKED = "Too many failed log-ins"
+
+
+def _login(client, username: str, password: str, **extra):
+    return client.post(LOGIN_URL, {"username": username, "password": password, **extra})
+
+
+def _signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_it_shows_the_login_form(client, db):
+    response = client.get(LOGIN_URL)
+
+    assert response.status_code == 200
+    assert 'name="username"' in response.text
+    assert 'name="password"' in response.text
+
+
+def test_it_logs_in_with_the_right_password_and_opens_the_plan(client, alice):
+    response = _login(client, "alice", PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == PLAN_URL
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_it_follows_a_safe_next_after_login(client, alice):
+    response = _login(client, "alice", PASSWORD, next=reverse("profile"))
+
+    assert response["Location"] == reverse("profile")
+
+
+def test_it_ignores_a_next_that_leaves_the_site(client, alice):
+    response = _login(client, "alice", PASSWORD, next="https://evil.example/")
+
+    assert response["Location"] == PLAN_URL
+
+
+def test_it_refuses_a_wrong_password_with_a_message(client, alice):
+    response = _login(client, "alice", "not the password")
+
+    assert response.status_code == 200
+    assert WRONG in response.text
+    assert 'value="alice"' in response.text
+    assert not _signed_in(client)
+
+
+def test_it_refuses_an_unknown_username_with_the_same_message(client, db):
+    response = _login(client, "nobody", PASSWORD)
+
+    assert response.status_code == 200
+    assert WRONG in response.text
+    assert not _signed_in(client)
+
+
+def test_it_logs_out_with_a_post(alice_client):
+    response = alice_client.post(LOGOUT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert not _signed_in(alice_client)
+    assert alice_client.get(reverse("profile")).status_code == 302
+
+
+def test_it_does_not_log_out_on_a_get(alice_client):
+    response = alice_client.get(LOGOUT_URL)
+
+    assert response.status_code == 405
+    assert _signed_in(alice_client)
+
+
+def test_it_offers_a_logout_form_to_someone_signed_in(alice_client):
+    response = alice_client.get(reverse("profile"))
+
+    assert f'<form method="post" action="{LOGOUT_URL}">' in response.text
+
+
+# --- Lockout (django-axes) ---------------------------------------------------------------------
+
+
+def test_it_locks_a_username_out_after_five_wrong_passwords(client, alice):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(4):
+        response = _login(client, "alice", "wrong")
+        assert response.status_code == 200
+        assert WRONG in response.text
+
+    # The fifth failure reaches the limit, and its own answer is already the locked-out page.
+    fifth = _login(client, "alice", "wrong")
+    assert fifth.status_code == 429
+    assert LOCKED in fifth.text
+
+    sixth = _login(client, "alice", PASSWORD)
+
+    assert sixth.status_code == 429
+    assert LOCKED in sixth.text
+    assert "reset your password" in sixth.text
+    assert not _signed_in(client)
+
+
+def test_it_does_not_lock_out_before_the_limit(client, alice):
+    for _ in range(4):
+        _login(client, "alice", "wrong")
+
+    response = _login(client, "alice", PASSWORD)
+
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
+def test_it_forgets_earlier_failures_after_a_successful_login(client, alice):
+    for _ in range(4):
+        _login(client, "alice", "wrong")
+    _login(client, "alice", PASSWORD)
+    client.post(LOGOUT_URL)
+
+    for _ in range(4):
+        assert _login(client, "alice", "wrong").status_code == 200
+    assert _login(client, "alice", PASSWORD).status_code == 302
+
+
+def test_it_still_lets_another_username_log_in_from_the_same_address(client, alice, bob):
+    for _ in range(5):
+        _login(client, "alice", "wrong")
+    assert _login(client, "alice", PASSWORD).status_code == 429
+
+    response = _login(client, "bob", PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(bob.pk)
+
+
+def test_it_still_lets_the_same_username_log_in_from_another_address(client, alice):
+    for _ in range(5):
+        client.post(
+            LOGIN_URL, {"username": "alice", "password": "wrong"}, REMOTE_ADDR="203.0.113.7"
+        )
+
+    locked = client.post(
+        LOGIN_URL, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="203.0.113.7"
+    )
+    elsewhere = client.post(
+        LOGIN_URL, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="198.51.100.9"
+    )
+
+    assert locked.status_code == 429
+    assert elsewhere.status_code == 302
