@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from milestones.models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
 from milestones.quarters import Quarter
+from projects.models import Project
+from projects.services import project_create, project_save
 
+from .demo_projects import PROJECTS
 from .models import Profile
 
 DEMO_USERNAME = "demo"
@@ -180,6 +183,7 @@ class SeedReport:
     goals: int
     milestones: int
     checkins: int
+    projects: int = 0
 
 
 def _at(day: datetime.date, hour: int = 17) -> datetime.datetime:
@@ -252,7 +256,30 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
                 milestones += made
                 if status != MilestoneStatus.PLANNED and not milestone.checkins.exists():
                     checkins += _seed_checkins(milestone, user, q, due, today)
-    return SeedReport(created_user, goals, milestones, checkins)
+    projects = _seed_projects(user)
+    return SeedReport(created_user, goals, milestones, checkins, projects)
+
+
+def _seed_projects(user) -> int:
+    """The demo projects, each built through the same service as the edit page."""
+    made = 0
+    for spec in PROJECTS:
+        (first_note, first), *later = spec["revisions"]
+        if Project.objects.filter(owner=user, title=first["title"]).exists():
+            continue
+        project = project_create(
+            owner=user, content=first, visibility=spec["visibility"], change_note=first_note
+        )
+        for note, changes in later:
+            project_save(
+                project=project,
+                author=user,
+                base_number=project.current_revision.number,
+                content=changes,
+                change_note=note,
+            )
+        made += 1
+    return made
 
 
 def _seed_checkins(milestone, user, q: Quarter, due: datetime.date, today) -> int:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("settings/profile/slug-check/", views.slug_check, name="profile-slug-check"),
     path("settings/profile/bio-preview/", views.bio_preview, name="profile-bio-preview"),
     path("plan/", include("milestones.urls")),
+    path("projects/", include("projects.urls")),
     path("admin/", admin.site.urls),
 ]
 

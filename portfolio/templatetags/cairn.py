@@ -12,3 +12,9 @@ register = template.Library()
 def markdown_filter(text: str) -> SafeString:
     # render_markdown sanitizes with nh3, so its output is safe to mark as such.
     return mark_safe(render_markdown(text))  # noqa: S308
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    """mapping[key] in a template, or the key itself when it is missing."""
+    return mapping.get(key, key)

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         report = seed_demo()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {report.goals} goals, {report.milestones} milestones and "
-                f"{report.checkins} check-ins added. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}."
+                f"Demo data ready: {report.goals} goals, {report.milestones} milestones, "
+                f"{report.checkins} check-ins and {report.projects} projects added. "
+                f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}."
             )
         )

@@ -1,0 +1,83 @@
+"""Word-level differences between two revisions, section by section."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from .models import ProjectRevision
+from .sections import CONTENT_FIELDS, FIELD_LABELS
+
+# A token is a word with the white space after it, so a diff never splits inside a word and
+# never reports a change made only of spacing between two unchanged words.
+_TOKEN = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    op: str  # "equal", "insert" or "delete"
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    label: str
+    segments: list[Segment]
+    added: int  # words
+    removed: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def diff_text(old: str, new: str) -> list[Segment]:
+    """The words of new and old as equal, inserted and deleted runs, in reading order."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    segments: list[Segment] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            segments.append(Segment("equal", "".join(a[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            segments.append(Segment("delete", "".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            segments.append(Segment("insert", "".join(b[j1:j2])))
+    return segments
+
+
+def _count_words(segments: list[Segment], op: str) -> int:
+    return sum(len(s.text.split()) for s in segments if s.op == op)
+
+
+def diff_revisions(old: ProjectRevision, new: ProjectRevision) -> list[FieldDiff]:
+    """One FieldDiff per content field, in reading order (unchanged fields included)."""
+    result = []
+    for field in CONTENT_FIELDS:
+        before, after = _as_text(getattr(old, field)), _as_text(getattr(new, field))
+        if before == after:
+            segments = [Segment("equal", after)] if after else []
+        else:
+            segments = diff_text(before, after)
+        result.append(
+            FieldDiff(
+                field=field,
+                label=FIELD_LABELS[field],
+                segments=segments,
+                added=_count_words(segments, "insert"),
+                removed=_count_words(segments, "delete"),
+            )
+        )
+    return result
