@@ -46,6 +46,7 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/plan_page.py
+	$(PY) bench/project_history.py
 
 clean:
 	rm -rf $(VENV) staticfiles

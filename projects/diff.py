@@ -43,19 +43,45 @@ def _as_text(value) -> str:
     return str(value)
 
 
-def diff_text(old: str, new: str) -> list[Segment]:
-    """The words of new and old as equal, inserted and deleted runs, in reading order."""
+def _word_diff(old: str, new: str, out: list[Segment]) -> None:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.append(Segment("equal", "".join(a[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            out.append(Segment("delete", "".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            out.append(Segment("insert", "".join(b[j1:j2])))
+
+
+def diff_text(old: str, new: str) -> list[Segment]:
+    """The words of new and old as equal, inserted and deleted runs, in reading order.
+
+    Lines are matched first and words only inside the lines that differ, which keeps a diff of
+    long sections fast: word matching costs about the product of the two lengths.
+    """
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     segments: list[Segment] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             segments.append(Segment("equal", "".join(a[i1:i2])))
+        else:
+            _word_diff("".join(a[i1:i2]), "".join(b[j1:j2]), segments)
+    return _merge(segments)
+
+
+def _merge(segments: list[Segment]) -> list[Segment]:
+    """Join neighbouring runs of the same kind and drop empty ones."""
+    merged: list[Segment] = []
+    for segment in segments:
+        if not segment.text:
             continue
-        if tag in ("delete", "replace"):
-            segments.append(Segment("delete", "".join(a[i1:i2])))
-        if tag in ("insert", "replace"):
-            segments.append(Segment("insert", "".join(b[j1:j2])))
-    return segments
+        if merged and merged[-1].op == segment.op:
+            merged[-1] = Segment(segment.op, merged[-1].text + segment.text)
+        else:
+            merged.append(segment)
+    return merged
 
 
 def _count_words(segments: list[Segment], op: str) -> int:

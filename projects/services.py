@@ -90,6 +90,7 @@ def _content(data: dict, base: dict | None = None) -> dict:
         if merged.get(field) is None and field not in ("success_target",):
             merged[field] = "" if field != "tags" else []
     merged["success_direction"] = merged.get("success_direction") or "higher"
+    merged["status"] = merged.get("status") or "idea"
     return merged
 
 
