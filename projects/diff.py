@@ -45,9 +45,23 @@ def _as_text(value) -> str:
 
 def _word_diff(old: str, new: str, out: list[Segment]) -> None:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    # Match tokens by their word alone: the last word of a text ("good") is the same word as
+    # "good " with more text after it. A difference only in the spacing after an unchanged word
+    # becomes white space deleted and inserted, which counts as no word changed.
+    words_a, words_b = [t.rstrip() for t in a], [t.rstrip() for t in b]
+    for tag, i1, i2, j1, j2 in SequenceMatcher(
+        None, words_a, words_b, autojunk=False
+    ).get_opcodes():
         if tag == "equal":
-            out.append(Segment("equal", "".join(a[i1:i2])))
+            for old_token, new_token in zip(a[i1:i2], b[j1:j2], strict=True):
+                word = old_token.rstrip()
+                old_space, new_space = old_token[len(word) :], new_token[len(word) :]
+                out.append(Segment("equal", word))
+                if old_space == new_space:
+                    out.append(Segment("equal", old_space))
+                else:
+                    out.append(Segment("delete", old_space))
+                    out.append(Segment("insert", new_space))
             continue
         if tag in ("delete", "replace"):
             out.append(Segment("delete", "".join(a[i1:i2])))

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import factory
 from django.contrib.auth import get_user_model
 
 from milestones.models import CheckIn, Milestone, QuarterlyGoal
 from portfolio.models import Profile
+from projects.models import Project, ProjectRevision
+from projects.services import project_create, project_save
 
 PASSWORD = "correct horse battery staple"
 
@@ -68,3 +71,41 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     progress = 50
     confidence = 3
     note = "Moving along."
+
+
+_project_numbers = itertools.count(1)
+
+
+def create_project(
+    *, owner, visibility: str = "private", change_note: str = "", **content
+) -> Project:
+    """A project with its first revision, made through the same service as the create page.
+
+    Content not given gets plain defaults: a unique title, a summary, status "active" and a
+    problem section.
+    """
+    n = next(_project_numbers)
+    content = {
+        "title": f"Project {n}",
+        "summary": f"Summary of project {n}.",
+        "status": "active",
+        "problem": f"The problem project {n} solves.",
+        **content,
+    }
+    return project_create(
+        owner=owner, content=content, visibility=visibility, change_note=change_note
+    )
+
+
+def save_revision(
+    project: Project, *, author=None, change_note: str = "", **changes
+) -> ProjectRevision | None:
+    """The next revision of project with the fields given changed (None when nothing did)."""
+    project.refresh_from_db()
+    return project_save(
+        project=project,
+        author=author or project.owner,
+        base_number=project.current_revision.number,
+        content=changes,
+        change_note=change_note,
+    )

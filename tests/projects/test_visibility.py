@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from projects.models import Project
+from projects.services import project_set_visibility
+from tests.factories import create_project
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alices(alice) -> dict[str, Project]:
+    return {
+        visibility: create_project(owner=alice, title=f"Alice {visibility}", visibility=visibility)
+        for visibility in ("public", "mentors", "private")
+    }
+
+
+@pytest.fixture
+def bobs(bob) -> dict[str, Project]:
+    return {
+        visibility: create_project(owner=bob, title=f"Bob {visibility}", visibility=visibility)
+        for visibility in ("public", "mentors", "private")
+    }
+
+
+def _titles(queryset) -> set[str]:
+    return set(queryset.values_list("title", flat=True))
+
+
+def test_an_owner_sees_all_their_projects_and_others_public_ones(alice, alices, bobs):
+    assert _titles(Project.objects.visible_to(alice)) == {
+        "Alice public",
+        "Alice mentors",
+        "Alice private",
+        "Bob public",
+    }
+
+
+def test_another_engineer_sees_only_public_projects_of_others(bob, alices, bobs):
+    visible = _titles(Project.objects.visible_to(bob))
+
+    assert "Alice public" in visible
+    assert "Alice mentors" not in visible
+    assert "Alice private" not in visible
+
+
+def test_a_bystander_with_no_projects_sees_only_public_ones(charlie, alices, bobs):
+    assert _titles(Project.objects.visible_to(charlie)) == {"Alice public", "Bob public"}
+
+
+@pytest.mark.parametrize("user", [AnonymousUser(), None], ids=["anonymous", "none"])
+def test_someone_signed_out_sees_only_public_projects(user, alices, bobs):
+    assert _titles(Project.objects.visible_to(user)) == {"Alice public", "Bob public"}
+
+
+def test_it_follows_a_visibility_change(bob, alices):
+    project_set_visibility(project=alices["private"], visibility="public")
+
+    assert "Alice private" in _titles(Project.objects.visible_to(bob))
+    assert "Alice private" in _titles(Project.objects.visible_to(None))
+
+
+def test_it_chains_with_other_filters(alice, bob, alices, bobs):
+    assert _titles(Project.objects.visible_to(bob).owned_by(alice)) == {"Alice public"}
+    assert _titles(Project.objects.owned_by(alice).visible_to(None)) == {"Alice public"}
