@@ -47,6 +47,8 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) bench/plan_page.py
 	$(PY) bench/project_history.py
+	$(PY) bench/importers_parse.py
+	$(PY) bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings.base")
 
@@ -26,3 +26,12 @@ def ensure_broker_folders() -> None:
 @worker_init.connect
 def _prepare_worker(**_kwargs) -> None:
     ensure_broker_folders()
+
+
+@worker_ready.connect
+def _requeue_stalled_imports(**_kwargs) -> None:
+    # A worker machine that died mid-import never gave its message back; once a worker is up
+    # again, imports whose heartbeat stopped (or that waited for a broker) are sent again.
+    from projects.imports import import_requeue_stalled
+
+    import_requeue_stalled()

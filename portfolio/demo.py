@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -184,6 +185,7 @@ class SeedReport:
     milestones: int
     checkins: int
     projects: int = 0
+    imports: int = 0
 
 
 def _at(day: datetime.date, hour: int = 17) -> datetime.datetime:
@@ -257,7 +259,8 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
                 if status != MilestoneStatus.PLANNED and not milestone.checkins.exists():
                     checkins += _seed_checkins(milestone, user, q, due, today)
     projects = _seed_projects(user)
-    return SeedReport(created_user, goals, milestones, checkins, projects)
+    imported = _seed_imports(user)
+    return SeedReport(created_user, goals, milestones, checkins, projects, imported)
 
 
 def _seed_projects(user) -> int:
@@ -303,3 +306,46 @@ def _seed_checkins(milestone, user, q: Quarter, due: datetime.date, today) -> in
         )
     CheckIn.objects.bulk_create(rows)
     return len(rows)
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "projects" / "samples"
+# Which sample files go into which demo project; a tuple is one import of several files.
+DEMO_IMPORTS = {
+    "Real-time card fraud detection": ["long.csv", "mlflow_runs.csv", "mlruns.zip"],
+    "Reproducing AutoAugment on CIFAR-10": [
+        "keras_training_log.csv",
+        ("lightning_logs/version_0/metrics.csv", "lightning_logs/version_0/hparams.yaml"),
+        "run-resnet-tag-val_loss.csv",
+        "run-resnet-tag-val_loss.json",
+        "wandb_export_runs.csv",
+        "wandb_export_chart.csv",
+    ],
+    "Support ticket router": ["metrics.jsonl"],
+}
+
+
+def _seed_imports(user) -> int:
+    """Import every sample file through the real pipeline, in this process."""
+    from projects import imports
+
+    made = 0
+    for title, entries in DEMO_IMPORTS.items():
+        project = Project.objects.filter(owner=user, title=title).first()
+        if project is None:
+            continue
+        for entry in entries:
+            names = entry if isinstance(entry, tuple) else (entry,)
+            handles = [(SAMPLES / name).open("rb") for name in names]
+            try:
+                uploads = [
+                    imports.Upload(Path(name).name, handle, (SAMPLES / name).stat().st_size)
+                    for name, handle in zip(names, handles, strict=True)
+                ]
+                imp, created = imports.import_create(project=project, user=user, uploads=uploads)
+            finally:
+                for handle in handles:
+                    handle.close()
+            if created or imp.status == "queued":
+                imports.import_process(import_id=imp.pk, token=f"seed-{imp.pk}")
+                made += created
+    return made

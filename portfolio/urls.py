@@ -21,8 +21,11 @@ urlpatterns = [
     path("settings/profile/", views.profile_edit, name="profile"),
     path("settings/profile/slug-check/", views.slug_check, name="profile-slug-check"),
     path("settings/profile/bio-preview/", views.bio_preview, name="profile-bio-preview"),
+    path("settings/tokens/", views.api_tokens, name="api-tokens"),
+    path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
+    path("api/v1/", include("portfolio.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import services
+from . import services, tokens
 from .forms import ProfileForm, SignupForm
+from .models import ApiToken
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,3 +70,35 @@ def bio_preview(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portfolio/profile_form.html#bio-preview", {"bio": request.POST.get("bio", "")}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    new_token = error = None
+    if request.method == "POST":
+        try:
+            _token, new_token = tokens.token_create(
+                user=request.user, name=request.POST.get("name", "")
+            )
+        except tokens.TokenRefused as exc:
+            error = str(exc)
+    return render(
+        request,
+        "portfolio/tokens.html",
+        {
+            "tokens": ApiToken.objects.filter(user=request.user),
+            "new_token": new_token,
+            "error": error,
+            "typed_name": request.POST.get("name", "") if error else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, user=request.user, pk=token_id)
+    tokens.token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked. It no longer works.")
+    return redirect("api-tokens")

@@ -164,3 +164,139 @@ class ProjectRevision(models.Model):
 
     def sections(self) -> list[tuple[str, str]]:
         return [(key, getattr(self, key)) for key in SECTION_KEYS]
+
+
+# --- Experiment results -------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+def import_upload_to(instance: ImportFile, filename: str) -> str:
+    return f"imports/{instance.experiment_import.project_id}/{instance.sha256[:16]}/{filename}"
+
+
+class ExperimentImport(models.Model):
+    """One upload of result files into a project, processed by a background job."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    requested_format = models.CharField(max_length=30, blank=True)
+    detected_format = models.CharField(max_length=30, blank=True)
+    run_name = models.CharField(max_length=200, blank=True)
+    metric_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
+    )
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=500, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    runs_count = models.PositiveIntegerField(default=0)
+    series_count = models.PositiveIntegerField(default=0)
+    points_count = models.BigIntegerField(default=0)
+    importer_version = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "sha256"], name="import_once_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:import", args=[self.project.slug, self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == ImportStatus.SUCCEEDED else int(self.progress * 100)
+
+
+class ImportFile(models.Model):
+    """A file of an import, kept as uploaded: the source every imported number cites."""
+
+    experiment_import = models.ForeignKey(
+        ExperimentImport, on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField(upload_to=import_upload_to, max_length=500)
+    original_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Run(models.Model):
+    """One training run, as an import brought it in."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    experiment_import = models.ForeignKey(
+        ExperimentImport, on_delete=models.CASCADE, related_name="runs"
+    )
+    name = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # {metric: {"last": x, "min": x, "max": x, "count": n}}, so tables never read the points.
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["project", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:run", args=[self.project.slug, self.pk])
+
+
+class MetricSeries(models.Model):
+    """Every point of one metric of one run, as columnar arrays in one row (see DESIGN.md)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="series")
+    key = models.CharField(max_length=255)
+    count = models.PositiveIntegerField()
+    # Little-endian int64 steps and float64 values (NaN for gaps), and optional float64 wall
+    # times and W&B lower/upper bounds, each exactly `count` long.
+    steps = models.BinaryField()
+    values = models.BinaryField()
+    wall_times = models.BinaryField(null=True)
+    lower = models.BinaryField(null=True)
+    upper = models.BinaryField(null=True)
+    last = models.FloatField(null=True)
+    min = models.FloatField(null=True)
+    max = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="series_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.key}"

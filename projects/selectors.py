@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Project, ProjectRevision
+from .models import ExperimentImport, Project, ProjectRevision, Run
 from .sections import SECTION_KEYS
 
 
@@ -66,3 +68,118 @@ def revision_history(*, project: Project) -> QuerySet[ProjectRevision]:
             "project_id",
         )
     )
+
+
+# --- Experiment results -------------------------------------------------------------------
+
+LOWER_IS_BETTER = (
+    "loss", "error", "err", "rmse", "mse", "mae", "mape", "latency", "perplexity", "ppl",
+    "wer", "cer", "time", "duration",
+)  # fmt: skip
+
+
+def metric_direction(key: str) -> str:
+    """'lower' or 'higher' is better, guessed from the metric's name."""
+    name = key.lower().rsplit("/", 1)[-1]
+    return "lower" if any(word in name for word in LOWER_IS_BETTER) else "higher"
+
+
+@dataclass
+class RunRow:
+    id: int
+    name: str
+    started_at: object
+    params: dict
+    cells: dict  # metric -> (last, best)
+
+
+@dataclass
+class RunsTable:
+    params: list[str]
+    metrics: list[str]
+    directions: dict[str, str]
+    rows: list[RunRow]
+    total: int
+
+
+def _varying_params(rows: list[dict], limit: int = 4) -> list[str]:
+    keys: dict[str, set] = {}
+    for row in rows:
+        for key, value in (row["params"] or {}).items():
+            keys.setdefault(key, set()).add(str(value))
+    varying = [k for k, values in keys.items() if len(values) > 1]
+    return sorted(varying or keys)[:limit]
+
+
+def runs_table(
+    *, project: Project, q: str = "", sort: str = "name", descending: bool = False
+) -> RunsTable:
+    """The project's runs with their chosen params and each metric's last and best value.
+
+    Sorting and filtering happen in Python over the runs' summaries (never their points): a
+    project holds thousands of runs at most, and the summaries are small JSON.
+    """
+    rows = list(
+        Run.objects.filter(project=project).values("id", "name", "started_at", "params", "summary")
+    )
+    words = q.lower().split()
+    if words:
+
+        def haystack(row) -> str:
+            return " ".join([row["name"], *(f"{k}={v}" for k, v in row["params"].items())]).lower()
+
+        rows = [row for row in rows if all(word in haystack(row) for word in words)]
+    metrics = sorted({key for row in rows for key in (row["summary"] or {})})
+    directions = {key: metric_direction(key) for key in metrics}
+    table_rows = []
+    for row in rows:
+        cells = {}
+        for key in metrics:
+            s = (row["summary"] or {}).get(key)
+            if not s:
+                cells[key] = (None, None)
+                continue
+            best = s["min"] if directions[key] == "lower" else s["max"]
+            cells[key] = (s["last"], best)
+        table_rows.append(
+            RunRow(row["id"], row["name"], row["started_at"], row["params"] or {}, cells)
+        )
+    table_rows.sort(key=_sort_key(sort), reverse=descending)
+    return RunsTable(
+        params=_varying_params(rows),
+        metrics=metrics,
+        directions=directions,
+        rows=table_rows,
+        total=len(table_rows),
+    )
+
+
+def _sort_key(sort: str):
+    if sort.startswith(("last:", "best:")):
+        which, key = sort.split(":", 1)
+        index = 0 if which == "last" else 1
+
+        def metric_key(row: RunRow):
+            value = row.cells.get(key, (None, None))[index]
+            return (value is None, value if value is not None else 0.0)
+
+        return metric_key
+    if sort == "started":
+        return lambda row: (row.started_at is None, row.started_at or 0)
+    return lambda row: row.name.lower()
+
+
+def run_for_owner(*, user: AbstractBaseUser, project: Project, run_id: int) -> Run:
+    return get_object_or_404(
+        Run.objects.select_related("experiment_import"), project=project, pk=run_id
+    )
+
+
+def import_for_owner(*, project: Project, import_id: int) -> ExperimentImport:
+    return get_object_or_404(
+        ExperimentImport.objects.select_related("uploaded_by"), project=project, pk=import_id
+    )
+
+
+def recent_imports(*, project: Project, limit: int = 10) -> list[ExperimentImport]:
+    return list(ExperimentImport.objects.filter(project=project)[:limit])

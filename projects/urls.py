@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import results_views, views
 
 app_name = "projects"
 
@@ -19,6 +19,20 @@ urlpatterns = [
         name="restore",
     ),
     path("<slug:slug>/delete/", views.project_delete, name="delete"),
+    path("<slug:slug>/imports/", results_views.import_upload, name="import-upload"),
+    path("<slug:slug>/imports/<int:import_id>/", results_views.import_detail, name="import"),
+    path(
+        "<slug:slug>/imports/<int:import_id>/retry/",
+        results_views.import_retry,
+        name="import-retry",
+    ),
+    path(
+        "<slug:slug>/imports/<int:import_id>/delete/",
+        results_views.import_delete,
+        name="import-delete",
+    ),
+    path("<slug:slug>/runs/", results_views.run_list, name="runs"),
+    path("<slug:slug>/runs/<int:run_id>/", results_views.run_detail, name="run"),
     path("<slug:slug>/export.md", views.export_markdown, name="export-md"),
     path("<slug:slug>/export.json", views.export_json, name="export-json"),
 ]

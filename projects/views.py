@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +13,7 @@ from . import selectors, services
 from .diff import diff_revisions
 from .exports import project_json, project_markdown
 from .forms import ProjectFilterForm, ProjectForm
+from .importers import FORMATS
 from .sections import FIELD_LABELS, GROUPS, SECTIONS, sections_in_group
 
 
@@ -75,6 +77,14 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 
 def _render_revision(request, project, revision, *, is_current: bool) -> HttpResponse:
+    results = {}
+    if is_current:
+        results = {
+            "imports": selectors.recent_imports(project=project),
+            "run_count": project.runs.count(),
+            "formats": FORMATS,
+            "max_mb": settings.CAIRN_MAX_UPLOAD_BYTES // (1024 * 1024),
+        }
     groups = [
         (group, [(s, getattr(revision, s.key)) for s in sections_in_group(group.key)])
         for group in GROUPS
@@ -88,6 +98,7 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
             "is_current": is_current,
             "groups": groups,
             "empty_sections": sum(1 for s in SECTIONS if not getattr(revision, s.key).strip()),
+            **results,
         },
     )
 

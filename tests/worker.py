@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from portfolio.celery import app
 
@@ -25,7 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def celery_worker(*, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
     """Start `celery worker` in a child process and route new tasks to it; yield its queue."""
     queue = f"cairn-test-{uuid.uuid4().hex[:8]}"
-    child_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portfolio.settings.base", **(env or {})}
+    child_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portfolio.settings.base",
+        "DATABASE_URL": test_database_url(),
+        **(env or {}),
+    }
     log = Path(os.environ.get("CAIRN_VAR_DIR") or tempfile.gettempdir()) / f"{queue}.log"
     with log.open("w") as log_file:
         proc = subprocess.Popen(
@@ -35,6 +41,7 @@ def celery_worker(*, env: dict[str, str] | None = None, timeout: float = 60) -> 
             cwd=ROOT, env=child_env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
         saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+        celery_worker.process = proc
         app.conf.task_always_eager = False
         app.conf.task_default_queue = queue
         try:
@@ -47,6 +54,19 @@ def celery_worker(*, env: dict[str, str] | None = None, timeout: float = 60) -> 
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests use now, for a worker process to share it."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+    return f"postgres://{user}{password}@{host}/{db['NAME']}"
 
 
 def _wait_until_ready(proc: subprocess.Popen, log: Path, timeout: float) -> None:

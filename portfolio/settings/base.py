@@ -123,6 +123,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "portfolio.staticfinders.PlotlyBundleFinder",
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {
@@ -134,6 +139,12 @@ WHITENOISE_USE_FINDERS = True
 # Pick up edited static files without a restart (a changed size would otherwise hang the browser).
 WHITENOISE_AUTOREFRESH = True
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# Uploads of experiment results: the largest file accepted, checked before it is read.
+CAIRN_MAX_UPLOAD_BYTES = env_int("CAIRN_MAX_UPLOAD_MB", 200) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
 
 # Email: printed to the console unless EMAIL_HOST names an SMTP server (EMAIL_BACKEND overrides).
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -16,5 +16,5 @@ def markdown_filter(text: str) -> SafeString:
 
 @register.filter
 def get_item(mapping: dict, key: str):
-    """mapping[key] in a template, or the key itself when it is missing."""
-    return mapping.get(key, key)
+    """mapping[key] in a template, or None when it is missing."""
+    return mapping.get(key) if mapping else None

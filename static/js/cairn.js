@@ -17,3 +17,25 @@ document.addEventListener("click", (event) => {
     drawer.replaceChildren();
   }
 });
+
+// Drag and drop onto a file input's label: the files land in the input, then the form is sent.
+document.querySelectorAll("form[data-dropzone]").forEach((form) => {
+  const zone = form.querySelector(".dropzone");
+  const input = form.querySelector("input[type=file]");
+  if (!zone || !input) return;
+  ["dragenter", "dragover"].forEach((name) =>
+    zone.addEventListener(name, (event) => {
+      event.preventDefault();
+      zone.classList.add("is-over");
+    }),
+  );
+  ["dragleave", "drop"].forEach((name) =>
+    zone.addEventListener(name, () => zone.classList.remove("is-over")),
+  );
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (!event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    form.requestSubmit();
+  });
+});

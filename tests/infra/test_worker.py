@@ -38,3 +38,102 @@ def test_a_password_reset_email_is_sent_by_a_worker_process(client, alice, tmp_p
 def test_the_worker_uses_the_configured_broker():
     expected = "redis" if settings.REDIS_URL else "filesystem"
     assert settings.CELERY_BROKER_URL.startswith(expected)
+
+
+def test_an_upload_is_imported_by_a_worker_process_and_the_page_shows_it(client, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.models import ExperimentImport, ImportStatus, Run
+    from projects.services import project_create
+
+    project = project_create(owner=alice, content={"title": "Ticket router"})
+    client.force_login(alice)
+    sample = Path(__file__).resolve().parents[2] / "projects" / "samples" / "long.csv"
+    with celery_worker():
+        response = client.post(
+            reverse("projects:import-upload", args=[project.slug]),
+            {"files": SimpleUploadedFile("long.csv", sample.read_bytes())},
+        )
+        assert response.status_code == 302
+        imp = ExperimentImport.objects.get(project=project)
+
+        def finished():
+            imp.refresh_from_db()
+            return imp.is_done
+
+        wait_for(finished, timeout=60)
+
+    assert imp.status == ImportStatus.SUCCEEDED, imp.message
+    assert imp.detected_format == "long_csv"
+    assert Run.objects.filter(project=project).count() == 6
+    assert imp.points_count == 360
+    page = client.get(imp.get_absolute_url())
+    assert "Succeeded" in page.text
+    assert "6 runs" in page.text
+
+
+def _big_long_csv(path: Path, runs: int = 40, metrics: int = 10, steps: int = 5000) -> None:
+    import numpy as np
+    import pandas as pd
+
+    n = runs * metrics * steps
+    frame = pd.DataFrame(
+        {
+            "run": np.repeat([f"run-{i}" for i in range(runs)], metrics * steps),
+            "metric": np.tile(np.repeat([f"m{j}" for j in range(metrics)], steps), runs),
+            "step": np.tile(np.arange(steps), runs * metrics),
+            "value": np.random.default_rng(1).random(n),
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
+def test_a_worker_killed_mid_import_leaves_nothing_and_the_import_is_retried(
+    client, alice, tmp_path: Path
+):
+    import os
+    import signal
+    import subprocess
+
+    from projects import imports
+    from projects.models import ExperimentImport, ImportStatus, MetricSeries, Run
+    from projects.services import project_create
+
+    project = project_create(owner=alice, content={"title": "Big sweep"})
+    big = tmp_path / "sweep.csv"
+    _big_long_csv(big)  # 2,000,000 points: long enough to be caught while running
+    with celery_worker() as _queue:
+        worker = celery_worker.process
+        with big.open("rb") as stream:
+            imp, _ = imports.import_create(
+                project=project,
+                user=alice,
+                uploads=[imports.Upload("sweep.csv", stream, big.stat().st_size)],
+            )
+
+        def running():
+            imp.refresh_from_db()
+            return imp.status == ImportStatus.RUNNING
+
+        wait_for(running, timeout=60, interval=0.02)
+        children = subprocess.run(
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert children, "the worker has a pool process"
+        for pid in children:
+            os.kill(int(pid), signal.SIGKILL)
+        # Killed mid-job: whatever it had written was in an open transaction, so nothing stays.
+        assert Run.objects.filter(project=project).count() == 0
+        assert MetricSeries.objects.filter(run__project=project).count() == 0
+
+        def finished():
+            imp.refresh_from_db()
+            return imp.is_done
+
+        wait_for(finished, timeout=120)
+
+    assert imp.status == ImportStatus.SUCCEEDED, imp.message
+    assert imp.attempts >= 2  # the message came back after the kill and was processed again
+    assert Run.objects.filter(project=project).count() == 40
+    assert imp.points_count == 2_000_000
+    assert ExperimentImport.objects.filter(project=project).count() == 1

@@ -67,7 +67,7 @@ def test_it_creates_nothing_more_when_run_twice():
     output = _seed()
 
     assert _counts() == first
-    assert "0 goals, 0 milestones, 0 check-ins and 0 projects added" in output
+    assert "0 goals, 0 milestones, 0 check-ins, 0 projects and 0 imports added" in output
 
 
 def test_it_lets_the_demo_engineer_log_in_and_see_this_quarters_plan(client):

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects import urls as project_urls
 from projects.models import Project, ProjectRevision
-from tests.factories import create_project, save_revision
+from tests.factories import create_project, import_results, sample, save_revision
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,12 @@ POST_EFFECTS = {
     "delete": "project deleted",
     "export-md": "refused",
     "export-json": "refused",
+    "import-upload": "results only",
+    "import": "refused",
+    "import-retry": "results only",
+    "import-delete": "results only",
+    "runs": "refused",
+    "run": "refused",
 }
 
 
@@ -127,6 +134,9 @@ def _post_for(name: str, project: Project) -> tuple[str, dict]:
         "revision": [project.slug, 1],
         "restore": [project.slug, 1],
     }.get(name, [project.slug])
+    if name in ("import", "import-retry", "import-delete", "run"):
+        imp = import_results(project, sample("metrics.jsonl"))
+        args = [project.slug, imp.runs.get().pk if name == "run" else imp.pk]
     data = {
         "create": {
             "title": "Another project",
@@ -137,6 +147,9 @@ def _post_for(name: str, project: Project) -> tuple[str, dict]:
         "preview": {"field": "problem", "problem": "**bold**"},
         "edit": edit,
         "delete": {"confirm_title": project.title},
+        "import-upload": {
+            "files": SimpleUploadedFile("metrics.jsonl", sample("metrics.jsonl").read_bytes())
+        },
     }.get(name, {})
     return reverse(f"projects:{name}", args=args), data
 
@@ -156,6 +169,9 @@ def test_no_post_to_a_projects_url_changes_a_stored_revision(alice_client, proje
         assert after == before
     elif effect == "nothing":
         assert response.status_code == 200
+        assert after == before
+    elif effect == "results only":
+        assert response.status_code == 302
         assert after == before
     elif effect == "project deleted":
         assert response.status_code == 302

@@ -26,7 +26,7 @@ def test_it_seeds_three_projects_one_per_visibility():
 
     projects = _demo_projects()
     assert sorted(p.visibility for p in projects) == ["mentors", "private", "public"]
-    assert "3 projects added" in output
+    assert "3 projects and" in output
 
 
 def test_it_grows_each_demo_project_over_several_revisions():
@@ -69,7 +69,7 @@ def test_it_adds_no_project_or_revision_when_run_twice():
 
     assert Project.objects.count() == projects
     assert ProjectRevision.objects.count() == revisions
-    assert "0 projects added" in output
+    assert "0 projects and 0 imports added" in output
 
 
 def test_the_demo_engineer_can_read_the_history_of_each_project(client):

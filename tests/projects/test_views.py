@@ -7,15 +7,23 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 
 from projects import urls as project_urls
-from projects.models import Project, ProjectRevision
+from projects.models import (
+    ExperimentImport,
+    ImportFile,
+    MetricSeries,
+    Project,
+    ProjectRevision,
+    Run,
+)
 from projects.sections import SECTION_KEYS, SECTIONS
 from projects.services import template_content
-from tests.factories import create_project, save_revision
+from tests.factories import create_project, import_results, sample, save_revision
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +42,12 @@ def project(alice):
     save_revision(project, results="Recall 0.63 at a 1% review rate.", change_note="Results are in")
     project.refresh_from_db()
     return project
+
+
+@pytest.fixture
+def results(project):
+    """An import of the project processed into one run, for the URLs that name one or the other."""
+    return import_results(project, sample("metrics.jsonl"))
 
 
 def _edit_data(project: Project, **changes) -> dict:
@@ -74,17 +88,31 @@ ROUTES = [
     ("delete", "project", 200, {"confirm_title": "Fraud model"}),
     ("export-md", "project", 200, None),
     ("export-json", "project", 200, None),
+    ("import-upload", "project", 405, "upload"),
+    ("import", "import", 200, None),
+    ("import-retry", "import", 405, {}),
+    ("import-delete", "import", 200, {}),
+    ("runs", "project", 200, None),
+    ("run", "run", 200, None),
 ]
 POST_ROUTES = [r for r in ROUTES if r[3] is not None]
 PROJECT_ROUTES = [r for r in ROUTES if r[1] is not None]
 
 
 def _url(name: str, kind: str | None, project: Project) -> str:
+    if kind == "import":
+        return reverse(f"projects:{name}", args=[project.slug, project.imports.get().pk])
+    if kind == "run":
+        return reverse(f"projects:{name}", args=[project.slug, project.runs.get().pk])
     args = {None: [], "project": [project.slug], "revision": [project.slug, 1]}[kind]
     return reverse(f"projects:{name}", args=args)
 
 
 def _data(data, project: Project) -> dict:
+    if data == "upload":
+        # A file the project has not imported yet, made afresh: a posted file is read once.
+        content = sample("run-resnet-tag-val_loss.csv").read_bytes()
+        return {"files": SimpleUploadedFile("run-resnet-tag-val_loss.csv", content)}
     return _edit_data(project, problem="Bob was here.") if data == "edit" else data
 
 
@@ -104,6 +132,11 @@ def _snapshot(project: Project) -> tuple:
         list(project.skills.values_list("name", flat=True)),
         list(ProjectRevision.objects.order_by("pk").values()),
         Project.objects.count(),
+        list(ExperimentImport.objects.order_by("pk").values()),
+        list(ImportFile.objects.order_by("pk").values()),
+        [f.file.storage.exists(f.file.name) for f in ImportFile.objects.order_by("pk")],
+        list(Run.objects.order_by("pk").values()),
+        list(MetricSeries.objects.order_by("pk").values("pk", "run_id", "key", "count")),
     )
 
 
@@ -157,7 +190,7 @@ def test_the_role_matrix_covers_every_projects_url():
 
 
 @pytest.mark.parametrize(("name", "kind", "status", "data"), ROUTES, ids=[r[0] for r in ROUTES])
-def test_it_answers_the_owners_get(alice_client, project, name, kind, status, data):
+def test_it_answers_the_owners_get(alice_client, project, results, name, kind, status, data):
     response = alice_client.get(_url(name, kind, project))
 
     assert response.status_code == status
@@ -166,7 +199,9 @@ def test_it_answers_the_owners_get(alice_client, project, name, kind, status, da
 @pytest.mark.parametrize(
     ("name", "kind", "status", "data"), POST_ROUTES, ids=[r[0] for r in POST_ROUTES]
 )
-def test_it_carries_out_the_owners_post(alice, alice_client, project, name, kind, status, data):
+def test_it_carries_out_the_owners_post(
+    alice, alice_client, project, results, name, kind, status, data
+):
     response = alice_client.post(_url(name, kind, project), _data(data, project))
 
     if name == "preview":
@@ -180,13 +215,25 @@ def test_it_carries_out_the_owners_post(alice, alice_client, project, name, kind
     elif name == "delete":
         assert response["Location"] == reverse("projects:list")
         assert not Project.objects.filter(pk=project.pk).exists()
+    elif name == "import-upload":
+        created = project.imports.get(original_name="run-resnet-tag-val_loss.csv")
+        assert response["Location"] == created.get_absolute_url()
+        assert created.status == "queued"
+    elif name == "import-retry":  # only a failed import goes back to the queue
+        assert response["Location"] == results.get_absolute_url()
+        results.refresh_from_db()
+        assert results.status == "succeeded"
+    elif name == "import-delete":
+        assert response["Location"] == f"{project.get_absolute_url()}#results"
+        assert not ExperimentImport.objects.filter(pk=results.pk).exists()
+        assert not Run.objects.filter(project=project).exists()
     else:  # edit and restore make revision 3
         assert response["Location"] == project.get_absolute_url()
         project.refresh_from_db()
         assert project.current_revision.number == 3
 
 
-def test_it_refuses_a_post_to_a_page_that_only_reads(alice_client, project):
+def test_it_refuses_a_post_to_a_page_that_only_reads(alice_client, project, results):
     for name, kind, _, data in ROUTES:
         if data is None:
             assert alice_client.post(_url(name, kind, project)).status_code == 405, name
@@ -196,13 +243,15 @@ def test_it_refuses_a_post_to_a_page_that_only_reads(alice_client, project):
     ("name", "kind", "status", "data"), PROJECT_ROUTES, ids=[r[0] for r in PROJECT_ROUTES]
 )
 def test_it_answers_404_to_another_engineer_and_changes_nothing(
-    bob_client, project, htmx_headers, name, kind, status, data
+    bob_client, project, results, htmx_headers, name, kind, status, data
 ):
     url = _url(name, kind, project)
     before = _snapshot(project)
+    # A POST-only URL refuses a GET before it looks anything up, so 405 tells bob nothing.
+    get_status = 405 if status == 405 else 404
 
-    assert bob_client.get(url).status_code == 404
-    assert bob_client.get(url, headers=htmx_headers).status_code == 404
+    assert bob_client.get(url).status_code == get_status
+    assert bob_client.get(url, headers=htmx_headers).status_code == get_status
     if data is not None:
         assert bob_client.post(url, _data(data, project)).status_code == 404
         assert bob_client.post(url, _data(data, project), headers=htmx_headers).status_code == 404
@@ -242,7 +291,9 @@ def test_it_creates_another_engineers_project_as_their_own(bob, bob_client, proj
 
 
 @pytest.mark.parametrize(("name", "kind", "status", "data"), ROUTES, ids=[r[0] for r in ROUTES])
-def test_it_sends_someone_signed_out_to_the_login_page(client, project, name, kind, status, data):
+def test_it_sends_someone_signed_out_to_the_login_page(
+    client, project, results, name, kind, status, data
+):
     url = _url(name, kind, project)
     before = _snapshot(project)
 

@@ -16,7 +16,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {report.goals} goals, {report.milestones} milestones, "
-                f"{report.checkins} check-ins and {report.projects} projects added. "
+                f"{report.checkins} check-ins, {report.projects} projects and "
+                f"{report.imports} imports added. "
                 f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}."
             )
         )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("openapi.json", api.openapi, name="openapi"),
+    path("projects/<slug:slug>/imports", api.import_create, name="imports"),
+    path("projects/<slug:slug>/imports/<int:import_id>", api.import_status, name="import"),
+]

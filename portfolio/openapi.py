@@ -1,0 +1,123 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+IMPORT = {
+    "type": "object",
+    "required": ["id", "status", "progress", "status_url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "project": {"type": "string", "description": "The project's slug"},
+        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "message": {"type": "string", "description": "Why it failed, or what it is doing"},
+        "file_name": {"type": "string"},
+        "sha256": {"type": "string"},
+        "size": {"type": "integer", "description": "Bytes"},
+        "format": {"type": ["string", "null"], "description": "The format detected"},
+        "importer_version": {"type": ["string", "null"]},
+        "runs": {"type": "integer"},
+        "series": {"type": "integer"},
+        "points": {"type": "integer"},
+        "report": {
+            "type": ["object", "null"],
+            "description": "Rows read, accepted and rejected (with reasons and line "
+            "numbers) and warnings",
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+        "status_url": {"type": "string", "format": "uri"},
+        "page_url": {"type": "string", "format": "uri"},
+        "duplicate": {
+            "type": "boolean",
+            "description": "True when the same file was imported into this project before; "
+            "the answer then describes that import",
+        },
+    },
+}
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def schema(*, server: str) -> dict:
+    """The whole OpenAPI document, with the given server URL."""
+    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+    import_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Import"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cairn API",
+            "version": "1",
+            "description": "Upload experiment results into a project and follow the import. "
+            "Create a personal access token under Settings → API tokens.",
+        },
+        "servers": [{"url": server}],
+        "security": [{"bearerAuth": []}],
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Import": IMPORT, "Error": ERROR},
+        },
+        "paths": {
+            "/projects/{slug}/imports": {
+                "post": {
+                    "summary": "Upload result files as one import",
+                    "description": "Answers at once; the file is processed in the "
+                    "background. Poll status_url until status is succeeded or failed.",
+                    "parameters": [slug],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "format": {
+                                            "type": "string",
+                                            "description": "Skip detection",
+                                        },
+                                        "run_name": {"type": "string"},
+                                        "metric_name": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Queued", "content": import_ref},
+                        "200": {"description": "Imported before", "content": import_ref},
+                        "400": _error("No file, or a bad request"),
+                        "401": _error("No valid token"),
+                        "404": _error("No such project of yours"),
+                        "413": _error("The file is larger than the limit"),
+                    },
+                }
+            },
+            "/projects/{slug}/imports/{id}": {
+                "get": {
+                    "summary": "Status, progress and report of an import",
+                    "parameters": [
+                        slug,
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "The import", "content": import_ref},
+                        "401": _error("No valid token"),
+                        "404": _error("No such import"),
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,38 @@
+"""Experiment-result files to normalised runs: plain Python over files, pandas and numpy.
+
+Nothing here knows Django. `parse(files)` detects the format (or takes the one named), checks
+sizes and zips before reading, and returns a ParseResult (runs with params, tags and metric
+series as numpy arrays, and a Report of rows read, accepted, rejected and warnings). Input that
+cannot be imported raises ImportFailed, whose message is written for the user.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    FORMATS,
+    IMPORTER_VERSION,
+    ImportFailed,
+    InputFile,
+    Limits,
+    ParseResult,
+    Rejection,
+    Report,
+    RunData,
+    Series,
+)
+from .pipeline import detect_format, parse
+
+__all__ = [
+    "FORMATS",
+    "IMPORTER_VERSION",
+    "ImportFailed",
+    "InputFile",
+    "Limits",
+    "ParseResult",
+    "Rejection",
+    "Report",
+    "RunData",
+    "Series",
+    "detect_format",
+    "parse",
+]

@@ -1,0 +1,432 @@
+"""The normalised result of an import (runs, series, report) and the helpers every format uses."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import yaml
+
+IMPORTER_VERSION = "1.0"
+
+FORMATS: dict[str, str] = {
+    "long_csv": "long CSV (run, metric, step, value)",
+    "wide_csv": "wide CSV (Keras CSVLogger, Lightning metrics.csv)",
+    "tensorboard_csv": "TensorBoard CSV (Wall time, Step, Value)",
+    "tensorboard_json": "TensorBoard JSON",
+    "wandb_runs": "W&B runs table CSV",
+    "wandb_chart": "W&B chart CSV",
+    "mlflow_runs_csv": "MLflow runs CSV",
+    "mlflow_zip": "MLflow mlruns/ folder (zipped)",
+    "jsonl": "JSON Lines",
+}
+
+# How many line numbers a rejection reason keeps, and how many examples a warning names.
+MAX_LINES_SHOWN = 5
+MAX_EXAMPLES = 3
+# Each series becomes a database row and objects in memory: a file naming millions of runs
+# is refused rather than allowed to exhaust the worker.
+MAX_SERIES = 200_000
+# Points cost about 30 bytes each while they are gathered; this keeps one import under ~1 GB.
+MAX_POINTS = 25_000_000
+
+
+class ImportFailed(Exception):
+    """Input that Cairn cannot import; .message is a sentence to show the user as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def unknown_format(name: str, seen: str) -> ImportFailed:
+    """The failure for a file that matches no format: what Cairn reads and what it saw."""
+    labels = "; ".join(FORMATS.values())
+    return ImportFailed(
+        f"Cairn could not tell the format of “{name}”. Cairn reads: {labels}. "
+        f"This file looks like: {seen}."
+    )
+
+
+@dataclass
+class InputFile:
+    """One file of an import: where it is on disk and the name it was uploaded under."""
+
+    path: pathlib.Path
+    name: str
+    run_name: str | None = None
+    metric_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep hostile input from costing unbounded time, memory or disk."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    max_zip_members: int = 100_000
+    max_zip_total: int = 2 * 1024**3
+    max_zip_ratio: float = 200.0
+    max_line_bytes: int = 10 * 1024 * 1024
+    max_columns: int = 5_000
+
+
+@dataclass
+class Series:
+    """One metric of one run, as columnar arrays in file order."""
+
+    key: str
+    steps: np.ndarray
+    values: np.ndarray
+    wall_times: np.ndarray | None
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+
+
+@dataclass
+class RunData:
+    """One run: its identity, params, tags and metric series."""
+
+    name: str
+    external_id: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    started_at: datetime | None = None
+    series: dict[str, Series] = field(default_factory=dict)
+
+
+@dataclass
+class Rejection:
+    """Rows refused for one reason: how many, and the first file lines (1-based)."""
+
+    reason: str
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """What happened to the rows of an import, and what the user should know about the data."""
+
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Set by the pipeline while it reads one file of several, so messages say which file.
+    current_file: str = field(default="", init=False, repr=False, compare=False)
+    _by_reason: dict[str, Rejection] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _nan: int = field(default=0, init=False, repr=False, compare=False)
+    _nan_series: int = field(default=0, init=False, repr=False, compare=False)
+    _inf: int = field(default=0, init=False, repr=False, compare=False)
+    _dups: int = field(default=0, init=False, repr=False, compare=False)
+    _dup_examples: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    _backwards: int = field(default=0, init=False, repr=False, compare=False)
+    _backwards_examples: list[str] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    def _prefixed(self, text: str) -> str:
+        return f"{self.current_file}: {text}" if self.current_file else text
+
+    def reject(self, reason: str, lines: int | list[int] | np.ndarray | None = None, count=None):
+        """Count rows refused for a reason, keeping the first few line numbers."""
+        reason = self._prefixed(reason)
+        if lines is None:
+            lines_list: list[int] = []
+        elif isinstance(lines, int | np.integer):
+            lines_list = [int(lines)]
+        else:
+            lines_list = [int(x) for x in np.asarray(lines)[:MAX_LINES_SHOWN]]
+        if count is None:
+            count = 1 if lines is None or isinstance(lines, int | np.integer) else len(lines)
+        if count <= 0:
+            return
+        entry = self._by_reason.get(reason)
+        if entry is None:
+            entry = self._by_reason[reason] = Rejection(reason)
+            self.rejected.append(entry)
+        entry.count += count
+        room = MAX_LINES_SHOWN - len(entry.lines)
+        if room > 0:
+            entry.lines.extend(lines_list[:room])
+        self.rows_rejected += count
+
+    def warn(self, message: str) -> None:
+        """Add a warning sentence once."""
+        message = self._prefixed(message)
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def finish(self) -> None:
+        """Turn the counts gathered while building series into warning sentences."""
+        self.current_file = ""
+        if self._nan:
+            self.warn(
+                f"{plural(self._nan, 'value')} {'was' if self._nan == 1 else 'were'} missing or "
+                f"NaN in {plural(self._nan_series, 'series', 'series')}; "
+                "they are kept as gaps in the curves."
+            )
+        if self._inf:
+            self.warn(
+                f"{plural(self._inf, 'infinite value')} (inf) "
+                f"{'was' if self._inf == 1 else 'were'} turned into NaN gaps."
+            )
+        if self._dups:
+            self.warn(
+                f"{plural(self._dups, 'point')} repeated a (run, metric, step) already seen; "
+                f"the last one of each was kept ({'; '.join(self._dup_examples)})."
+            )
+        if self._backwards:
+            self.warn(
+                f"Steps go backwards in {plural(self._backwards, 'series', 'series')} "
+                "(a restart?); the points are kept in file order: "
+                f"{'; '.join(self._backwards_examples)}."
+            )
+        self._nan = self._inf = self._dups = self._backwards = 0
+
+    def as_dict(self) -> dict:
+        """The report as plain JSON-serialisable data."""
+        return {
+            "rows_read": int(self.rows_read),
+            "rows_accepted": int(self.rows_accepted),
+            "rows_rejected": int(self.rows_rejected),
+            "rejected": [
+                {"reason": r.reason, "count": int(r.count), "lines": [int(x) for x in r.lines]}
+                for r in self.rejected
+            ],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class ParseResult:
+    """Everything an import found: its format, its runs and the report."""
+
+    format: str
+    runs: list[RunData]
+    report: Report
+    points: int = 0
+
+
+class Progress:
+    """Reports a fraction in [0, 1] that never goes back, mapped into a parent's sub-range."""
+
+    def __init__(self, callback: Callable[[float], None] | None, start=0.0, end=1.0):
+        self._callback, self._start, self._end, self._last = callback, start, end, -1.0
+
+    def __call__(self, fraction: float) -> None:
+        if self._callback is None:
+            return
+        fraction = min(1.0, max(0.0, float(fraction)))
+        value = self._start + (self._end - self._start) * fraction
+        if value > self._last:
+            self._last = value
+            self._callback(value)
+
+    def part(self, start: float, end: float) -> Progress:
+        """A child reporting into [start, end] of this range."""
+        return Progress(self, start, end) if self._callback else Progress(None)
+
+
+def each_source(plan, report: Report, progress: Progress, read: Callable) -> list[list[RunData]]:
+    """Call read(source, report, progress) for every data file, with the report naming the file."""
+    out = []
+    total = sum(max(1, s.size) for s in plan.sources)
+    done = 0
+    for source in plan.sources:
+        report.current_file = source.name if len(plan.sources) > 1 else ""
+        source.emit_notes(report)
+        size = max(1, source.size)
+        out.append(read(source, report, progress.part(done / total, (done + size) / total)))
+        done += size
+        progress(done / total)
+    report.current_file = ""
+    return out
+
+
+def check_series_count(count: int, name: str) -> None:
+    """Refuse a file that would make more series than Cairn keeps for one import."""
+    if count > MAX_SERIES:
+        raise ImportFailed(
+            f"“{name}” would make {count:,} series (runs × metrics); Cairn imports at most "
+            f"{MAX_SERIES:,} at once."
+        )
+
+
+def human_size(size: float) -> str:
+    """'200 MB', '1.5 GB', '500 bytes': sizes as a user reads them (1 MB = 2**20 bytes)."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(size):,} bytes"
+
+
+def check_point_count(count: int, name: str) -> None:
+    """Refuse a file whose points would not fit in the memory one import may use."""
+    if count > MAX_POINTS:
+        raise ImportFailed(
+            f"“{name}” holds more than {MAX_POINTS:,} points; Cairn imports at most that many "
+            "at once. Split it into several files."
+        )
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 value', '3 values', with thousands separators."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def quoted(names, limit: int = 8) -> str:
+    """“a”, “b” and 3 more."""
+    names = list(names)
+    shown = ", ".join(f"“{n}”" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def make_series(
+    key: str,
+    steps,
+    values,
+    report: Report,
+    *,
+    run: str,
+    wall_times=None,
+    lower=None,
+    upper=None,
+    lines=None,
+) -> Series:
+    """Build a Series, counting NaN/inf, flagging backward steps and keeping the last duplicate."""
+    steps = np.asarray(steps, dtype=np.int64)
+    values = np.array(values, dtype=np.float64)
+    extras = [wall_times, lower, upper]
+    extras = [None if a is None else np.array(a, dtype=np.float64) for a in extras]
+    infinite = np.isinf(values)
+    if infinite.any():
+        report._inf += int(infinite.sum())
+        values[infinite] = np.nan
+    missing = int(np.isnan(values).sum()) - int(infinite.sum())
+    if missing:
+        report._nan += missing
+        report._nan_series += 1
+    for bound in extras[1:]:
+        if bound is not None:
+            bound[np.isinf(bound)] = np.nan
+    if steps.size > 1:
+        gaps = np.diff(steps)
+        back = np.flatnonzero(gaps < 0)
+        if back.size:
+            report._backwards += 1
+            if len(report._backwards_examples) < MAX_EXAMPLES:
+                i = int(back[0])
+                where = f" (line {int(lines[i + 1])})" if lines is not None else ""
+                report._backwards_examples.append(
+                    f"run “{run}”, metric “{key}” from step {steps[i]} to {steps[i + 1]}{where}"
+                )
+        if back.size or (gaps == 0).any():
+            # Keep the last occurrence of each step, the rest stay in file order.
+            _, first_in_reversed = np.unique(steps[::-1], return_index=True)
+            keep = np.sort(steps.size - 1 - first_in_reversed)
+            if keep.size < steps.size:
+                dropped = np.setdiff1d(np.arange(steps.size), keep)
+                report._dups += int(dropped.size)
+                if len(report._dup_examples) < MAX_EXAMPLES:
+                    report._dup_examples.append(
+                        f"e.g. run “{run}”, metric “{key}”, step {steps[dropped[0]]}"
+                    )
+                steps, values = steps[keep], values[keep]
+                extras = [None if a is None else a[keep] for a in extras]
+    wall, low, high = extras
+    return Series(key=key, steps=steps, values=values, wall_times=wall, lower=low, upper=high)
+
+
+def flatten(value, prefix: str = "", sep: str = ".", budget: int = 5_000) -> dict[str, str]:
+    """Nested mappings as {"a.b": "value"}; values as Python prints them, lists as JSON."""
+    import json
+
+    out: dict[str, str] = {}
+    stack = [(prefix, value)]
+    visited = 0
+    while stack:
+        key, item = stack.pop()
+        visited += 1
+        if visited > budget * 4 or len(out) > budget:
+            raise ImportFailed(
+                f"The hyperparameters hold more than {budget:,} entries; Cairn keeps at most "
+                f"{budget:,} params a run."
+            )
+        if isinstance(item, dict):
+            if not item and key:
+                out[key] = "{}"
+            for sub_key, sub in reversed(list(item.items())):
+                stack.append((f"{key}{sep}{sub_key}" if key else str(sub_key), sub))
+        elif isinstance(item, list | tuple):
+            try:
+                out[key] = json.dumps(item, default=str)[:10_000]
+            except (TypeError, ValueError, RecursionError):
+                out[key] = str(item)[:10_000]
+        else:
+            out[key] = str(item)
+    return out
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that reads Python-tagged nodes (Lightning may save a Namespace) as plain data."""
+
+
+def _construct_tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_YamlLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+_YamlLoader.add_multi_constructor("!", _construct_tagged)
+
+YAML_MAX_BYTES = 1024 * 1024
+
+
+def load_yaml(path: pathlib.Path):
+    """A small YAML file as plain data (never runs code); ValueError when it cannot be read."""
+    if path.stat().st_size > YAML_MAX_BYTES:
+        raise ValueError(f"it is larger than {YAML_MAX_BYTES // 1024} KB")
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        return yaml.load(raw.decode("utf-8-sig", errors="replace"), Loader=_YamlLoader)  # noqa: S506
+    except (yaml.YAMLError, RecursionError) as exc:
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else "not valid YAML"
+        raise ValueError(problem) from None
+
+
+def utc_from_timestamp(seconds: float | None) -> datetime | None:
+    """A timezone-aware UTC datetime from unix seconds, or None for a missing or absurd value."""
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """ISO-like text ('2026-03-01T10:00:00.000Z', '2026-02-01 09:00:00+00:00') to aware UTC."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        number = float(text)
+        return utc_from_timestamp(number / 1000 if abs(number) > 1e11 else number)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # Exports without an offset (MLflow's UI) are taken as UTC: the file says nothing better.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,334 @@
+"""Long CSV: one point a row (run, metric, step, value[, timestamp]), Cairn's own plain format.
+
+The fast path matters here: a million rows are read in chunks by pandas' C parser (or pyarrow
+when it is installed and the file is large and clean), names are factorised per chunk so only
+integer codes are kept, and rows are grouped into series with one stable numpy sort.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from .base import (
+    ImportFailed,
+    Limits,
+    Progress,
+    Report,
+    RunData,
+    check_point_count,
+    check_series_count,
+    each_source,
+    make_series,
+    quoted,
+)
+from .detect import (
+    ID_COLUMNS,
+    METRIC_COLUMNS,
+    RUN_COLUMNS,
+    STEP_COLUMNS,
+    TIME_COLUMNS,
+    VALUE_COLUMNS,
+    find,
+)
+from .text import (
+    CsvDialect,
+    TextSource,
+    dialect_notes,
+    integers,
+    name_codes,
+    numbers,
+    read_table,
+    sniff_csv,
+)
+
+CHUNK_ROWS = 500_000
+# pyarrow pays off only on big files; below this the C parser is as quick and gives line numbers.
+PYARROW_FROM_BYTES = 16 * 1024 * 1024
+HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
+
+
+def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
+    """Read long CSV files: one (run, metric, step, value[, timestamp]) point a row."""
+    return each_source(plan, report, progress, partial(parse_file, limits=limits))
+
+
+@dataclass
+class _Layout:
+    run: int
+    metric: int
+    step: int
+    value: int
+    time: int | None
+    external_id: int | None
+    unknown: list[int]
+
+
+@dataclass
+class _Points:
+    """Accepted rows so far, names kept once and rows as integer codes."""
+
+    run_codes: dict[str, int] = field(default_factory=dict)
+    metric_codes: dict[str, int] = field(default_factory=dict)
+    parts: list[tuple] = field(default_factory=list)
+    external_ids: dict[int, str] = field(default_factory=dict)
+    filled: set[int] = field(default_factory=set)  # columns with at least one value
+    bad_times: int = 0
+
+
+def parse_file(
+    source: TextSource, report: Report, progress: Progress, *, limits: Limits
+) -> list[RunData]:
+    """Read one long CSV file into runs."""
+    dialect = sniff_csv(source, limits)
+    dialect_notes(dialect, report)
+    layout = _layout(dialect, source.name)
+    points = _Points()
+    frame = _read_fast(source, dialect, layout)
+    if frame is not None:
+        report.rows_read += len(frame)
+        _take(frame, None, layout, dialect, points, report)
+    else:
+        text_columns = {layout.run, layout.metric, *layout.unknown}
+        if layout.external_id is not None:
+            text_columns.add(layout.external_id)
+        for chunk, lines in read_table(
+            source, dialect, report, text_columns=text_columns, chunksize=CHUNK_ROWS
+        ):
+            _take(chunk, lines, layout, dialect, points, report)
+            check_point_count(sum(part[2].size for part in points.parts), source.name)
+            check_series_count(max(len(points.run_codes), len(points.metric_codes)), source.name)
+            if len(lines):
+                progress(0.8 * min(1.0, lines[-1] / max(1, source.line_count)))
+    _column_warnings(dialect, layout, points, report)
+    runs = _group(points, layout, report, source.name)
+    progress(1.0)
+    return runs
+
+
+def _layout(dialect: CsvDialect, name: str) -> _Layout:
+    columns = dialect.lowered()
+    run = find(columns, RUN_COLUMNS)
+    metric = find(columns, METRIC_COLUMNS)
+    step = find(columns, STEP_COLUMNS)
+    value = find(columns, VALUE_COLUMNS)
+    if run is None or metric is None or step is None or value is None:
+        raise ImportFailed(
+            f"“{name}” is not a long CSV: it needs the columns run, metric, step and value "
+            f"(and may have timestamp); it has {quoted(dialect.columns)}."
+        )
+    time = find(columns, TIME_COLUMNS)
+    external_id = find(columns, ID_COLUMNS)
+    if external_id == run:
+        external_id = None
+    # Lower-priority aliases of a column already used (an "epoch" beside "step") are known too.
+    aliases = set(STEP_COLUMNS + RUN_COLUMNS + TIME_COLUMNS)
+    used = {run, metric, step, value, time, external_id}
+    unknown = [i for i, c in enumerate(columns) if i not in used and c not in aliases]
+    return _Layout(run, metric, step, value, time, external_id, unknown)
+
+
+def _read_fast(source: TextSource, dialect: CsvDialect, layout: _Layout) -> pd.DataFrame | None:
+    """The whole file through pyarrow when it is large and plainly written, else None."""
+    if (
+        not HAS_PYARROW
+        or source.size < PYARROW_FROM_BYTES
+        or source.encoding != "utf-8"
+        or source.errors != "strict"
+        or dialect.delimiter != ","
+        or dialect.decimal != "."
+        or dialect.header_line != 0
+        or not source.ends_with_newline
+        or layout.unknown
+    ):
+        return None
+    names = [f"c{i}" for i in range(len(dialect.columns))]
+    try:
+        categorical = {f"c{layout.run}": "category", f"c{layout.metric}": "category"}
+        frame = pd.read_csv(source.path, engine="pyarrow", header=0, names=names, dtype=categorical)
+    except Exception:  # any pyarrow complaint: the C parser reads it again and says where
+        return None
+    step, value = frame[f"c{layout.step}"], frame[f"c{layout.value}"]
+    run, metric = frame[f"c{layout.run}"], frame[f"c{layout.metric}"]
+    clean = (
+        pd.api.types.is_integer_dtype(step.dtype)
+        and pd.api.types.is_numeric_dtype(value.dtype)
+        and not run.isna().any()
+        and not metric.isna().any()
+        and not (run.cat.categories.str.strip() == "").any()
+        and not (metric.cat.categories.str.strip() == "").any()
+        and (layout.time is None or pd.api.types.is_numeric_dtype(frame[f"c{layout.time}"]))
+    )
+    return frame if clean else None
+
+
+def _take(
+    frame: pd.DataFrame,
+    lines: np.ndarray | None,
+    layout: _Layout,
+    dialect: CsvDialect,
+    points: _Points,
+    report: Report,
+) -> None:
+    """Check one chunk of rows, reject the unusable ones and keep the rest as codes."""
+    count = len(frame)
+    if count == 0:
+        return
+    where = lines if lines is not None else np.arange(count, dtype=np.int64) + 2
+    runs = name_codes(frame[f"c{layout.run}"], points.run_codes)
+    metrics = name_codes(frame[f"c{layout.metric}"], points.metric_codes)
+    step_column = frame[f"c{layout.step}"]
+    if pd.api.types.is_integer_dtype(step_column.dtype) and step_column.dtype.itemsize <= 8:
+        steps = step_column.to_numpy(dtype=np.int64)
+        step_missing = step_text = step_fraction = np.zeros(count, dtype=bool)
+    else:
+        present, parsed, step_text = numbers(step_column, dialect.decimal)
+        steps, _, step_fraction = integers(parsed)
+        step_missing = ~present
+        step_fraction = step_fraction & ~step_text
+    present, values, value_text = numbers(frame[f"c{layout.value}"], dialect.decimal)
+    ok = np.ones(count, dtype=bool)
+    for reason, bad in (
+        ("the run is missing", runs < 0),
+        ("the metric is missing", metrics < 0),
+        ("the step is missing", step_missing),
+        ("the step is not a number", step_text),
+        ("the step is not a whole number (or is out of range)", step_fraction),
+        ("the value is not a number", value_text),
+    ):
+        bad = bad & ok
+        if bad.any():
+            report.reject(reason, where[bad], count=int(bad.sum()))
+            ok &= ~bad
+    accepted = int(ok.sum())
+    report.rows_accepted += accepted
+    times = None
+    if layout.time is not None:
+        times = _wall_times(frame[f"c{layout.time}"], points)
+        if np.isfinite(times).any():
+            points.filled.add(layout.time)
+    for column in layout.unknown:
+        if column not in points.filled and _has_text(frame[f"c{column}"]):
+            points.filled.add(column)
+    if layout.external_id is not None:
+        _external_ids(frame[f"c{layout.external_id}"], runs, ok, points)
+    if accepted:
+        points.parts.append(
+            (
+                runs[ok],
+                metrics[ok],
+                steps[ok],
+                values[ok],
+                None if times is None else times[ok],
+                where[ok] if lines is not None else None,
+            )
+        )
+
+
+def _wall_times(column: pd.Series, points: _Points) -> np.ndarray:
+    _, seconds, text = numbers(column)
+    if text.any():
+        dates = pd.to_datetime(
+            column[text].astype(str).str.strip(), utc=True, errors="coerce", format="ISO8601"
+        )
+        epoch = pd.Timestamp(0, tz="UTC")
+        converted = ((dates - epoch) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        seconds = seconds.copy()
+        seconds[text] = converted
+        points.bad_times += int(np.isnan(converted).sum())
+    return seconds
+
+
+def _has_text(column: pd.Series) -> bool:
+    return bool((column.fillna("").astype(str).str.strip() != "").any())
+
+
+def _external_ids(column: pd.Series, runs: np.ndarray, ok: np.ndarray, points: _Points) -> None:
+    fresh = ok & ~np.isin(runs, list(points.external_ids)) if points.external_ids else ok.copy()
+    if not fresh.any():
+        return
+    first_rows = np.unique(runs[fresh], return_index=True)[1]
+    candidates = np.flatnonzero(fresh)[first_rows]
+    for row in candidates:
+        value = column.iloc[row]
+        if isinstance(value, str) and value.strip():
+            points.external_ids.setdefault(int(runs[row]), value.strip())
+
+
+def _column_warnings(dialect: CsvDialect, layout: _Layout, points: _Points, report: Report):
+    def label(index: int) -> str:
+        name = dialect.columns[index]
+        return f"“{name}”" if name else f"number {index + 1} (it has no name)"
+
+    if layout.time is not None and layout.time not in points.filled and points.parts:
+        report.warn(f"Column {label(layout.time)} is empty; the points have no wall times.")
+    elif points.bad_times:
+        report.warn(
+            f"{points.bad_times:,} timestamps could not be read (neither unix seconds nor an "
+            "ISO date); those points have no wall time."
+        )
+    empty = [i for i in layout.unknown if i not in points.filled]
+    for index in empty:
+        report.warn(f"Column {label(index)} is empty and was ignored.")
+    unknown = [dialect.columns[i] or f"column {i + 1}" for i in layout.unknown if i not in empty]
+    if unknown:
+        report.warn(
+            f"Unknown columns were ignored: {quoted(unknown)} (a long CSV has run, metric, "
+            "step, value and timestamp)."
+        )
+
+
+def _group(points: _Points, layout: _Layout, report: Report, name: str) -> list[RunData]:
+    """Split the accepted rows into one series per (run, metric), in file order within each."""
+    if not points.parts:
+        return []
+    runs, metrics, steps, values, times, lines = (
+        None
+        if any(part[i] is None for part in points.parts)
+        else np.concatenate([part[i] for part in points.parts])
+        for i in range(6)
+    )
+    del points.parts[:]
+    if times is not None:
+        finite = times[np.isfinite(times)]
+        if finite.size and np.median(np.abs(finite)) > 1e11:
+            # Milliseconds (MLflow's chart export writes them): Cairn keeps seconds.
+            times = times / 1000.0
+        if not finite.size:
+            times = None
+    metric_count = max(1, len(points.metric_codes))
+    groups = runs * metric_count + metrics
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    bounds = np.flatnonzero(np.diff(sorted_groups)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [sorted_groups.size]))
+    check_series_count(starts.size, name)
+    run_names = list(points.run_codes)
+    metric_names = list(points.metric_codes)
+    out: dict[int, RunData] = {}
+    for start, end in zip(starts, ends, strict=True):
+        rows = order[start:end]
+        run_code, metric_code = divmod(int(sorted_groups[start]), metric_count)
+        run = out.get(run_code)
+        if run is None:
+            run = out[run_code] = RunData(
+                name=run_names[run_code], external_id=points.external_ids.get(run_code, "")
+            )
+        key = metric_names[metric_code]
+        run.series[key] = make_series(
+            key,
+            steps[rows],
+            values[rows],
+            report,
+            run=run.name,
+            wall_times=None if times is None else times[rows],
+            lines=None if lines is None else lines[rows],
+        )
+    return list(out.values())

@@ -1,0 +1,172 @@
+"""Checks that run before anything is read: file sizes, and zips inspected before extraction."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .base import ImportFailed, Limits, human_size
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# Below this size a member cannot hurt, whatever its compression ratio (a tiny file of zeros).
+RATIO_FLOOR = 1024 * 1024
+# Files that archivers add and nobody means to import.
+_JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
+
+
+@dataclass
+class Member:
+    """A file taken out of a zip: where it is now and its path inside the zip."""
+
+    path: Path
+    name: str
+
+
+def check_size(path: Path, name: str, limits: Limits) -> int:
+    """The size of a file, refusing empty files and files over the limit before reading them."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ImportFailed(f"“{name}” could not be opened.") from None
+    if size == 0:
+        raise ImportFailed(f"“{name}” is empty.")
+    if size > limits.max_bytes:
+        raise ImportFailed(
+            f"“{name}” is {human_size(size)}; Cairn reads files up to "
+            f"{human_size(limits.max_bytes)}."
+        )
+    return size
+
+
+def is_zip(path: Path) -> bool:
+    """Whether a file starts like a zip archive."""
+    with open(path, "rb") as handle:
+        return handle.read(4) in ZIP_MAGIC
+
+
+def inspect_zip(path: Path, name: str, limits: Limits) -> list[zipfile.ZipInfo]:
+    """The zip's file members after checking every entry; refuses anything unsafe, naming it."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise ImportFailed(
+            f"“{name}” is not a complete zip file (it may have been cut off during the upload)."
+        ) from None
+    with archive:
+        infos = archive.infolist()
+    if len(infos) > limits.max_zip_members:
+        raise ImportFailed(
+            f"“{name}” holds {len(infos):,} entries; Cairn opens zips of at most "
+            f"{limits.max_zip_members:,}."
+        )
+    total = 0
+    members = []
+    for info in infos:
+        member = info.filename
+        _check_member_name(member, name)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise ImportFailed(
+                f"“{name}” contains a symbolic link (“{member}”); Cairn does not open zips "
+                "with links."
+            )
+        if info.flag_bits & 0x1:
+            raise ImportFailed(f"“{name}” is password-protected; upload it without a password.")
+        if info.is_dir() or _JUNK.search(member):
+            continue
+        total += info.file_size
+        if total > limits.max_zip_total:
+            raise ImportFailed(
+                f"“{name}” would unpack to more than {human_size(limits.max_zip_total)}; "
+                "Cairn refuses it."
+            )
+        if info.file_size > RATIO_FLOOR:
+            ratio = info.file_size / max(1, info.compress_size)
+            if ratio > limits.max_zip_ratio:
+                raise ImportFailed(
+                    f"“{name}” looks like a zip bomb: “{member}” is compressed {ratio:,.0f} to "
+                    f"1 (the most Cairn accepts is {limits.max_zip_ratio:,.0f} to 1)."
+                )
+        if info.file_size > limits.max_bytes:
+            raise ImportFailed(
+                f"“{member}” in “{name}” is {human_size(info.file_size)}; Cairn reads files up to "
+                f"{human_size(limits.max_bytes)}."
+            )
+        if member.lower().endswith((".zip", ".jar", ".whl")):
+            raise ImportFailed(
+                f"“{name}” contains another zip (“{member}”); Cairn does not open zips inside "
+                "zips. Unzip it and upload its contents."
+            )
+        members.append(info)
+    return members
+
+
+def _check_member_name(member: str, name: str) -> None:
+    normalised = member.replace("\\", "/")
+    parts = PurePosixPath(normalised).parts
+    if (
+        normalised.startswith("/")
+        or re.match(r"^[A-Za-z]:", normalised)
+        or ".." in parts
+        or "\x00" in normalised
+    ):
+        raise ImportFailed(
+            f"“{name}” contains a path that points outside the archive (“{member}”); "
+            "Cairn refuses it."
+        )
+
+
+def extract_zip(
+    path: Path, name: str, infos: list[zipfile.ZipInfo], target: Path, limits: Limits
+) -> list[Member]:
+    """Extract checked members into target, counting real bytes rather than trusting headers."""
+    target.mkdir(parents=True, exist_ok=True)
+    root = target.resolve()
+    out: list[Member] = []
+    written = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                member = info.filename.replace("\\", "/")
+                destination = (root / member).resolve()
+                if root not in destination.parents:
+                    raise ImportFailed(
+                        f"“{name}” contains a path that points outside the archive (“{member}”)."
+                    )
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src, open(destination, "wb") as dst:
+                    size = 0
+                    while block := src.read(1 << 20):
+                        size += len(block)
+                        written += len(block)
+                        if size > max(info.file_size, 0) or written > limits.max_zip_total:
+                            raise ImportFailed(
+                                f"“{name}” unpacks to more than its entries declare; "
+                                "Cairn refuses it."
+                            )
+                        dst.write(block)
+                with open(destination, "rb") as check:
+                    if check.read(4) in ZIP_MAGIC:
+                        raise ImportFailed(
+                            f"“{name}” contains another zip (“{member}”); Cairn does not open "
+                            "zips inside zips. Unzip it and upload its contents."
+                        )
+                out.append(Member(path=destination, name=member))
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise ImportFailed(f"“{name}” is damaged and cannot be unpacked ({exc}).") from None
+    except NotImplementedError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise ImportFailed(
+            f"“{name}” uses a compression method Cairn cannot unpack; zip it again with the "
+            "usual (deflate) method."
+        ) from None
+    except OSError as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise ImportFailed(f"“{name}” could not be unpacked ({exc.strerror}).") from None
+    return out

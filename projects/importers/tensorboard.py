@@ -1,0 +1,153 @@
+"""TensorBoard's "download data" of one scalar: CSV `Wall time,Step,Value` or JSON triples.
+
+Run and tag come from the file name TensorBoard gives the download, `run-<run>-tag-<tag>`.
+TensorBoard writes "/" in names as "_", but "_" may also be real, so the tag is kept as
+written; the upload form can name the run and metric instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import partial
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from .base import ImportFailed, Limits, Progress, Report, RunData, each_source, make_series
+from .text import TextSource, dialect_notes, integers, numbers, read_table, sniff_csv
+
+_NAMED = (
+    re.compile(r"^run-(?P<run>.+?)-tag-(?P<tag>.+)$"),
+    re.compile(r"^run_(?P<run>.+?)_tag_(?P<tag>.+)$"),
+)
+CHUNK_ROWS = 500_000
+
+
+def names_for(source: TextSource) -> tuple[str, str]:
+    """(run, tag) from the overrides, else the file name, else (file stem, "value")."""
+    stem = PurePosixPath(source.name.replace("\\", "/")).name
+    stem = re.sub(r"\.(csv|json)$", "", stem, flags=re.IGNORECASE)
+    run, tag = stem or "run", "value"
+    for pattern in _NAMED:
+        match = pattern.match(stem)
+        if match:
+            run, tag = match.group("run"), match.group("tag")
+            break
+    return source.run_name or run, source.metric_name or tag
+
+
+def parse_csv(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
+    """Read TensorBoard scalar CSV downloads (Wall time, Step, Value)."""
+    return each_source(plan, report, progress, partial(_parse_csv_file, limits=limits))
+
+
+def parse_json(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
+    """Read TensorBoard scalar JSON downloads ([[wall_time, step, value], ...])."""
+    return each_source(plan, report, progress, _parse_json_file)
+
+
+def _parse_csv_file(
+    source: TextSource, report: Report, progress: Progress, *, limits: Limits
+) -> list[RunData]:
+    dialect = sniff_csv(source, limits)
+    dialect_notes(dialect, report)
+    columns = dialect.lowered()
+    if set(columns) != {"wall time", "step", "value"} or len(columns) != 3:
+        raise ImportFailed(
+            f"“{source.name}” is not a TensorBoard CSV: it needs exactly the columns "
+            f"Wall time, Step and Value; it has {', '.join(dialect.columns)}."
+        )
+    at = {name: f"c{columns.index(name)}" for name in ("wall time", "step", "value")}
+    parts = []
+    for chunk, lines in read_table(source, dialect, report, chunksize=CHUNK_ROWS):
+        present, parsed, text = numbers(chunk[at["step"]], dialect.decimal)
+        steps, _, fraction = integers(parsed)
+        _, walls, wall_text = numbers(chunk[at["wall time"]], dialect.decimal)
+        _, values, value_text = numbers(chunk[at["value"]], dialect.decimal)
+        ok = np.ones(len(chunk), dtype=bool)
+        for reason, bad in (
+            ("the step is missing", ~present),
+            ("the step is not a number", text),
+            ("the step is not a whole number (or is out of range)", fraction & ~text),
+            ("the wall time is not a number", wall_text),
+            ("the value is not a number", value_text),
+        ):
+            bad = bad & ok
+            if bad.any():
+                report.reject(reason, lines[bad], count=int(bad.sum()))
+                ok &= ~bad
+        report.rows_accepted += int(ok.sum())
+        parts.append((steps[ok], values[ok], walls[ok], lines[ok]))
+        if len(lines):
+            progress(min(1.0, lines[-1] / max(1, source.line_count)))
+    return _one_run(source, report, parts)
+
+
+def _parse_json_file(source: TextSource, report: Report, progress: Progress) -> list[RunData]:
+    with source.open() as handle:
+        text = handle.read()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            f"“{source.name}” is not complete JSON ({exc.msg} at line {exc.lineno}, column "
+            f"{exc.colno}); it may have been cut off."
+        ) from None
+    if not isinstance(data, list):
+        raise ImportFailed(
+            f"“{source.name}” is JSON but not TensorBoard's shape [[wall_time, step, value], ...]: "
+            f"it holds {'an object' if isinstance(data, dict) else 'a single value'}."
+        )
+    if not data:
+        raise ImportFailed(f"“{source.name}” holds an empty list: there are no points in it.")
+    report.rows_read += len(data)
+    rows = np.full((len(data), 3), np.nan)
+    good = np.zeros(len(data), dtype=bool)
+    shape_bad: list[int] = []
+    for index, entry in enumerate(data):
+        try:
+            if (
+                isinstance(entry, list)
+                and len(entry) == 3
+                and all(_is_number(x) for x in entry[:2])
+                and (entry[2] is None or _is_number(entry[2]))
+            ):
+                rows[index] = [float(x) if x is not None else math.nan for x in entry]
+                good[index] = True
+                continue
+        except OverflowError:  # an integer too large for a float
+            pass
+        shape_bad.append(index + 1)
+    if shape_bad:
+        report.reject(
+            "the entry is not [wall_time, step, value] (numbers are positions in the list)",
+            shape_bad,
+        )
+    steps, missing, fraction = integers(rows[:, 1])
+    bad_step = good & (fraction | missing)
+    if bad_step.any():
+        report.reject(
+            "the step is not a whole number (numbers are positions in the list)",
+            np.flatnonzero(bad_step) + 1,
+        )
+    ok = good & ~bad_step
+    report.rows_accepted += int(ok.sum())
+    progress(1.0)
+    positions = np.flatnonzero(ok) + 1
+    return _one_run(source, report, [(steps[ok], rows[ok, 2], rows[ok, 0], positions)])
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _one_run(source: TextSource, report: Report, parts: list[tuple]) -> list[RunData]:
+    parts = [p for p in parts if p[0].size]
+    if not parts:
+        return []
+    run, tag = names_for(source)
+    steps, values, walls, lines = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    series = make_series(tag, steps, values, report, run=run, wall_times=walls, lines=lines)
+    return [RunData(name=run, series={tag: series})]

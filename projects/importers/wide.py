@@ -1,0 +1,207 @@
+"""Wide CSV: a step or epoch column and one column per metric (Keras and Lightning CSVLogger).
+
+A cell makes a point only when it holds something: Lightning writes train and validation
+metrics on separate rows and leaves the other cells blank, and Keras writes "NA" for a metric
+it did not have. "nan" and "inf" are values (kept as NaN gaps). When a step column is there,
+epoch is neither the step nor a metric.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from .base import (
+    ImportFailed,
+    Limits,
+    Progress,
+    Report,
+    RunData,
+    check_point_count,
+    check_series_count,
+    each_source,
+    flatten,
+    load_yaml,
+    make_series,
+    plural,
+    quoted,
+)
+from .detect import RUN_COLUMNS, STEP_COLUMNS, TIME_COLUMNS, find
+from .text import (
+    TextSource,
+    dialect_notes,
+    integers,
+    name_codes,
+    numbers,
+    read_table,
+    sniff_csv,
+)
+
+CHUNK_ROWS = 200_000
+
+
+def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
+    """Read wide CSV files, with hparams.yaml beside them as the runs' params."""
+    params = _companion_params(plan, report, limits)
+    read = partial(parse_file, limits=limits, params=params)
+    return each_source(plan, report, progress, read)
+
+
+def run_name(source: TextSource) -> str:
+    """The run's name: the override, else the log folder for Lightning, else the file's stem."""
+    if source.run_name:
+        return source.run_name
+    path = PurePosixPath(source.name.replace("\\", "/"))
+    if path.stem == "metrics":
+        if len(path.parts) > 1:
+            return path.parent.name
+        # An upload keeps only the file name; the folder on disk still says which version.
+        if re.fullmatch(r"version_\d+", source.path.parent.name):
+            return source.path.parent.name
+    return path.stem or "run"
+
+
+def _folder(name: str) -> str:
+    return str(PurePosixPath(name.replace("\\", "/")).parent)
+
+
+def _companion_params(plan, report: Report, limits: Limits) -> dict[str, dict[str, str]]:
+    """Params for each data file from the YAML in its folder (or the only YAML, for one file)."""
+    out: dict[str, dict[str, str]] = {}
+    for companion in plan.companions:
+        try:
+            data = load_yaml(companion.path)
+        except ValueError as exc:
+            report.warn(f"“{companion.name}” could not be read ({exc}); its params were skipped.")
+            continue
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            report.warn(f"“{companion.name}” is not a mapping of names to values; it was skipped.")
+            continue
+        params = flatten(data, budget=limits.max_columns)
+        matches = [s for s in plan.sources if _folder(s.name) == _folder(companion.name)]
+        if not matches and len(plan.sources) == 1:
+            matches = plan.sources
+        if not matches:
+            report.warn(
+                f"“{companion.name}” is in no folder with a metrics file; its params were skipped."
+            )
+        for source in matches:
+            out.setdefault(source.name, {}).update(params)
+    return out
+
+
+def parse_file(
+    source: TextSource,
+    report: Report,
+    progress: Progress,
+    *,
+    limits: Limits,
+    params: dict[str, dict[str, str]],
+) -> list[RunData]:
+    """Read one wide CSV file into its run (or runs, when a run column names them)."""
+    dialect = sniff_csv(source, limits)
+    dialect_notes(dialect, report)
+    columns = dialect.lowered()
+    step_at = find(columns, STEP_COLUMNS)
+    if step_at is None:
+        raise ImportFailed(
+            f"“{source.name}” is not a wide CSV: it needs a step column (step, epoch, iteration "
+            f"or global_step); it has {quoted(dialect.columns)}."
+        )
+    time_at = find(columns, TIME_COLUMNS)
+    run_at = find(columns, RUN_COLUMNS)
+    metric_at: dict[int, str] = {}
+    for index, (name, low) in enumerate(zip(dialect.columns, columns, strict=True)):
+        if index in (step_at, time_at, run_at) or low in STEP_COLUMNS:
+            continue
+        if not name:
+            report.warn(f"Column {index + 1} has no name and was ignored.")
+        elif name in metric_at.values():
+            report.warn(f"Column “{name}” appears twice; the second one was ignored.")
+        else:
+            metric_at[index] = name
+    # One run a file, unless a run column splits the rows into several.
+    run_codes: dict[str, int] = {} if run_at is not None else {run_name(source): 0}
+    parts: dict[int, list] = {index: [] for index in metric_at}
+    filled: set[int] = set()
+    text_cells: dict[int, list] = {index: [0, []] for index in metric_at}
+    total = 0
+    for chunk, lines in read_table(source, dialect, report, all_text=True, chunksize=CHUNK_ROWS):
+        present, parsed, text = numbers(chunk[f"c{step_at}"], dialect.decimal)
+        steps, _, fraction = integers(parsed)
+        ok = np.ones(len(chunk), dtype=bool)
+        if run_at is None:
+            runs = np.zeros(len(chunk), dtype=np.int32)
+        else:
+            runs = name_codes(chunk[f"c{run_at}"], run_codes)
+            check_series_count(len(run_codes) * max(1, len(metric_at)), source.name)
+        for reason, bad in (
+            ("the run is missing", runs < 0),
+            ("the step is missing", ~present),
+            ("the step is not a number", text),
+            ("the step is not a whole number (or is out of range)", fraction & ~text),
+        ):
+            bad = bad & ok
+            if bad.any():
+                report.reject(reason, lines[bad], count=int(bad.sum()))
+                ok &= ~bad
+        report.rows_accepted += int(ok.sum())
+        walls = None
+        if time_at is not None:
+            walls = numbers(chunk[f"c{time_at}"], dialect.decimal)[1]
+        for index in metric_at:
+            has, values, not_number = numbers(chunk[f"c{index}"], dialect.decimal)
+            if has.any():
+                filled.add(index)
+            skipped = not_number & ok
+            if skipped.any():
+                text_cells[index][0] += int(skipped.sum())
+                text_cells[index][1].extend(int(x) for x in lines[skipped][:5])
+            take = has & ~not_number & ok
+            total += int(take.sum())
+            if take.any():
+                wall = None if walls is None else walls[take]
+                parts[index].append((runs[take], steps[take], values[take], wall, lines[take]))
+        check_point_count(total, source.name)
+        if len(lines):
+            progress(min(1.0, lines[-1] / max(1, source.line_count)))
+    file_params = params.get(source.name, {})
+    runs = [RunData(name=name, params=dict(file_params)) for name in run_codes]
+    for index, key in metric_at.items():
+        count, first_lines = text_cells[index]
+        if index not in filled:
+            report.warn(f"Column “{key}” is empty and was ignored.")
+            continue
+        if not parts[index]:
+            if count:
+                report.warn(f"Column “{key}” holds text, not numbers, and was ignored.")
+            continue
+        if count:
+            report.warn(
+                f"{plural(count, 'cell')} of column “{key}” that {'is' if count == 1 else 'are'} "
+                f"not a number {'was' if count == 1 else 'were'} skipped "
+                f"(line {', '.join(map(str, first_lines[:5]))})."
+            )
+        codes, steps, values, walls, lines = (
+            None if time_at is None and i == 3 else np.concatenate([p[i] for p in parts[index]])
+            for i in range(5)
+        )
+        for code in np.unique(codes):
+            rows = np.flatnonzero(codes == code)
+            run = runs[code]
+            run.series[key] = make_series(
+                key,
+                steps[rows],
+                values[rows],
+                report,
+                run=run.name,
+                wall_times=None if walls is None else walls[rows],
+                lines=lines[rows],
+            )
+    # A file's run keeps its hparams even without metrics; a run named only by rejected rows goes.
+    return [run for run in runs if run.series or (run_at is None and run.params)]

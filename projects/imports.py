@@ -1,0 +1,388 @@
+"""Services of experiment imports: upload, process (in a worker), retry, delete.
+
+An import is a row with a status; a worker claims it atomically, parses its files with
+projects.importers (plain Python over pandas) and writes every run and series in one
+transaction, so an import lands whole or leaves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import importers
+from .models import ExperimentImport, ImportFile, ImportStatus, MetricSeries, Project, Run
+from .series import STEP_DTYPE, VALUE_DTYPE, pack, summarise
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+# A running import whose worker has not reported for this long is taken to be abandoned.
+STALE_AFTER = timedelta(minutes=2)
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+class UploadRefused(Exception):
+    """An upload that cannot become an import (too large, empty, too many files)."""
+
+    def __init__(self, message: str, *, too_large: bool = False):
+        super().__init__(message)
+        self.too_large = too_large
+
+
+def _mb(size: int) -> str:
+    figure = f"{size / 1e6:.1f}" if size < 10e6 else f"{size / 1e6:.0f}"
+    return f"{figure.removesuffix('.0')} MB"
+
+
+@dataclass
+class Upload:
+    """A file as received: a readable binary stream with its original name and size."""
+
+    name: str
+    stream: object
+    size: int
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "CAIRN_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+
+
+def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
+    """Copy an upload to disk while hashing it; refuse it past the size limit."""
+    limit = _max_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise UploadRefused(
+            f"“{upload.name}” is {_mb(upload.size)}; the limit is {_mb(limit)}.", too_large=True
+        )
+    digest, size = hashlib.sha256(), 0
+    path = directory / Path(upload.name).name
+    with path.open("wb") as out:
+        read = getattr(upload.stream, "chunks", None)
+        chunks = read() if read else iter(lambda: upload.stream.read(1 << 20), b"")
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise UploadRefused(
+                    f"“{upload.name}” is larger than the limit of {_mb(limit)}.", too_large=True
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        raise UploadRefused(f"“{upload.name}” is empty.")
+    return path, digest.hexdigest(), size
+
+
+def import_create(
+    *,
+    project: Project,
+    user: AbstractBaseUser | None,
+    uploads: Iterable[Upload],
+    requested_format: str = "",
+    run_name: str = "",
+    metric_name: str = "",
+) -> tuple[ExperimentImport, bool]:
+    """Store uploaded files as one import and queue it; the same files twice give the first."""
+    if requested_format and requested_format not in importers.FORMATS:
+        raise UploadRefused(f"Unknown format “{requested_format}”.")
+    workdir = Path(tempfile.mkdtemp(prefix="cairn-upload-"))
+    try:
+        spooled = [_spool(upload, workdir) for upload in uploads]
+        if not spooled:
+            raise UploadRefused("Choose at least one file.")
+        shas = sorted(sha for _, sha, _ in spooled)
+        sha = shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
+        existing = ExperimentImport.objects.filter(project=project, sha256=sha).first()
+        if existing:
+            return existing, False
+        with transaction.atomic():
+            imp = ExperimentImport.objects.create(
+                project=project,
+                uploaded_by=user,
+                original_name=", ".join(path.name for path, _, _ in spooled)[:255],
+                sha256=sha,
+                size=sum(size for _, _, size in spooled),
+                requested_format=requested_format,
+                run_name=run_name,
+                metric_name=metric_name,
+            )
+            for path, file_sha, size in spooled:
+                record = ImportFile(
+                    experiment_import=imp, original_name=path.name, size=size, sha256=file_sha
+                )
+                with path.open("rb") as handle:
+                    record.file.save(path.name, File(handle), save=False)
+                record.save()
+            transaction.on_commit(lambda: import_enqueue(experiment_import=imp))
+        return imp, True
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def import_enqueue(*, experiment_import: ExperimentImport) -> bool:
+    """Send the import to a worker; False (and the row stays queued) when the broker is down."""
+    from .tasks import run_import
+
+    try:
+        run_import.apply_async(args=[experiment_import.pk], retry=False)
+    except Exception:  # the broker is unreachable: the row waits, and is sent again later
+        log.warning("Broker unavailable; import %s stays queued", experiment_import.pk)
+        return False
+    return True
+
+
+def import_requeue_stalled(*, project: Project | None = None, older_than: timedelta = STALE_AFTER):
+    """Send again imports that wait too long: queued while the broker was down, or abandoned."""
+    cutoff = timezone.now() - older_than
+    stalled = ExperimentImport.objects.filter(
+        Q(status=ImportStatus.QUEUED, created_at__lt=cutoff)
+        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=cutoff)
+    )
+    if project is not None:
+        stalled = stalled.filter(project=project)
+    return sum(import_enqueue(experiment_import=imp) for imp in stalled)
+
+
+def _claim(import_id: int, token: str) -> ExperimentImport | None:
+    """Take the import for this worker, or None when it is done or another has it."""
+    now = timezone.now()
+    claimable = Q(status=ImportStatus.QUEUED) | Q(
+        status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    )
+    # The same task delivered again after its worker died may take its own row back.
+    claimable |= Q(status=ImportStatus.RUNNING, claimed_by=token)
+    claimed = ExperimentImport.objects.filter(claimable, pk=import_id).update(
+        status=ImportStatus.RUNNING,
+        claimed_by=token,
+        attempts=F("attempts") + 1,
+        heartbeat_at=now,
+        started_at=now,
+        progress=0.0,
+        message="Reading the file",
+    )
+    return ExperimentImport.objects.get(pk=import_id) if claimed else None
+
+
+def _fail(imp: ExperimentImport, message: str, report: dict | None = None) -> None:
+    ExperimentImport.objects.filter(
+        pk=imp.pk, status=ImportStatus.RUNNING, claimed_by=imp.claimed_by
+    ).update(
+        status=ImportStatus.FAILED,
+        message=message[:500],
+        report=report or {},
+        finished_at=timezone.now(),
+        progress=0.0,
+    )
+
+
+class _Progress:
+    """Writes progress to the row at most every PROGRESS_EVERY seconds."""
+
+    def __init__(self, imp: ExperimentImport, start: float, end: float):
+        self.imp, self.start, self.end, self.last = imp, start, end, 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        ExperimentImport.objects.filter(pk=self.imp.pk, status=ImportStatus.RUNNING).update(
+            progress=self.start + (self.end - self.start) * max(0.0, min(1.0, fraction)),
+            heartbeat_at=timezone.now(),
+        )
+
+
+def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
+    """Claim, parse and write one import; returns it, or None when there was nothing to do."""
+    imp = _claim(import_id, token)
+    if imp is None:
+        return None
+    if imp.attempts > MAX_ATTEMPTS:
+        _fail(imp, f"Gave up after {MAX_ATTEMPTS} attempts: the worker stopped each time.")
+        return imp
+    workdir = Path(tempfile.mkdtemp(prefix="cairn-import-"))
+    try:
+        files = _local_files(imp, workdir)
+        result = importers.parse(
+            files,
+            format=imp.requested_format or None,
+            progress=_Progress(imp, 0.0, 0.8),
+        )
+    except importers.ImportFailed as exc:
+        _fail(imp, str(exc.message))
+        return imp
+    except Exception as exc:  # a parser bug must not leave the row running forever
+        log.exception("Import %s crashed", imp.pk)
+        _fail(imp, f"Cairn could not read this file ({type(exc).__name__}).")
+        return imp
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    ExperimentImport.objects.filter(pk=imp.pk).update(
+        progress=0.85, message="Saving runs", heartbeat_at=timezone.now()
+    )
+    try:
+        _write(imp, token, result)
+    except Exception as exc:  # _write rolled back, so no row is left; neither is the job running
+        log.exception("Import %s could not be saved", imp.pk)
+        _fail(
+            imp,
+            f"Cairn could not save the runs of this file ({type(exc).__name__}); "
+            "nothing was imported. Try again.",
+        )
+    imp.refresh_from_db()
+    return imp
+
+
+def _local_files(imp: ExperimentImport, workdir: Path) -> list:
+    files = []
+    for record in imp.files.all():
+        target = workdir / record.original_name
+        try:
+            # On local storage, link rather than copy: a big file is read once, by the parser.
+            target.symlink_to(record.file.path)
+        except (NotImplementedError, AttributeError, OSError):
+            with record.file.open("rb") as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        files.append(
+            importers.InputFile(
+                path=target,
+                name=record.original_name,
+                run_name=imp.run_name or None,
+                metric_name=imp.metric_name or None,
+            )
+        )
+    return files
+
+
+@transaction.atomic
+def _write(imp: ExperimentImport, token: str, result) -> None:
+    """Everything of one parsed import in one transaction, or nothing."""
+    locked = ExperimentImport.objects.select_for_update().get(pk=imp.pk)
+    if locked.status != ImportStatus.RUNNING or locked.claimed_by != token:
+        return  # another delivery of the same task finished or took it over
+    runs = Run.objects.bulk_create(
+        [
+            Run(
+                project_id=imp.project_id,
+                experiment_import=imp,
+                name=run.name[:255],
+                external_id=(run.external_id or "")[:255],
+                params=run.params,
+                tags=run.tags,
+                started_at=run.started_at,
+                summary={key: summarise(s.values) for key, s in run.series.items()},
+            )
+            for run in result.runs
+        ]
+    )
+    rows = []
+    for run_row, run in zip(runs, result.runs, strict=True):
+        for key, s in run.series.items():
+            summary = run_row.summary[key]
+            rows.append(
+                MetricSeries(
+                    run=run_row,
+                    key=key[:255],
+                    count=len(s.steps),
+                    steps=pack(s.steps, STEP_DTYPE),
+                    values=pack(s.values, VALUE_DTYPE),
+                    wall_times=pack(s.wall_times, VALUE_DTYPE),
+                    lower=pack(getattr(s, "lower", None), VALUE_DTYPE),
+                    upper=pack(getattr(s, "upper", None), VALUE_DTYPE),
+                    last=summary["last"],
+                    min=summary["min"],
+                    max=summary["max"],
+                )
+            )
+    _insert_series(rows)
+    ExperimentImport.objects.filter(pk=imp.pk).update(
+        status=ImportStatus.SUCCEEDED,
+        detected_format=result.format,
+        importer_version=importers.IMPORTER_VERSION,
+        report=result.report.as_dict(),
+        runs_count=len(runs),
+        series_count=len(rows),
+        points_count=result.points,
+        progress=1.0,
+        message="",
+        finished_at=timezone.now(),
+    )
+
+
+_SERIES_COLUMNS = (
+    ("run_id", "bigint"),
+    ("key", "varchar"),
+    ("count", "integer"),
+    ("steps", "bytea"),
+    ("values", "bytea"),
+    ("wall_times", "bytea"),
+    ("lower", "bytea"),
+    ("upper", "bytea"),
+    ("last", "float8"),
+    ("min", "float8"),
+    ("max", "float8"),
+)
+
+
+def _insert_series(rows: list[MetricSeries]) -> None:
+    """Insert series rows; on PostgreSQL by binary COPY.
+
+    An INSERT sends each array as escaped text in the statement, which PostgreSQL must parse:
+    for a million points that took longer than the whole rest of the import. Binary COPY sends
+    the bytes as they are.
+    """
+    if connection.vendor != "postgresql":
+        MetricSeries.objects.bulk_create(rows, batch_size=200)
+        return
+    table = connection.ops.quote_name(MetricSeries._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name, _ in _SERIES_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([kind for _, kind in _SERIES_COLUMNS])
+            for row in rows:
+                copy.write_row(
+                    [row.run_id, row.key, row.count, row.steps, row.values, row.wall_times,
+                     row.lower, row.upper, row.last, row.min, row.max]
+                )  # fmt: skip
+
+
+def import_retry(*, experiment_import: ExperimentImport) -> ExperimentImport:
+    """Queue a failed import again (an import in any other state is left as it is)."""
+    updated = ExperimentImport.objects.filter(
+        pk=experiment_import.pk, status=ImportStatus.FAILED
+    ).update(
+        status=ImportStatus.QUEUED,
+        attempts=0,
+        claimed_by="",
+        progress=0.0,
+        message="",
+        report={},
+        finished_at=None,
+    )
+    if updated:
+        transaction.on_commit(lambda: import_enqueue(experiment_import=experiment_import))
+    experiment_import.refresh_from_db()
+    return experiment_import
+
+
+def import_delete(*, experiment_import: ExperimentImport) -> None:
+    """Delete an import with its runs, series and stored files."""
+    names = [record.file.name for record in experiment_import.files.all()]
+    storage = ImportFile._meta.get_field("file").storage
+    experiment_import.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])

@@ -1,0 +1,125 @@
+"""Import experiment result files into a project from the command line, through the same job."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
+
+from projects import imports
+from projects.importers import FORMATS
+from projects.models import ExperimentImport, ImportStatus, Project
+
+BAR_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = (
+        "Import result files into a project (owner/slug) and wait for the result. "
+        "Exits 1 when an import failed."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--project", required=True, help="owner/slug, e.g. demo/fraud-model")
+        parser.add_argument("files", nargs="+", help="result files (several make one import each)")
+        parser.add_argument("--format", choices=sorted(FORMATS), help="skip detection")
+        parser.add_argument("--run-name", default="", help="run name for TensorBoard exports")
+        parser.add_argument("--metric-name", default="", help="metric for TensorBoard exports")
+        parser.add_argument(
+            "--sync", action="store_true", help="run the job in this process, without a worker"
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=600, help="seconds to wait for a worker"
+        )
+
+    def handle(self, *args, **options) -> None:
+        project = self._project(options["project"])
+        results = []
+        for name in options["files"]:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(f"No such file: {name}")
+            with path.open("rb") as stream:
+                try:
+                    imp, created = imports.import_create(
+                        project=project,
+                        user=project.owner,
+                        uploads=[imports.Upload(path.name, stream, path.stat().st_size)],
+                        requested_format=options["format"] or "",
+                        run_name=options["run_name"],
+                        metric_name=options["metric_name"],
+                    )
+                except imports.UploadRefused as exc:
+                    raise CommandError(str(exc)) from None
+            if not created:
+                self.stdout.write(f"{path.name}: imported already (import {imp.pk}).")
+            elif options["sync"]:
+                imports.import_process(import_id=imp.pk, token=f"cli-{uuid.uuid4().hex}")
+            else:
+                imp = self._wait(imp, options["timeout"])
+            imp.refresh_from_db()
+            results.append(imp)
+            self._summary(imp)
+        if any(imp.status == ImportStatus.FAILED for imp in results):
+            sys.exit(1)
+
+    def _project(self, spec: str) -> Project:
+        owner, _, slug = spec.partition("/")
+        if not slug:
+            raise CommandError("--project must be owner/slug")
+        user = get_user_model().objects.filter(username=owner).first()
+        project = user and Project.objects.filter(owner=user, slug=slug).first()
+        if not project:
+            raise CommandError(f"No project {spec}")
+        return project
+
+    def _wait(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
+        """Show a progress bar until the worker is done; run in-process when none answers."""
+        start = time.monotonic()
+        while True:
+            imp.refresh_from_db()
+            self._bar(imp)
+            if imp.is_done:
+                self.stdout.write("")
+                return imp
+            waited = time.monotonic() - start
+            if imp.status == ImportStatus.QUEUED and waited > min(15.0, timeout):
+                self.stdout.write("\nNo worker took the job; running it in this process.")
+                imports.import_process(import_id=imp.pk, token=f"cli-{uuid.uuid4().hex}")
+                imp.refresh_from_db()
+                return imp
+            if waited > timeout:
+                raise CommandError(f"Import {imp.pk} did not finish in {timeout:.0f} s")
+            time.sleep(0.3)
+
+    def _bar(self, imp: ExperimentImport) -> None:
+        done = int(BAR_WIDTH * imp.percent / 100)
+        self.stdout.write(
+            f"\r{imp.original_name[:30]:<30} [{'#' * done}{'.' * (BAR_WIDTH - done)}] "
+            f"{imp.percent:3d}% {imp.get_status_display():<9}",
+            ending="",
+        )
+        self.stdout.flush()
+
+    def _summary(self, imp: ExperimentImport) -> None:
+        if imp.status == ImportStatus.SUCCEEDED:
+            report = imp.report or {}
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{imp.original_name}: {imp.runs_count} run{pluralize(imp.runs_count)}, "
+                    f"{imp.series_count} series, {imp.points_count} point"
+                    f"{pluralize(imp.points_count)} ({imp.detected_format}); "
+                    f"{report.get('rows_rejected', 0)} rows rejected, "
+                    f"{len(report.get('warnings', []))} warning"
+                    f"{pluralize(len(report.get('warnings', [])))}."
+                )
+            )
+            for warning in report.get("warnings", [])[:10]:
+                self.stdout.write(f"  warning: {warning}")
+        else:
+            self.stderr.write(self.style.ERROR(f"{imp.original_name}: failed: {imp.message}"))

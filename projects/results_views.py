@@ -1,0 +1,167 @@
+"""Experiment results of a project: upload, import progress, runs table and run pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling
+
+from . import imports, selectors
+from .charts import metric_figure
+from .importers import FORMATS
+from .models import ImportStatus
+from .series import STEP_DTYPE, VALUE_DTYPE, unpack
+
+RUNS_PER_PAGE = 50
+
+
+@login_required
+@require_POST
+def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    uploads = [
+        imports.Upload(name=f.name, stream=f, size=f.size) for f in request.FILES.getlist("files")
+    ]
+    fmt = request.POST.get("format", "")
+    try:
+        made = []
+        if len(uploads) > 1 and not _companions(uploads):
+            # Several unrelated files: one import each, so one bad file fails alone.
+            for upload in uploads:
+                made.append(
+                    imports.import_create(
+                        project=project, user=request.user, uploads=[upload], requested_format=fmt
+                    )
+                )
+        else:
+            made.append(
+                imports.import_create(
+                    project=project,
+                    user=request.user,
+                    uploads=uploads,
+                    requested_format=fmt,
+                    run_name=request.POST.get("run_name", "").strip(),
+                    metric_name=request.POST.get("metric_name", "").strip(),
+                )
+            )
+    except imports.UploadRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{project.get_absolute_url()}#results")
+    for imp, created in made:
+        if not created:
+            messages.info(
+                request, f"“{imp.original_name}” was imported already; here is that import."
+            )
+    if len(made) == 1:
+        return redirect(made[0][0])
+    messages.success(request, f"{len(made)} imports queued.")
+    return redirect(f"{project.get_absolute_url()}#results")
+
+
+def _companions(uploads) -> bool:
+    """True when the files belong together (a metrics file with its hparams.yaml)."""
+    names = [u.name.lower() for u in uploads]
+    return len(uploads) == 2 and any(n.endswith((".yaml", ".yml")) for n in names)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    imp = selectors.import_for_owner(project=project, import_id=import_id)
+    context = {"project": project, "imp": imp, "formats": FORMATS}
+    if request.htmx:
+        response = render(request, "projects/import_detail.html#import-status", context)
+        if imp.is_done:
+            # 286 tells htmx to stop polling; the swap still shows the final state.
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    if imp.status == ImportStatus.QUEUED:
+        imports.import_requeue_stalled(project=project)
+    context["runs"] = imp.runs.all()[:50] if imp.status == ImportStatus.SUCCEEDED else []
+    return render(request, "projects/import_detail.html", context)
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    imp = selectors.import_for_owner(project=project, import_id=import_id)
+    if imp.status == ImportStatus.FAILED:
+        imports.import_retry(experiment_import=imp)
+        messages.success(request, "Queued again.")
+    else:
+        messages.info(request, "Only a failed import can be tried again.")
+    return redirect(imp)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_delete(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    imp = selectors.import_for_owner(project=project, import_id=import_id)
+    if request.method == "POST":
+        imports.import_delete(experiment_import=imp)
+        messages.success(request, f"Import “{imp.original_name}” and its runs were deleted.")
+        return redirect(f"{project.get_absolute_url()}#results")
+    return render(
+        request,
+        "projects/import_delete.html",
+        {"project": project, "imp": imp, "run_count": imp.runs.count()},
+    )
+
+
+@login_required
+@require_GET
+def run_list(request: HttpRequest, slug: str) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    sort = request.GET.get("sort", "name")
+    descending = request.GET.get("order") == "desc"
+    table = selectors.runs_table(
+        project=project, q=request.GET.get("q", ""), sort=sort, descending=descending
+    )
+    page = Paginator(table.rows, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/run_list.html",
+        {
+            "project": project,
+            "table": table,
+            "page": page,
+            "sort": sort,
+            "descending": descending,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
+    charts = []
+    for series in run.series.all():
+        steps = unpack(series.steps, STEP_DTYPE)
+        values = unpack(series.values, VALUE_DTYPE)
+        charts.append(
+            {
+                "id": f"chart-{series.pk}",
+                "figure_id": f"figure-chart-{series.pk}",
+                "key": series.key,
+                "series": series,
+                "direction": selectors.metric_direction(series.key),
+                "figure": metric_figure(series.key, [(run.name, steps, values)]),
+            }
+        )
+    return render(
+        request,
+        "projects/run_detail.html",
+        {"project": project, "run": run, "imp": run.experiment_import, "charts": charts},
+    )

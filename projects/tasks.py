@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import imports
+
+
+@shared_task(
+    bind=True,
+    # The claim makes a second delivery harmless, so a task whose worker died is delivered
+    # again rather than lost.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=30 * 60,
+    soft_time_limit=29 * 60,
+)
+def run_import(self, import_id: int) -> None:
+    """Process one experiment import (thin: the service does the work)."""
+    imports.import_process(import_id=import_id, token=self.request.id or f"local-{import_id}")

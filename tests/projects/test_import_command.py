@@ -1,0 +1,137 @@
+"""manage.py import_results: result files into a project from the command line."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from projects.models import ExperimentImport, MetricSeries, Run
+from tests.factories import create_project, sample
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project(alice):
+    return create_project(owner=alice, title="Fraud model")
+
+
+def _call(*args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_results", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_it_imports_a_file_and_prints_a_summary(project):
+    out, err = _call("--project", f"alice/{project.slug}", str(sample("long.csv")), "--sync")
+
+    imp = project.imports.get()
+    assert imp.status == "succeeded"
+    assert imp.uploaded_by.username == "alice"
+    assert "long.csv: 6 runs, 12 series, 360 points (long_csv); 0 rows rejected, 0 warnings." in out
+    assert err == ""
+    assert Run.objects.filter(project=project).count() == 6
+
+
+def test_it_imports_several_files_as_one_import_each(project):
+    files = [str(sample("metrics.jsonl")), str(sample("keras_training_log.csv"))]
+
+    out, _ = _call("--project", f"alice/{project.slug}", *files, "--sync")
+
+    assert sorted(project.imports.values_list("original_name", "status")) == [
+        ("keras_training_log.csv", "succeeded"),
+        ("metrics.jsonl", "succeeded"),
+    ]
+    assert "metrics.jsonl: 1 run, 2 series, 20 points (jsonl)" in out
+    assert "keras_training_log.csv: 1 run, 4 series, 48 points (wide_csv); 0 rows rejected, " in out
+    assert "  warning: The file has Windows line ends (CRLF)" in out
+
+
+def test_it_passes_the_run_and_metric_names_on(project):
+    _call(
+        "--project",
+        f"alice/{project.slug}",
+        str(sample("run-resnet-tag-val_loss.json")),
+        "--run-name",
+        "resnet50",
+        "--metric-name",
+        "val/loss",
+        "--format",
+        "tensorboard_json",
+        "--sync",
+    )
+
+    run = project.runs.get()
+    assert run.name == "resnet50"
+    assert list(run.summary) == ["val/loss"]
+
+
+def test_it_says_when_a_file_was_imported_already(project):
+    args = ("--project", f"alice/{project.slug}", str(sample("metrics.jsonl")), "--sync")
+    _call(*args)
+
+    out, _ = _call(*args)
+
+    imp = project.imports.get()
+    assert f"metrics.jsonl: imported already (import {imp.pk})." in out
+    assert "metrics.jsonl: 1 run, 2 series, 20 points" in out
+
+
+def test_a_file_that_fails_exits_1_and_prints_why(project, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("Notes about the run, not results.\n")
+    err = StringIO()
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "import_results",
+            "--project",
+            f"alice/{project.slug}",
+            str(bad),
+            "--sync",
+            stdout=StringIO(),
+            stderr=err,
+        )
+
+    assert exit_info.value.code == 1
+    assert "notes.txt: failed: Cairn could not tell the format of “notes.txt”." in err.getvalue()
+    assert project.imports.get().status == "failed"
+    assert not MetricSeries.objects.exists()
+
+
+def test_one_bad_file_among_good_ones_still_exits_1(project, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("Not results.\n")
+
+    with pytest.raises(SystemExit) as exit_info:
+        _call(
+            "--project", f"alice/{project.slug}", str(sample("metrics.jsonl")), str(bad), "--sync"
+        )
+
+    assert exit_info.value.code == 1
+    assert sorted(project.imports.values_list("status", flat=True)) == ["failed", "succeeded"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("alice/no-such-project", "No project alice/no-such-project"),
+        ("nobody/fraud-model", "No project nobody/fraud-model"),
+        ("bob/fraud-model", "No project bob/fraud-model"),
+        ("fraud-model", "--project must be owner/slug"),
+    ],
+)
+def test_it_refuses_a_project_that_is_not_there(project, bob, spec, message):
+    with pytest.raises(CommandError, match=message):
+        _call("--project", spec, str(sample("metrics.jsonl")), "--sync")
+
+    assert not ExperimentImport.objects.exists()
+
+
+def test_it_refuses_a_file_that_is_not_there(project, tmp_path):
+    missing = tmp_path / "missing.csv"
+
+    with pytest.raises(CommandError, match="No such file"):
+        _call("--project", f"alice/{project.slug}", str(missing), "--sync")
