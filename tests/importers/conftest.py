@@ -1,4 +1,4 @@
-"""Where the shared sample files are, and small helpers to write files for a test."""
+"""Where the sample files are, and small helpers to write files for a test."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 
 from projects.importers import InputFile
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+# The repository's copy of the team's sample files (one of each format Cairn reads).
+SAMPLES = Path(__file__).resolve().parents[2] / "projects" / "samples"
 
 
 @pytest.fixture
 def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"the shared samples are not at {SAMPLES}")
+    assert SAMPLES.is_dir(), f"the sample files are missing from {SAMPLES}"
     return SAMPLES
 
 

@@ -104,7 +104,6 @@ def test_points_past_the_cap_are_refused(upload, monkeypatch):
         importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])
 
 
-@pytest.mark.skipif(not long.HAS_PYARROW, reason="pyarrow is not installed")
 def test_the_pyarrow_path_reads_what_the_c_parser_reads(samples, monkeypatch):
     files = [importers.InputFile(path=samples / "long.csv", name="long.csv")]
     slow = importers.parse(files)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +23,6 @@ SAMPLE_NAMES = [
     "mlruns.zip",
     "metrics.jsonl",
 ]
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared samples are missing")
 SMALL = Limits(max_line_bytes=64 * 1024, max_columns=500)
 
 
