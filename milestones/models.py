@@ -9,13 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.urlcache import reverse_pk
-
-
-class Visibility(models.TextChoices):
-    PRIVATE = "private", "Private"
-    MENTORS = "mentors", "Mentors"
-    PUBLIC = "public", "Public"
+from projects.models import Visibility
+from projects.urlcache import reverse_pk
 
 
 class GoalQuerySet(models.QuerySet):
