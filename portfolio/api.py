@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from projects import imports
 from projects.models import ExperimentImport, Project
+from projects.uploads import upload_refusal
 
 from .tokens import token_authenticate
 
@@ -85,6 +86,8 @@ def import_create(request: HttpRequest, slug: str) -> JsonResponse:
     if project is None:
         return _error(404, f"No project “{slug}” of yours.")
     files = request.FILES.getlist("file") or request.FILES.getlist("files")
+    if refusal := upload_refusal(request):
+        return _error(413, refusal)
     if not files:
         return _error(400, "Send the result file as multipart form data in the field “file”.")
     try:

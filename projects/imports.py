@@ -44,9 +44,9 @@ class UploadRefused(Exception):
         self.too_large = too_large
 
 
-def _mb(size: int) -> str:
-    figure = f"{size / 1e6:.1f}" if size < 10e6 else f"{size / 1e6:.0f}"
-    return f"{figure.removesuffix('.0')} MB"
+def megabytes(size: int) -> str:
+    """A size for people: 1.6 MB, 200 MB."""
+    return f"{size / 1e6:.3g} MB"
 
 
 @dataclass
@@ -67,7 +67,8 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
     limit = _max_bytes()
     if upload.size is not None and upload.size > limit:
         raise UploadRefused(
-            f"“{upload.name}” is {_mb(upload.size)}; the limit is {_mb(limit)}.", too_large=True
+            f"“{upload.name}” is {megabytes(upload.size)}; the limit is {megabytes(limit)}.",
+            too_large=True,
         )
     digest, size = hashlib.sha256(), 0
     path = directory / Path(upload.name).name
@@ -78,7 +79,8 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
             size += len(chunk)
             if size > limit:
                 raise UploadRefused(
-                    f"“{upload.name}” is larger than the limit of {_mb(limit)}.", too_large=True
+                    f"“{upload.name}” is larger than the limit of {megabytes(limit)}.",
+                    too_large=True,
                 )
             digest.update(chunk)
             out.write(chunk)

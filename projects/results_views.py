@@ -16,6 +16,7 @@ from .charts import metric_figure
 from .importers import FORMATS
 from .models import ImportStatus
 from .series import STEP_DTYPE, VALUE_DTYPE, unpack
+from .uploads import upload_refusal
 
 RUNS_PER_PAGE = 50
 
@@ -24,9 +25,11 @@ RUNS_PER_PAGE = 50
 @require_POST
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
-    uploads = [
-        imports.Upload(name=f.name, stream=f, size=f.size) for f in request.FILES.getlist("files")
-    ]
+    files = request.FILES.getlist("files")  # parses the body; the size limit applies here
+    if refusal := upload_refusal(request):
+        messages.error(request, refusal)
+        return redirect(f"{project.get_absolute_url()}#results")
+    uploads = [imports.Upload(name=f.name, stream=f, size=f.size) for f in files]
     fmt = request.POST.get("format", "")
     try:
         made = []

@@ -83,7 +83,7 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
             "imports": selectors.recent_imports(project=project),
             "run_count": project.runs.count(),
             "formats": FORMATS,
-            "max_mb": settings.CAIRN_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "max_mb": settings.CAIRN_MAX_UPLOAD_BYTES // (1000 * 1000),
         }
     groups = [
         (group, [(s, getattr(revision, s.key)) for s in sections_in_group(group.key)])

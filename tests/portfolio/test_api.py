@@ -210,7 +210,7 @@ def test_it_answers_413_for_a_file_over_the_limit(client, project, token):
     response = _post(client, project, token, {"file": big})
 
     assert response.status_code == 413
-    assert response.json()["error"] == "“big.csv” is 1.6 MB; the limit is 1 MB."
+    assert response.json()["error"] == "“big.csv” is larger than the limit of 1 MB."
     assert not ExperimentImport.objects.exists()
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import StopUpload
 from django.db import DatabaseError
 from django.test import override_settings
 from django.urls import reverse
@@ -409,7 +410,7 @@ def test_the_upload_form_refuses_a_file_over_the_limit_with_a_message(alice_clie
     )
 
     assert response.redirect_chain == [(f"{project.get_absolute_url()}#results", 302)]
-    assert "“big.csv” is 1.6 MB; the limit is 1 MB." in response.text
+    assert "“big.csv” is larger than the limit of 1 MB." in response.text
     assert not ExperimentImport.objects.exists()
     assert not ImportFile.objects.exists()
 
@@ -480,3 +481,18 @@ def test_the_task_processes_an_import_by_its_id(project):
 
     imp.refresh_from_db()
     _assert_imported(imp, "jsonl", 1, 2, 20)
+
+
+def test_the_upload_handler_stops_storing_a_file_once_it_is_over_the_limit(settings):
+    from django.test import RequestFactory
+
+    from projects.uploads import SizeLimitUploadHandler, upload_refusal
+
+    settings.CAIRN_MAX_UPLOAD_BYTES = 1000
+    request = RequestFactory().post("/")
+    handler = SizeLimitUploadHandler(request)
+    handler.new_file("files", "big.csv", "text/csv", None)
+    assert handler.receive_data_chunk(b"x" * 600, 0) == b"x" * 600
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"x" * 600, 600)
+    assert upload_refusal(request) == "“big.csv” is larger than the limit of 0.001 MB."
