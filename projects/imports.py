@@ -295,20 +295,21 @@ def _write(imp: ExperimentImport, token: str, result) -> None:
     for run_row, run in zip(runs, result.runs, strict=True):
         for key, s in run.series.items():
             summary = run_row.summary[key]
+            # In the order of _SERIES_COLUMNS.
             rows.append(
-                MetricSeries(
-                    run=run_row,
-                    key=key[:255],
-                    count=len(s.steps),
-                    steps=pack(s.steps, STEP_DTYPE),
-                    values=pack(s.values, VALUE_DTYPE),
-                    wall_times=pack(s.wall_times, VALUE_DTYPE),
-                    lower=pack(getattr(s, "lower", None), VALUE_DTYPE),
-                    upper=pack(getattr(s, "upper", None), VALUE_DTYPE),
-                    last=summary["last"],
-                    min=summary["min"],
-                    max=summary["max"],
-                )
+                [
+                    run_row.pk,
+                    key[:255],
+                    len(s.steps),
+                    pack(s.steps, STEP_DTYPE),
+                    pack(s.values, VALUE_DTYPE),
+                    pack(s.wall_times, VALUE_DTYPE),
+                    pack(getattr(s, "lower", None), VALUE_DTYPE),
+                    pack(getattr(s, "upper", None), VALUE_DTYPE),
+                    summary["last"],
+                    summary["min"],
+                    summary["max"],
+                ]
             )
     _insert_series(rows)
     ExperimentImport.objects.filter(pk=imp.pk).update(
@@ -340,27 +341,29 @@ _SERIES_COLUMNS = (
 )
 
 
-def _insert_series(rows: list[MetricSeries]) -> None:
-    """Insert series rows; on PostgreSQL by binary COPY.
+def _insert_series(values: list[list]) -> None:
+    """Insert series rows (values in the order of _SERIES_COLUMNS); on PostgreSQL by binary COPY.
 
     An INSERT sends each array as escaped text in the statement, which PostgreSQL must parse:
     for a million points that took longer than the whole rest of the import. Binary COPY sends
     the bytes as they are.
     """
-    if connection.vendor != "postgresql":
-        MetricSeries.objects.bulk_create(rows, batch_size=200)
-        return
     table = connection.ops.quote_name(MetricSeries._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name, _ in _SERIES_COLUMNS)
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            # executemany with plain values: building a model instance per row cost more than
+            # the insert itself.
+            marks = ", ".join(["%s"] * len(_SERIES_COLUMNS))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+            for start in range(0, len(values), 500):
+                cursor.executemany(sql, values[start : start + 500])
+            return
         raw = cursor.cursor
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([kind for _, kind in _SERIES_COLUMNS])
-            for row in rows:
-                copy.write_row(
-                    [row.run_id, row.key, row.count, row.steps, row.values, row.wall_times,
-                     row.lower, row.upper, row.last, row.min, row.max]
-                )  # fmt: skip
+            for value in values:
+                copy.write_row(value)
 
 
 def import_retry(*, experiment_import: ExperimentImport) -> ExperimentImport:

@@ -50,6 +50,9 @@ CHUNK_ROWS = 500_000
 # pyarrow pays off only on big files; below this the C parser is as quick and gives line numbers.
 PYARROW_FROM_BYTES = 16 * 1024 * 1024
 HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
+if HAS_PYARROW:
+    # Loaded now, when a worker starts, rather than inside the first big import it serves.
+    import pyarrow.csv  # noqa: F401
 
 
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
