@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from . import importers
 from .models import ExperimentImport, ImportFile, ImportStatus, MetricSeries, Project, Run
-from .series import STEP_DTYPE, VALUE_DTYPE, pack, summarise
+from .series import VALUE_DTYPE, pack, pack_steps, summarise
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ def _write(imp: ExperimentImport, token: str, result) -> None:
                     run_row.pk,
                     key[:255],
                     len(s.steps),
-                    pack(s.steps, STEP_DTYPE),
+                    pack_steps(s.steps),
                     pack(s.values, VALUE_DTYPE),
                     pack(s.wall_times, VALUE_DTYPE),
                     pack(getattr(s, "lower", None), VALUE_DTYPE),

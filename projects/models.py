@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from .sections import CONTENT_FIELDS, SECTION_KEYS
+from .series import VALUE_DTYPE, unpack, unpack_steps
 
 
 class Visibility(models.TextChoices):
@@ -284,7 +285,8 @@ class MetricSeries(models.Model):
     key = models.CharField(max_length=255)
     count = models.PositiveIntegerField()
     # Little-endian int64 steps and float64 values (NaN for gaps), and optional float64 wall
-    # times and W&B lower/upper bounds, each exactly `count` long.
+    # times and W&B lower/upper bounds, each exactly `count` long; evenly spaced steps are kept
+    # as their first step and stride (projects.series.pack_steps). Read them with step_array().
     steps = models.BinaryField()
     values = models.BinaryField()
     wall_times = models.BinaryField(null=True)
@@ -300,3 +302,11 @@ class MetricSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.key}"
+
+    def step_array(self):
+        """The steps as a numpy int64 array."""
+        return unpack_steps(self.steps, self.count)
+
+    def value_array(self):
+        """The values as a numpy float64 array (NaN for gaps)."""
+        return unpack(self.values, VALUE_DTYPE)

@@ -15,7 +15,6 @@ from . import imports, selectors
 from .charts import metric_figure
 from .importers import FORMATS
 from .models import ImportStatus
-from .series import STEP_DTYPE, VALUE_DTYPE, unpack
 from .uploads import upload_refusal
 
 RUNS_PER_PAGE = 50
@@ -151,8 +150,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
     charts = []
     for series in run.series.all():
-        steps = unpack(series.steps, STEP_DTYPE)
-        values = unpack(series.values, VALUE_DTYPE)
+        steps, values = series.step_array(), series.value_array()
         charts.append(
             {
                 "id": f"chart-{series.pk}",

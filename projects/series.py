@@ -17,6 +17,29 @@ def pack(array: np.ndarray | None, dtype: np.dtype) -> bytes | None:
     return np.ascontiguousarray(array, dtype=dtype).tobytes()
 
 
+def pack_steps(steps: np.ndarray) -> bytes:
+    """Steps as stored: evenly spaced steps (0, 1, 2, … or 0, 50, 100, …, the usual case) as
+    their first step and stride, 16 bytes; any others as the whole array (see unpack_steps)."""
+    steps = np.ascontiguousarray(steps, dtype=STEP_DTYPE)
+    if steps.size >= 3:
+        first, stride = int(steps[0]), int(steps[1]) - int(steps[0])
+        # Far from the int64 limits, so that rebuilding them cannot overflow.
+        small = abs(first) < 2**62 and 0 < stride * (steps.size - 1) < 2**62
+        if small and (np.diff(steps) == stride).all():
+            return np.array([steps[0], stride], dtype=STEP_DTYPE).tobytes()
+    return steps.tobytes()
+
+
+def unpack_steps(data: bytes | memoryview, count: int) -> np.ndarray:
+    """The steps stored by pack_steps. A whole array is 8 * count bytes; 16 bytes for three or
+    more points can only be a first step and a stride."""
+    raw = unpack(data, STEP_DTYPE)
+    if count >= 3 and raw.size == 2:
+        first, stride = int(raw[0]), int(raw[1])
+        return np.arange(first, first + stride * count, stride, dtype=STEP_DTYPE)
+    return raw
+
+
 def unpack(data: bytes | memoryview | None, dtype: np.dtype) -> np.ndarray | None:
     """The array stored by pack (read-only, without a copy)."""
     if data is None:

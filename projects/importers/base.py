@@ -345,6 +345,56 @@ def make_series(
     return Series(key=key, steps=steps, values=values, wall_times=wall, lower=low, upper=high)
 
 
+def series_in_groups(
+    keys: list[str],
+    runs: list[str],
+    starts: np.ndarray,
+    steps: np.ndarray,
+    values: np.ndarray,
+    report: Report,
+    *,
+    wall_times: np.ndarray | None = None,
+    lines: np.ndarray | None = None,
+) -> list[Series]:
+    """make_series for many series lying end to end in the same arrays (series i starts at
+    starts[i] and ends where the next starts).
+
+    The checks run once over the whole arrays; a series with every value finite and its steps
+    strictly rising is taken as a view, and only the others go through make_series.
+    """
+    if not len(starts):
+        return []
+    steps = np.asarray(steps, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    needs_care = ~np.isfinite(values)
+    needs_care[1:] |= steps[1:] <= steps[:-1]
+    needs_care[starts] = ~np.isfinite(values[starts])  # a first point has nothing before it
+    care = np.logical_or.reduceat(needs_care, starts)
+    ends = np.append(starts[1:], steps.size)
+    out = []
+    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        wall = None if wall_times is None else wall_times[start:end]
+        if care[i]:
+            out.append(
+                make_series(
+                    keys[i],
+                    steps[start:end],
+                    values[start:end],
+                    report,
+                    run=runs[i],
+                    wall_times=wall,
+                    lines=None if lines is None else lines[start:end],
+                )
+            )
+        else:
+            out.append(
+                Series(
+                    key=keys[i], steps=steps[start:end], values=values[start:end], wall_times=wall
+                )
+            )
+    return out
+
+
 def flatten(value, prefix: str = "", sep: str = ".", budget: int = 5_000) -> dict[str, str]:
     """Nested mappings as {"a.b": "value"}; values as Python prints them, lists as JSON."""
     import json
@@ -379,6 +429,13 @@ class _YamlLoader(yaml.SafeLoader):
     """SafeLoader that reads Python-tagged nodes (Lightning may save a Namespace) as plain data."""
 
 
+# libyaml's loader is about ten times quicker (an MLflow store has a meta.yaml per run), but it
+# recurses in C without Python's depth guard, so it only gets flat documents (see _is_flat).
+_FastYamlLoader = (
+    type("_FastYamlLoader", (yaml.CSafeLoader,), {}) if yaml.__with_libyaml__ else _YamlLoader
+)
+
+
 def _construct_tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node):
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
@@ -387,8 +444,9 @@ def _construct_tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node):
     return loader.construct_scalar(node)
 
 
-_YamlLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
-_YamlLoader.add_multi_constructor("!", _construct_tagged)
+for _loader in {_YamlLoader, _FastYamlLoader}:
+    _loader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+    _loader.add_multi_constructor("!", _construct_tagged)
 
 YAML_MAX_BYTES = 1024 * 1024
 
@@ -398,12 +456,26 @@ def load_yaml(path: pathlib.Path):
     if path.stat().st_size > YAML_MAX_BYTES:
         raise ValueError(f"it is larger than {YAML_MAX_BYTES // 1024} KB")
     with open(path, "rb") as handle:
-        raw = handle.read()
+        return parse_yaml(handle.read())
+
+
+def parse_yaml(raw: bytes):
+    """YAML bytes as plain data (never runs code); ValueError when they cannot be read."""
+    if len(raw) > YAML_MAX_BYTES:
+        raise ValueError(f"it is larger than {YAML_MAX_BYTES // 1024} KB")
+    loader = _FastYamlLoader if _is_flat(raw) else _YamlLoader
     try:
-        return yaml.load(raw.decode("utf-8-sig", errors="replace"), Loader=_YamlLoader)  # noqa: S506
+        return yaml.load(raw.decode("utf-8-sig", errors="replace"), Loader=loader)  # noqa: S506
     except (yaml.YAMLError, RecursionError) as exc:
         problem = str(exc).strip().splitlines()[0] if str(exc).strip() else "not valid YAML"
         raise ValueError(problem) from None
+
+
+def _is_flat(raw: bytes) -> bool:
+    """Top-level "key: value" lines with a few brackets at most: nesting cannot go deep."""
+    if raw.count(b"[") + raw.count(b"{") >= 32:
+        return False
+    return not any(line[:1] in b" \t-?" for line in raw.splitlines() if line)
 
 
 def utc_from_timestamp(seconds: float | None) -> datetime | None:

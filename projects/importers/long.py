@@ -1,13 +1,15 @@
 """Long CSV: one point a row (run, metric, step, value[, timestamp]), Cairn's own plain format.
 
-The fast path matters here: a million rows are read in chunks by pandas' C parser (or pyarrow
-when it is installed and the file is large and clean), names are factorised per chunk so only
-integer codes are kept, and rows are grouped into series with one stable numpy sort.
+The fast path matters here. A large, plainly written file is read whole by one call of pandas'
+C parser and taken as it is when every row is clean (names as text, whole steps, numeric
+values); any doubt sends it to the chunked reader, which checks row by row and keeps line
+numbers for the report. Names are factorised so only integer codes are kept, and rows are
+grouped into series with one stable numpy sort (none when the file is written series by series).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -23,8 +25,8 @@ from .base import (
     check_point_count,
     check_series_count,
     each_source,
-    make_series,
     quoted,
+    series_in_groups,
 )
 from .detect import (
     ID_COLUMNS,
@@ -47,12 +49,9 @@ from .text import (
 )
 
 CHUNK_ROWS = 500_000
-# pyarrow pays off only on big files; below this the C parser is as quick and gives line numbers.
-PYARROW_FROM_BYTES = 16 * 1024 * 1024
-HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
-if HAS_PYARROW:
-    # Loaded now, when a worker starts, rather than inside the first big import it serves.
-    import pyarrow.csv  # noqa: F401
+# From this size a clean file is read whole, in one call (see _read_fast); below it the chunked
+# reader is as quick and keeps line numbers.
+FAST_FROM_BYTES = 16 * 1024 * 1024
 
 
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
@@ -91,10 +90,11 @@ def parse_file(
     dialect_notes(dialect, report)
     layout = _layout(dialect, source.name)
     points = _Points()
-    frame = _read_fast(source, dialect, layout)
-    if frame is not None:
-        report.rows_read += len(frame)
-        _take(frame, None, layout, dialect, points, report)
+    taken = _read_fast(source, dialect, layout, points)
+    if taken:
+        check_point_count(taken, source.name)
+        report.rows_read += taken
+        report.rows_accepted += taken
     else:
         text_columns = {layout.run, layout.metric, *layout.unknown}
         if layout.external_id is not None:
@@ -135,11 +135,15 @@ def _layout(dialect: CsvDialect, name: str) -> _Layout:
     return _Layout(run, metric, step, value, time, external_id, unknown)
 
 
-def _read_fast(source: TextSource, dialect: CsvDialect, layout: _Layout) -> pd.DataFrame | None:
-    """The whole file through pyarrow when it is large and plainly written, else None."""
+def _read_fast(source: TextSource, dialect: CsvDialect, layout: _Layout, points: _Points) -> int:
+    """The whole file in one C-parser call when it is large and plainly written; rows taken or 0.
+
+    Only the clean case is taken here: names as text with none missing or blank, whole steps,
+    numeric values and times. Anything else (0 returned) goes to the chunked reader, which reads
+    the file again and says which lines are wrong.
+    """
     if (
-        not HAS_PYARROW
-        or source.size < PYARROW_FROM_BYTES
+        source.size < FAST_FROM_BYTES
         or source.encoding != "utf-8"
         or source.errors != "strict"
         or dialect.delimiter != ","
@@ -148,25 +152,48 @@ def _read_fast(source: TextSource, dialect: CsvDialect, layout: _Layout) -> pd.D
         or not source.ends_with_newline
         or layout.unknown
     ):
-        return None
+        return 0
     names = [f"c{i}" for i in range(len(dialect.columns))]
     try:
-        categorical = {f"c{layout.run}": "category", f"c{layout.metric}": "category"}
-        frame = pd.read_csv(source.path, engine="pyarrow", header=0, names=names, dtype=categorical)
-    except Exception:  # any pyarrow complaint: the C parser reads it again and says where
-        return None
-    step, value = frame[f"c{layout.step}"], frame[f"c{layout.value}"]
+        with warnings.catch_warnings():
+            # Mixed types in a column fail the checks below; the warning says nothing more.
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(source.path, engine="c", header=0, names=names)
+    except (ValueError, OverflowError, MemoryError, pd.errors.ParserError):
+        return 0
+    if len(frame) != source.line_count - 1:
+        return 0  # blank lines or quoted line breaks: line numbers would not be file lines
     run, metric = frame[f"c{layout.run}"], frame[f"c{layout.metric}"]
-    clean = (
-        pd.api.types.is_integer_dtype(step.dtype)
-        and pd.api.types.is_numeric_dtype(value.dtype)
-        and not run.isna().any()
-        and not metric.isna().any()
-        and not (run.cat.categories.str.strip() == "").any()
-        and not (metric.cat.categories.str.strip() == "").any()
-        and (layout.time is None or pd.api.types.is_numeric_dtype(frame[f"c{layout.time}"]))
-    )
-    return frame if clean else None
+    step, value = frame[f"c{layout.step}"], frame[f"c{layout.value}"]
+    time = frame[f"c{layout.time}"] if layout.time is not None else None
+    if not (
+        pd.api.types.is_string_dtype(run.dtype)
+        and pd.api.types.is_string_dtype(metric.dtype)
+        and step.dtype == np.int64
+        and _is_number(value)
+        and (time is None or _is_number(time))
+    ):
+        return 0
+    codes, tables = [], ({}, {})
+    for column, known in zip((run, metric), tables, strict=True):
+        found, uniques = pd.factorize(column, use_na_sentinel=True)
+        stripped = [str(name).strip() for name in uniques]
+        if (found < 0).any() or not all(stripped):
+            return 0
+        mapped = np.array([known.setdefault(name, len(known)) for name in stripped], np.int32)
+        codes.append(mapped[found])
+    points.run_codes, points.metric_codes = tables
+    times = None if time is None else time.to_numpy(dtype=np.float64)
+    if times is not None and np.isfinite(times).any():
+        points.filled.add(layout.time)
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)  # the header is line 1
+    parts = (step.to_numpy(dtype=np.int64), value.to_numpy(dtype=np.float64), times, lines)
+    points.parts.append((codes[0], codes[1], *parts))
+    return len(frame)
+
+
+def _is_number(column: pd.Series) -> bool:
+    return column.dtype.kind in "if"
 
 
 def _take(
@@ -294,6 +321,8 @@ def _group(points: _Points, layout: _Layout, report: Report, name: str) -> list[
     runs, metrics, steps, values, times, lines = (
         None
         if any(part[i] is None for part in points.parts)
+        else points.parts[0][i]
+        if len(points.parts) == 1
         else np.concatenate([part[i] for part in points.parts])
         for i in range(6)
     )
@@ -306,32 +335,35 @@ def _group(points: _Points, layout: _Layout, report: Report, name: str) -> list[
         if not finite.size:
             times = None
     metric_count = max(1, len(points.metric_codes))
-    groups = runs * metric_count + metrics
-    order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    bounds = np.flatnonzero(np.diff(sorted_groups)) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [sorted_groups.size]))
+    groups = runs.astype(np.int64) * metric_count + metrics
+    if groups.size > 1 and (groups[1:] < groups[:-1]).any():
+        # Rows of a series are scattered (a file written step by step): gather them, keeping
+        # file order within each series. A file written series by series needs no sort.
+        order = np.argsort(groups, kind="stable")
+        groups, steps, values = groups[order], steps[order], values[order]
+        times = None if times is None else times[order]
+        lines = None if lines is None else lines[order]
+    starts = np.flatnonzero(np.diff(groups, prepend=-1))
     check_series_count(starts.size, name)
     run_names = list(points.run_codes)
     metric_names = list(points.metric_codes)
+    run_codes, metric_codes = np.divmod(groups[starts], metric_count)
+    series = series_in_groups(
+        [metric_names[code] for code in metric_codes.tolist()],
+        [run_names[code] for code in run_codes.tolist()],
+        starts,
+        steps,
+        values,
+        report,
+        wall_times=times,
+        lines=lines,
+    )
     out: dict[int, RunData] = {}
-    for start, end in zip(starts, ends, strict=True):
-        rows = order[start:end]
-        run_code, metric_code = divmod(int(sorted_groups[start]), metric_count)
+    for run_code, one in zip(run_codes.tolist(), series, strict=True):
         run = out.get(run_code)
         if run is None:
             run = out[run_code] = RunData(
                 name=run_names[run_code], external_id=points.external_ids.get(run_code, "")
             )
-        key = metric_names[metric_code]
-        run.series[key] = make_series(
-            key,
-            steps[rows],
-            values[rows],
-            report,
-            run=run.name,
-            wall_times=None if times is None else times[rows],
-            lines=None if lines is None else lines[rows],
-        )
+        run.series[one.key] = one
     return list(out.values())

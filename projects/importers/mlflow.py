@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import io
 import math
+import posixpath
 from array import array
 from functools import partial
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
 
 from .base import (
+    YAML_MAX_BYTES,
     ImportFailed,
     Limits,
     Progress,
@@ -36,13 +38,14 @@ from .base import (
     check_point_count,
     check_series_count,
     each_source,
-    load_yaml,
     make_series,
     parse_datetime,
+    parse_yaml,
     plural,
     quoted,
     utc_from_timestamp,
 )
+from .safety import ZipMembers
 from .text import BLANK_WORDS, TextSource, dialect_notes, numbers, read_whole_table, sniff_csv
 
 SEARCH_RUNS_KNOWN = {
@@ -192,53 +195,67 @@ def _ui_rows(dialect, columns, cells, parsed, lines, report: Report) -> list[Run
     return runs
 
 
+# Metric files are parsed together, this many bytes of them per pandas call.
+METRIC_BATCH_BYTES = 32 * 1024 * 1024
+
+
 def parse_store(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
     """Read zipped MLflow file stores: experiments, runs, params, tags and metric histories."""
     out = []
     for number, store in enumerate(plan.stores):
         report.current_file = store.name if len(plan.stores) > 1 else ""
         part = progress.part(number / len(plan.stores), (number + 1) / len(plan.stores))
-        out.append(_parse_store(store.path, store.name, report, limits, part))
+        with ZipMembers(store.path, store.name, store.infos, limits) as members:
+            out.append(_parse_store(members, store.name, report, part))
     report.current_file = ""
     return out
 
 
 def _parse_store(
-    root: Path, name: str, report: Report, limits: Limits, progress: Progress
+    members: ZipMembers, name: str, report: Report, progress: Progress
 ) -> list[RunData]:
-    experiments: dict[Path, dict] = {}
-    run_dirs: list[tuple[Path, dict]] = []
+    experiments: dict[str, dict] = {}
+    run_dirs: list[tuple[str, dict]] = []
     trashed_runs = trashed_experiments = 0
-    for meta_path in sorted(root.rglob("meta.yaml")):
-        in_trash = ".trash" in meta_path.relative_to(root).parts
+    for member in members.names:
+        path = PurePosixPath(member)
+        if path.name != "meta.yaml":
+            continue
+        in_trash = ".trash" in path.parts
         try:
-            meta = load_yaml(meta_path)
+            meta = parse_yaml(members.read(member, limit=YAML_MAX_BYTES + 1))
         except ValueError as exc:
-            report.warn(f"“{meta_path.relative_to(root)}” could not be read ({exc}); skipped.")
+            report.warn(f"“{member}” could not be read ({exc}); skipped.")
             continue
         if not isinstance(meta, dict):
             continue
+        folder = posixpath.dirname(member)
         is_run = "run_uuid" in meta or "run_id" in meta
         if in_trash:
             trashed_runs += is_run
             trashed_experiments += not is_run and "experiment_id" in meta
         elif is_run:
-            run_dirs.append((meta_path.parent, meta))
+            run_dirs.append((folder, meta))
         elif "experiment_id" in meta or "artifact_location" in meta:
-            experiments[meta_path.parent] = meta
+            experiments[folder] = meta
     deleted_experiments = {
         path for path, meta in experiments.items() if meta.get("lifecycle_stage") == "deleted"
     }
     check_series_count(len(run_dirs), name)
     runs: list[RunData] = []
+    metric_files: list[tuple[RunData, str, str]] = []
     deleted = trashed_runs
-    for number, (folder, meta) in enumerate(run_dirs):
-        if meta.get("lifecycle_stage") == "deleted" or folder.parent in deleted_experiments:
+    for folder, meta in run_dirs:
+        parent = posixpath.dirname(folder)
+        if meta.get("lifecycle_stage") == "deleted" or parent in deleted_experiments:
             deleted += 1
             continue
-        experiment = experiments.get(folder.parent, {})
-        runs.append(_read_run(folder, meta, experiment, report, name))
-        progress((number + 1) / len(run_dirs))
+        run = _read_run(members, folder, meta, experiments.get(parent, {}))
+        runs.append(run)
+        prefix = f"{folder}/metrics/" if folder else "metrics/"
+        metric_files += [(run, m.removeprefix(prefix), m) for m in members.under(prefix[:-1])]
+    progress(0.1)
+    _read_metrics(members, metric_files, report, name, progress.part(0.1, 1.0))
     if deleted:
         report.warn(
             f"{plural(deleted, 'deleted MLflow run')} {'was' if deleted == 1 else 'were'} skipped."
@@ -259,49 +276,96 @@ def _parse_store(
     return runs
 
 
-def _read_run(folder: Path, meta: dict, experiment: dict, report: Report, store: str) -> RunData:
-    run_id = str(meta.get("run_id") or meta.get("run_uuid") or folder.name)
+def _read_run(members: ZipMembers, folder: str, meta: dict, experiment: dict) -> RunData:
+    run_id = str(meta.get("run_id") or meta.get("run_uuid") or posixpath.basename(folder))
     run = RunData(name=run_id, external_id=run_id)
-    run.params = _key_files(folder / "params")
-    run.tags = _key_files(folder / "tags")
+    run.params = _key_files(members, posixpath.join(folder, "params"))
+    run.tags = _key_files(members, posixpath.join(folder, "tags"))
     if experiment.get("name") is not None:
         run.tags["mlflow.experiment"] = str(experiment["name"])
     run.name = str(meta.get("run_name") or run.tags.get("mlflow.runName") or run_id)
     start = meta.get("start_time")
     if isinstance(start, int | float) and not isinstance(start, bool):
         run.started_at = utc_from_timestamp(start / 1000)
-    metrics = folder / "metrics"
-    if metrics.is_dir():
-        for path in sorted(p for p in metrics.rglob("*") if p.is_file()):
-            key = path.relative_to(metrics).as_posix()
-            series = _read_metric(path, key, run.name, report, store)
-            if series is not None:
-                run.series[key] = series
     return run
 
 
-def _key_files(folder: Path) -> dict[str, str]:
+def _key_files(members: ZipMembers, folder: str) -> dict[str, str]:
     """params/ or tags/: one file a key (nested folders make "a/b"), the content its value."""
-    if not folder.is_dir():
-        return {}
     out = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        with open(path, "rb") as handle:
-            raw = handle.read(64 * 1024)
-        out[path.relative_to(folder).as_posix()] = raw.decode("utf-8", errors="replace").rstrip(
-            "\r\n"
-        )
+    for member in members.under(folder):
+        raw = members.read(member, limit=64 * 1024)
+        key = member.removeprefix(f"{folder}/")
+        out[key] = raw.decode("utf-8", errors="replace").rstrip("\r\n")
     return out
 
 
-def _read_metric_fast(path: Path, key: str, run_name: str, report: Report, store: str):
-    """A well-formed metric file ("<ms> <value> <step>" on every line) in one pandas call.
+def _read_metrics(
+    members: ZipMembers,
+    files: list[tuple[RunData, str, str]],
+    report: Report,
+    store: str,
+    progress: Progress,
+) -> None:
+    """Every metric file of the store, in batches of METRIC_BATCH_BYTES, onto its run."""
+    batch: list[tuple[RunData, str, str, bytes]] = []
+    size = 0
+    for number, (run, key, member) in enumerate(files, start=1):
+        data = members.read(member)
+        batch.append((run, key, member, data))
+        size += len(data)
+        if size >= METRIC_BATCH_BYTES or number == len(files):
+            for (run, key, _, _), series in zip(
+                batch, _metric_batch(batch, report, store), strict=True
+            ):
+                if series is not None:
+                    run.series[key] = series
+            batch, size = [], 0
+            progress(number / len(files))
 
-    None when the file is anything else; the line-by-line reader then says what is wrong.
+
+def _metric_batch(batch: list[tuple], report: Report, store: str) -> list:
+    """The series of a batch of metric files: all well-formed ones in one pandas call.
+
+    A well-formed file is "<ms> <value> <step>" on every line. When any file of the batch is
+    not, each is read on its own, and the line-by-line reader says what is wrong where.
     """
-    data = path.read_bytes()
-    if not data or data.startswith((b"\n", b"\r")) or b"\n\n" in data or b"\r\n\r\n" in data:
-        return None
+    texts, counts = [], []
+    for _, _, _, data in batch:
+        if not data or data.startswith((b"\n", b"\r")) or b"\n\n" in data or b"\r\n\r\n" in data:
+            break
+        texts.append(data if data.endswith(b"\n") else data + b"\n")
+        counts.append(texts[-1].count(b"\n"))
+    else:
+        frame = _metric_frame(b"".join(texts))
+        if frame is not None and len(frame) == sum(counts):
+            report.rows_read += len(frame)
+            report.rows_accepted += len(frame)
+            check_point_count(report.rows_accepted, store)
+            walls = frame[0].to_numpy(dtype=np.float64) / 1000.0
+            values = frame[1].to_numpy(dtype=np.float64)
+            steps = frame[2].to_numpy(dtype=np.int64)
+            out, start = [], 0
+            for (run, key, _, _), count in zip(batch, counts, strict=True):
+                end = start + count
+                out.append(
+                    make_series(
+                        key,
+                        steps[start:end],
+                        values[start:end],
+                        report,
+                        run=run.name,
+                        wall_times=walls[start:end],
+                        lines=np.arange(1, count + 1, dtype=np.int64),
+                    )
+                )
+                start = end
+            return out
+    return [_read_metric(data, key, run.name, report, store) for run, key, _, data in batch]
+
+
+def _metric_frame(data: bytes) -> pd.DataFrame | None:
+    """Metric lines as a three-column frame, or None when they are not all well-formed."""
     try:
         frame = pd.read_csv(
             io.BytesIO(data),
@@ -313,55 +377,38 @@ def _read_metric_fast(path: Path, key: str, run_name: str, report: Report, store
         )
     except (ValueError, OverflowError, pd.errors.ParserError):
         return None
-    if frame.shape[1] != 3:
-        return None
-    count = len(frame)
-    report.rows_read += count
-    report.rows_accepted += count
-    check_point_count(report.rows_accepted, store)
-    return make_series(
-        key,
-        frame[2].to_numpy(dtype=np.int64),
-        frame[1].to_numpy(dtype=np.float64),
-        report,
-        run=run_name,
-        wall_times=frame[0].to_numpy(dtype=np.float64) / 1000.0,
-        lines=np.arange(1, count + 1, dtype=np.int64),
-    )
+    return frame if frame.shape[1] == 3 else None
 
 
-def _read_metric(path: Path, key: str, run_name: str, report: Report, store: str):
-    fast = _read_metric_fast(path, key, run_name, report, store)
-    if fast is not None:
-        return fast
+def _read_metric(data: bytes, key: str, run_name: str, report: Report, store: str):
+    """One metric file line by line, rejecting (with line numbers) the lines it cannot read."""
     steps, values, walls, lines = array("q"), array("d"), array("d"), array("q")
     without_step = False
     reason = f"{run_name}/metrics/{key}: the line is not “<timestamp> <value> <step>”"
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            fields = raw.split()
-            if not fields:
-                continue
-            report.rows_read += 1
-            try:
-                if len(fields) == 3:
-                    step = int(fields[2])
-                elif len(fields) == 2:
-                    step, without_step = number - 1, True
-                else:
-                    raise ValueError
-                wall = float(fields[0]) / 1000.0
-                value = float(fields[1])
-                steps.append(step)
-            except (ValueError, OverflowError):  # OverflowError: a step beyond int64
-                report.reject(reason, number)
-                continue
-            values.append(value)
-            walls.append(wall)
-            lines.append(number)
-            report.rows_accepted += 1
-            if report.rows_accepted % 100_000 == 0:
-                check_point_count(report.rows_accepted, store)
+    for number, raw in enumerate(io.BytesIO(data), start=1):
+        fields = raw.split()
+        if not fields:
+            continue
+        report.rows_read += 1
+        try:
+            if len(fields) == 3:
+                step = int(fields[2])
+            elif len(fields) == 2:
+                step, without_step = number - 1, True
+            else:
+                raise ValueError
+            wall = float(fields[0]) / 1000.0
+            value = float(fields[1])
+            steps.append(step)
+        except (ValueError, OverflowError):  # OverflowError: a step beyond int64
+            report.reject(reason, number)
+            continue
+        values.append(value)
+        walls.append(wall)
+        lines.append(number)
+        report.rows_accepted += 1
+        if report.rows_accepted % 100_000 == 0:
+            check_point_count(report.rows_accepted, store)
     if without_step:
         report.warn(
             "Some metric files are in the MLflow 1.x layout, without steps; the position of "

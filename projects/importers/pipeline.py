@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from .base import (
     utc_from_timestamp,
 )
 from .detect import is_yaml, sniff
-from .safety import Member, check_size, extract_zip, inspect_zip, is_zip
+from .safety import Member, Store, check_size, extract_zip, inspect_zip, is_zip
 from .text import TextSource, binary_kind, prepare_text
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class Plan:
     sources: list[TextSource] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)  # one per source
     companions: list[Member] = field(default_factory=list)  # YAML beside the data
-    stores: list[Member] = field(default_factory=list)  # unpacked MLflow stores (folders)
+    stores: list[Store] = field(default_factory=list)  # zipped MLflow stores
     skipped: list[str] = field(default_factory=list)  # zip members that hold no data
     why: dict[str, str] = field(default_factory=dict)  # and why each was skipped
 
@@ -145,9 +146,8 @@ def _plan(files: list[InputFile], workdir: Path, limits: Limits, wanted: str | N
                 raise unknown_format(file.name, binary_kind(b"PK\x03\x04", file.name) or "")
             infos = inspect_zip(file.path, file.name, limits)
             if any(PurePosixPath(i.filename).name == "meta.yaml" for i in infos):
-                folder = workdir / f"zip{number}"
-                extract_zip(file.path, file.name, infos, folder, limits)
-                plan.stores.append(Member(path=folder, name=file.name))
+                # Read in place by the MLflow reader (thousands of small files: no unpacking).
+                plan.stores.append(Store(path=file.path, name=file.name, infos=infos))
                 seen.append("mlflow_zip")
                 continue
             members = extract_zip(file.path, file.name, infos, workdir / f"zip{number}", limits)
@@ -288,12 +288,14 @@ def _result(plan: Plan, runs: list[RunData], report: Report) -> ParseResult:
 
 def _first_wall_time(run: RunData):
     """When the file gives no start time, the run began no later than its first point."""
+    # fmin skips NaN; a series of NaN only gives NaN, which min() below must not see.
     earliest = [
-        np.nanmin(s.wall_times)
+        float(np.fmin.reduce(s.wall_times))
         for s in run.series.values()
-        if s.wall_times is not None and np.isfinite(s.wall_times).any()
+        if s.wall_times is not None and s.wall_times.size
     ]
-    return utc_from_timestamp(float(min(earliest))) if earliest else None
+    earliest = [value for value in earliest if math.isfinite(value)]
+    return utc_from_timestamp(min(earliest)) if earliest else None
 
 
 def _nothing_message(plan: Plan, report: Report) -> str:

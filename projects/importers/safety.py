@@ -7,6 +7,8 @@ import shutil
 import stat
 import zipfile
 import zlib
+from bisect import bisect_left
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +27,15 @@ class Member:
 
     path: Path
     name: str
+
+
+@dataclass
+class Store:
+    """A zipped MLflow store: the upload and its checked members, read in place (ZipMembers)."""
+
+    path: Path
+    name: str
+    infos: list[zipfile.ZipInfo]
 
 
 def check_size(path: Path, name: str, limits: Limits) -> int:
@@ -98,10 +109,7 @@ def inspect_zip(path: Path, name: str, limits: Limits) -> list[zipfile.ZipInfo]:
                 f"{human_size(limits.max_bytes)}."
             )
         if member.lower().endswith((".zip", ".jar", ".whl")):
-            raise ImportFailed(
-                f"“{name}” contains another zip (“{member}”); Cairn does not open zips inside "
-                "zips. Unzip it and upload its contents."
-            )
+            raise _nested_zip(name, member)
         members.append(info)
     return members
 
@@ -121,6 +129,41 @@ def _check_member_name(member: str, name: str) -> None:
         )
 
 
+@contextmanager
+def _unpacking(name: str, cleanup: Path | None = None):
+    """Turn what zipfile and zlib raise on a damaged archive into ImportFailed naming it."""
+    try:
+        yield
+        return
+    except ImportFailed:
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        problem = f"“{name}” is damaged and cannot be unpacked ({exc})."
+    except NotImplementedError:
+        problem = (
+            f"“{name}” uses a compression method Cairn cannot unpack; zip it again with the "
+            "usual (deflate) method."
+        )
+    except OSError as exc:
+        problem = f"“{name}” could not be unpacked ({exc.strerror or exc})."
+    if cleanup is not None:
+        shutil.rmtree(cleanup, ignore_errors=True)
+    raise ImportFailed(problem)
+
+
+def _nested_zip(name: str, member: str) -> ImportFailed:
+    return ImportFailed(
+        f"“{name}” contains another zip (“{member}”); Cairn does not open zips inside zips. "
+        "Unzip it and upload its contents."
+    )
+
+
+def _overflow(name: str) -> ImportFailed:
+    return ImportFailed(f"“{name}” unpacks to more than its entries declare; Cairn refuses it.")
+
+
 def extract_zip(
     path: Path, name: str, infos: list[zipfile.ZipInfo], target: Path, limits: Limits
 ) -> list[Member]:
@@ -129,44 +172,73 @@ def extract_zip(
     root = target.resolve()
     out: list[Member] = []
     written = 0
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in infos:
-                member = info.filename.replace("\\", "/")
-                destination = (root / member).resolve()
-                if root not in destination.parents:
-                    raise ImportFailed(
-                        f"“{name}” contains a path that points outside the archive (“{member}”)."
-                    )
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as src, open(destination, "wb") as dst:
-                    size = 0
-                    while block := src.read(1 << 20):
-                        size += len(block)
-                        written += len(block)
-                        if size > max(info.file_size, 0) or written > limits.max_zip_total:
-                            raise ImportFailed(
-                                f"“{name}” unpacks to more than its entries declare; "
-                                "Cairn refuses it."
-                            )
-                        dst.write(block)
-                with open(destination, "rb") as check:
-                    if check.read(4) in ZIP_MAGIC:
-                        raise ImportFailed(
-                            f"“{name}” contains another zip (“{member}”); Cairn does not open "
-                            "zips inside zips. Unzip it and upload its contents."
-                        )
-                out.append(Member(path=destination, name=member))
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
-        shutil.rmtree(target, ignore_errors=True)
-        raise ImportFailed(f"“{name}” is damaged and cannot be unpacked ({exc}).") from None
-    except NotImplementedError:
-        shutil.rmtree(target, ignore_errors=True)
-        raise ImportFailed(
-            f"“{name}” uses a compression method Cairn cannot unpack; zip it again with the "
-            "usual (deflate) method."
-        ) from None
-    except OSError as exc:
-        shutil.rmtree(target, ignore_errors=True)
-        raise ImportFailed(f"“{name}” could not be unpacked ({exc.strerror}).") from None
+    with _unpacking(name, cleanup=target), zipfile.ZipFile(path) as archive:
+        for info in infos:
+            member = info.filename.replace("\\", "/")
+            destination = (root / member).resolve()
+            if root not in destination.parents:
+                raise ImportFailed(
+                    f"“{name}” contains a path that points outside the archive (“{member}”)."
+                )
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(destination, "wb") as dst:
+                size = 0
+                while block := src.read(1 << 20):
+                    size += len(block)
+                    written += len(block)
+                    if size > max(info.file_size, 0) or written > limits.max_zip_total:
+                        raise _overflow(name)
+                    dst.write(block)
+            with open(destination, "rb") as check:
+                if check.read(4) in ZIP_MAGIC:
+                    raise _nested_zip(name, member)
+            out.append(Member(path=destination, name=member))
     return out
+
+
+class ZipMembers:
+    """A checked zip read in place, member by member, with the same guards as extract_zip.
+
+    An MLflow store holds thousands of small files; writing each to disk and reading it back
+    cost more than parsing them.
+    """
+
+    def __init__(self, path: Path, name: str, infos: list[zipfile.ZipInfo], limits: Limits):
+        self.path, self.name, self.limits = path, name, limits
+        self._infos = {info.filename.replace("\\", "/"): info for info in infos}
+        self.names = sorted(self._infos)
+        self._read = 0
+        self._archive: zipfile.ZipFile | None = None
+
+    def __enter__(self) -> ZipMembers:
+        with _unpacking(self.name):
+            self._archive = zipfile.ZipFile(self.path)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+    def size(self, member: str) -> int:
+        """The size the zip declares for a member."""
+        return self._infos[member].file_size
+
+    def under(self, folder: str) -> list[str]:
+        """The members below a folder ("" for all), sorted."""
+        prefix = f"{folder}/" if folder else ""
+        low = bisect_left(self.names, prefix)
+        high = bisect_left(self.names, prefix + "\U0010ffff")
+        return self.names[low:high]
+
+    def read(self, member: str, limit: int | None = None) -> bytes:
+        """A member's bytes (its first `limit` bytes when given), never more than it declares."""
+        info = self._infos[member]
+        wanted = info.file_size + 1 if limit is None else min(limit, info.file_size + 1)
+        with _unpacking(self.name), self._archive.open(info) as src:
+            data = src.read(wanted)
+        self._read += len(data)
+        if len(data) > info.file_size or self._read > self.limits.max_zip_total:
+            raise _overflow(self.name)
+        if data[:4] in ZIP_MAGIC:
+            raise _nested_zip(self.name, member)
+        return data

@@ -467,18 +467,8 @@ def numbers(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.ndarr
 
 def name_codes(column: pd.Series, table: dict[str, int]) -> np.ndarray:
     """Integer codes of names (stripped), -1 for a missing one; new names join the table."""
-    # Factorising first means Python touches each distinct name once, not each row; a column
-    # read as categorical (the pyarrow path) is factorised already.
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        # Categories come sorted; renumber them in order of first appearance, as factorize does.
-        raw = column.cat.codes.to_numpy()
-        order = pd.unique(raw[raw >= 0])
-        remap = np.full(len(column.cat.categories), -1, dtype=np.int64)
-        remap[order] = np.arange(len(order))
-        codes = np.where(raw >= 0, remap[np.maximum(raw, 0)], -1)
-        uniques = column.cat.categories[order]
-    else:
-        codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    # Factorising first means Python touches each distinct name once, not each row.
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
     mapped = np.empty(len(uniques) + 1, dtype=np.int32)
     mapped[-1] = -1
     for i, unique in enumerate(uniques):

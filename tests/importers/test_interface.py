@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import projects.importers as importers
@@ -104,13 +103,72 @@ def test_points_past_the_cap_are_refused(upload, monkeypatch):
         importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])
 
 
-def test_the_pyarrow_path_reads_what_the_c_parser_reads(samples, monkeypatch):
+def _plain(array):
+    return None if array is None else [None if v != v else v for v in array.tolist()]
+
+
+def _outcome(files):
+    try:
+        result = importers.parse(files)
+    except importers.ImportFailed as failure:
+        return ("failed", failure.message)
+    runs = [
+        (
+            r.name,
+            r.external_id,
+            {
+                k: (s.steps.tolist(), _plain(s.values), _plain(s.wall_times))
+                for k, s in r.series.items()
+            },
+        )
+        for r in result.runs
+    ]
+    return runs, result.report.as_dict()
+
+
+WHOLE_FILE_CASES = {
+    "clean": "run,metric,step,value,timestamp\na,loss,0,1.5,1764000000\na,loss,1,1.25,1764000001\n"
+    "b,acc,0,0.5,1764000002\na,acc,0,0.1,1764000003\n",
+    "interleaved": "run,metric,step,value\na,loss,0,1\nb,loss,0,2\na,loss,1,3\nb,loss,1,4\n",
+    "padded names": "run,metric,step,value\n a ,loss,0,1\na,loss ,1,2\n",
+    "numeric run names": "run,metric,step,value\n1,loss,0,1\n01,loss,1,2\n",
+    "blank run": "run,metric,step,value\na,loss,0,1\n,loss,1,2\n",
+    "fractional step": "run,metric,step,value\na,loss,0,1\na,loss,1.5,2\n",
+    "text value": "run,metric,step,value\na,loss,0,1\na,loss,1,oops\n",
+    "missing value": "run,metric,step,value\na,loss,0,1\na,loss,1,\n",
+    "nan and inf": "run,metric,step,value\na,loss,0,nan\na,loss,1,inf\na,loss,2,1\n",
+    "duplicates and restarts": "run,metric,step,value\na,loss,0,1\na,loss,1,2\na,loss,1,3\n"
+    "a,loss,0,4\n",
+    "blank line before a restart": "run,metric,step,value\na,loss,0,1\n\na,loss,1,2\na,loss,0,3\n",
+    "ISO timestamps": "run,metric,step,value,timestamp\na,loss,0,1,2026-01-01T00:00:00Z\n",
+}
+
+
+@pytest.mark.parametrize("name", WHOLE_FILE_CASES)
+def test_the_whole_file_path_reads_what_the_chunked_reader_reads(name, upload, monkeypatch):
+    """Big clean files are read in one call; anything doubtful must end exactly as in chunks."""
+    files = [upload("long.csv", WHOLE_FILE_CASES[name])]
+    chunked = _outcome(files)
+    taken = []
+    real = long._read_fast
+    monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(long, "_read_fast", lambda *a: taken.append(real(*a)) or taken[-1])
+    assert _outcome(files) == chunked
+    assert taken, "the whole-file reader was not tried"
+    if name in ("clean", "interleaved", "padded names"):
+        assert taken[0] > 0, "a clean file should be read whole"
+
+
+def test_the_whole_file_path_reads_the_sample_as_the_chunked_reader(samples, monkeypatch):
     files = [importers.InputFile(path=samples / "long.csv", name="long.csv")]
-    slow = importers.parse(files)
-    monkeypatch.setattr(long, "PYARROW_FROM_BYTES", 0)
-    fast = importers.parse(files)
-    assert [r.name for r in fast.runs] == [r.name for r in slow.runs]
-    for a, b in zip(fast.runs, slow.runs, strict=True):
-        for key in a.series:
-            assert np.array_equal(a.series[key].values, b.series[key].values)
-            assert np.array_equal(a.series[key].steps, b.series[key].steps)
+    chunked = _outcome(files)
+    monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
+    assert _outcome(files) == chunked
+
+
+def test_the_whole_file_path_keeps_the_point_cap(upload, monkeypatch):
+    monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(base, "MAX_POINTS", 5)
+    rows = "".join(f"r,loss,{i},1\n" for i in range(6))
+    with pytest.raises(importers.ImportFailed, match="holds more than 5 points"):
+        importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])
