@@ -286,7 +286,7 @@ def _write(imp: ExperimentImport, token: str, result) -> None:
                 params=run.params,
                 tags=run.tags,
                 started_at=run.started_at,
-                summary={key: summarise(s.values) for key, s in run.series.items()},
+                summary={key: s.summary or summarise(s.values) for key, s in run.series.items()},
             )
             for run in result.runs
         ]

@@ -85,6 +85,8 @@ class Series:
     wall_times: np.ndarray | None
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    # last/min/max/count when known already (series_in_groups computes them for all at once).
+    summary: dict | None = None
 
 
 @dataclass
@@ -371,8 +373,13 @@ def series_in_groups(
     needs_care[starts] = ~np.isfinite(values[starts])  # a first point has nothing before it
     care = np.logical_or.reduceat(needs_care, starts)
     ends = np.append(starts[1:], steps.size)
+    # The summary of a clean series (every value finite) in one pass for all of them.
+    lows = np.minimum.reduceat(values, starts).tolist()
+    highs = np.maximum.reduceat(values, starts).tolist()
+    lasts = values[ends - 1].tolist()
     out = []
-    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+    bounds = zip(starts.tolist(), ends.tolist(), strict=True)
+    for i, (start, end) in enumerate(bounds):
         wall = None if wall_times is None else wall_times[start:end]
         if care[i]:
             out.append(
@@ -387,11 +394,9 @@ def series_in_groups(
                 )
             )
         else:
-            out.append(
-                Series(
-                    key=keys[i], steps=steps[start:end], values=values[start:end], wall_times=wall
-                )
-            )
+            summary = {"last": lasts[i], "min": lows[i], "max": highs[i], "count": end - start}
+            clean = Series(keys[i], steps[start:end], values[start:end], wall, summary=summary)
+            out.append(clean)
     return out
 
 

@@ -43,6 +43,7 @@ from .base import (
     parse_yaml,
     plural,
     quoted,
+    series_in_groups,
     utc_from_timestamp,
 )
 from .safety import ZipMembers
@@ -342,25 +343,19 @@ def _metric_batch(batch: list[tuple], report: Report, store: str) -> list:
             report.rows_read += len(frame)
             report.rows_accepted += len(frame)
             check_point_count(report.rows_accepted, store)
-            walls = frame[0].to_numpy(dtype=np.float64) / 1000.0
-            values = frame[1].to_numpy(dtype=np.float64)
-            steps = frame[2].to_numpy(dtype=np.int64)
-            out, start = [], 0
-            for (run, key, _, _), count in zip(batch, counts, strict=True):
-                end = start + count
-                out.append(
-                    make_series(
-                        key,
-                        steps[start:end],
-                        values[start:end],
-                        report,
-                        run=run.name,
-                        wall_times=walls[start:end],
-                        lines=np.arange(1, count + 1, dtype=np.int64),
-                    )
-                )
-                start = end
-            return out
+            starts = np.concatenate(([0], np.cumsum(counts[:-1]))).astype(np.int64)
+            # Line numbers within each file, for the examples in warnings.
+            lines = np.arange(len(frame), dtype=np.int64) - np.repeat(starts, counts) + 1
+            return series_in_groups(
+                [key for _, key, _, _ in batch],
+                [run.name for run, _, _, _ in batch],
+                starts,
+                frame[2].to_numpy(dtype=np.int64),
+                frame[1].to_numpy(dtype=np.float64),
+                report,
+                wall_times=frame[0].to_numpy(dtype=np.float64) / 1000.0,
+                lines=lines,
+            )
     return [_read_metric(data, key, run.name, report, store) for run, key, _, data in batch]
 
 

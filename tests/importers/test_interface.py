@@ -43,6 +43,7 @@ def test_it_exports_the_agreed_names():
         "wall_times",
         "lower",
         "upper",
+        "summary",
     ]
     assert field_names(importers.RunData) == [
         "name",

@@ -197,7 +197,7 @@ def test_htmx_gets_the_final_status_with_286_once_the_import_succeeded(
 
     assert response.status_code == 286
     assert "hx-get" not in response.text
-    assert "1 run, 2 series, 20 points from a JSON Lines file." in response.text
+    assert "1 run, 2 series, 20 points, read as JSON Lines." in response.text
     assert reverse("projects:runs", args=[project.slug]) in response.text
 
 

@@ -64,3 +64,18 @@ def test_an_import_reads_back_from_the_database_point_for_point(alice):
     assert len(bytes(stored["loss"].steps)) == 16
     assert stored["acc"].step_array().tolist() == [0, 3, 4]
     assert stored["acc"].value_array().tolist() == [0.1, 0.2, 0.3]
+    # The run's summary, computed for all series at once, agrees with the stored points.
+    run = stored["loss"].run
+    losses = [1 / (s + 1) for s in range(0, 500, 5)]
+    assert run.summary["loss"] == {
+        "last": losses[-1],
+        "min": min(losses),
+        "max": max(losses),
+        "count": 100,
+    }
+    assert run.summary["acc"] == {"last": 0.3, "min": 0.1, "max": 0.3, "count": 3}
+    assert (stored["loss"].last, stored["loss"].min, stored["loss"].max) == (
+        losses[-1],
+        min(losses),
+        max(losses),
+    )
