@@ -12,6 +12,8 @@ from django.utils import timezone
 from projects.models import Visibility
 from projects.urlcache import reverse_pk
 
+from .links import validate_evidence_link
+
 
 class GoalQuerySet(models.QuerySet):
     def visible_to(self, user) -> GoalQuerySet:
@@ -72,6 +74,13 @@ class MilestoneStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
+class TargetComparison(models.TextChoices):
+    GTE = ">=", "≥ at least"
+    GT = ">", "> above"
+    LTE = "<=", "≤ at most"
+    LT = "<", "< below"
+
+
 class MilestoneQuerySet(models.QuerySet):
     def visible_to(self, user) -> MilestoneQuerySet:
         """Milestones follow their goal's visibility."""
@@ -79,6 +88,9 @@ class MilestoneQuerySet(models.QuerySet):
 
     def owned_by(self, user) -> MilestoneQuerySet:
         return self.filter(goal__owner=user)
+
+    def open(self) -> MilestoneQuerySet:
+        return self.filter(status__in=(MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS))
 
 
 class Milestone(models.Model):
@@ -90,7 +102,24 @@ class Milestone(models.Model):
         max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )
     done_at = models.DateTimeField(null=True, blank=True)
-    evidence_url = models.URLField(max_length=500, blank=True)
+    # A web address, or a path on this site (the run page of an automatic completion).
+    evidence_url = models.CharField(max_length=500, blank=True, validators=[validate_evidence_link])
+    # A metric target: done by itself when an import brings a run of target_project whose
+    # target_metric meets it. The project is None only when it was deleted after the target
+    # was set (the rest of the target stays, to say what it was).
+    target_project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestone_targets",
+    )
+    target_metric = models.CharField(max_length=255, blank=True)
+    target_comparison = models.CharField(max_length=2, choices=TargetComparison.choices, blank=True)
+    target_threshold = models.FloatField(null=True, blank=True)
+    evidence_run = models.ForeignKey(
+        "projects.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -103,7 +132,21 @@ class Milestone(models.Model):
             models.CheckConstraint(
                 condition=Q(status="done", done_at__isnull=False) | ~Q(status="done"),
                 name="milestone_done_has_done_at",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    target_project__isnull=True,
+                    target_metric="",
+                    target_comparison="",
+                    target_threshold__isnull=True,
+                )
+                | (
+                    ~Q(target_metric="")
+                    & Q(target_comparison__in=TargetComparison.values)
+                    & Q(target_threshold__isnull=False)
+                ),
+                name="milestone_target_all_or_none",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,6 +171,10 @@ class Milestone(models.Model):
     def is_open(self) -> bool:
         return self.status in (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
 
+    @property
+    def has_target(self) -> bool:
+        return bool(self.target_metric)
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.is_open and self.due_date is not None and self.due_date < today
@@ -147,6 +194,8 @@ class CheckIn(models.Model):
     confidence = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)], default=3
     )
+    # Written by Cairn (a metric target met, or its evidence import deleted), not typed.
+    automatic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

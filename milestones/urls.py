@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import chart_views, views
 
 app_name = "milestones"
 
 urlpatterns = [
     path("", views.plan, name="plan"),
     path("<int:year>/q<int:quarter>/", views.quarter, name="quarter"),
+    path("<int:year>/q<int:quarter>/charts/burnup/", chart_views.burnup, name="chart-burnup"),
+    path("charts/best-so-far/", chart_views.best_so_far, name="chart-best"),
+    path("charts/activity/", chart_views.activity, name="chart-activity"),
     path("goals/new/", views.goal_create, name="goal-create"),
     path("goals/<int:goal_id>/edit/", views.goal_edit, name="goal-edit"),
     path("goals/<int:goal_id>/delete/", views.goal_delete, name="goal-delete"),

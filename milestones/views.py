@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
+from projects import targets
+
 from . import selectors, services
 from .forms import (
     CheckInForm,
@@ -26,7 +28,7 @@ from .forms import (
     StatusForm,
     TitleForm,
 )
-from .models import Milestone, QuarterlyGoal
+from .models import Milestone, MilestoneStatus, QuarterlyGoal
 from .quarters import Quarter
 
 PAGE = "milestones/quarter.html"
@@ -178,9 +180,11 @@ def milestone_title(request: HttpRequest, milestone_id: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def milestone_create(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = selectors.goal_for_owner(user=request.user, goal_id=goal_id)
-    form = MilestoneForm(request.POST or None)
+    form = MilestoneForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        services.milestone_create(goal=goal, **form.cleaned_data)
+        milestone = services.milestone_create(goal=goal, **form.cleaned_data)
+        if milestone.status == MilestoneStatus.DONE and not request.htmx:
+            messages.success(request, _AUTO_DONE.format(title=milestone.title))
         if request.htmx:
             return _goal_card(request, goal)
         return _back(request, goal)
@@ -211,26 +215,52 @@ def milestone_status(request: HttpRequest, milestone_id: int) -> HttpResponse:
     return _back(request, milestone.goal)
 
 
+_AUTO_DONE = "“{title}” saved and done: a run already meets its target (see the check-in)."
+
+
+def _target_state(milestone: Milestone) -> dict | None:
+    """The milestone's metric target and the project's best run on it so far."""
+    if not milestone.has_target:
+        return None
+    project = milestone.target_project
+    best = None
+    if project is not None:
+        best = targets.best_run(
+            project=project,
+            metric=milestone.target_metric,
+            comparison=milestone.target_comparison,
+        )
+    met = best is not None and targets.is_met(
+        best.value, milestone.target_comparison, milestone.target_threshold
+    )
+    return {"project": project, "best": best, "met": met}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
     milestone = selectors.milestone_for_owner(user=request.user, milestone_id=milestone_id)
-    form = MilestoneEditForm(request.POST or None, instance=milestone)
+    form = MilestoneEditForm(request.POST or None, instance=milestone, owner=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         status = data.pop("status")
-        # is_valid() already wrote the new status onto the instance; put the stored one back so
-        # that milestone_set_status sees the real transition (and stamps or keeps done_at).
-        milestone.status = form.initial["status"]
-        services.milestone_update(milestone=milestone, **data)
+        # is_valid() already wrote the form's values onto the instance; start again from the
+        # stored row so that the services see the real changes (a status change stamps or
+        # clears done_at; a new target that a run already meets completes the milestone).
+        milestone.refresh_from_db()
         services.milestone_set_status(milestone=milestone, status=status)
-        messages.success(request, "Milestone saved.")
+        services.milestone_update(milestone=milestone, **data)
+        if milestone.status == MilestoneStatus.DONE and status != MilestoneStatus.DONE:
+            messages.success(request, _AUTO_DONE.format(title=milestone.title))
+        else:
+            messages.success(request, "Milestone saved.")
         return redirect(milestone.get_absolute_url())
     return render(
         request,
         "milestones/milestone_detail.html",
         {
             "milestone": milestone,
+            "target": _target_state(milestone),
             "form": form,
             "checkin_form": CheckInForm(),
             "checkins": selectors.milestone_checkins(milestone=milestone),

@@ -60,7 +60,16 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ("slug", "display_name", "headline", "bio", "links", "open_to_work", "is_public")
+        fields = (
+            "slug",
+            "display_name",
+            "headline",
+            "bio",
+            "links",
+            "open_to_work",
+            "is_public",
+            "show_activity",
+        )
         widgets = {"bio": forms.Textarea(attrs={"rows": 6})}
         help_texts = {
             "slug": "Your public address: /u/&lt;slug&gt;/",

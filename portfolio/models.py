@@ -35,6 +35,12 @@ class Profile(models.Model):
     is_public = models.BooleanField(
         "public profile", default=False, help_text="Off: only you can see your profile."
     )
+    show_activity = models.BooleanField(
+        "show my activity calendar",
+        default=True,
+        help_text="The calendar of days with check-ins, revisions and imports on your public "
+        "profile. You always see it on your plan.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import importers
+from . import importers, signals
 from .models import ExperimentImport, ImportFile, ImportStatus, MetricSeries, Project, Run
 from .series import VALUE_DTYPE, pack, pack_steps, summarise
 
@@ -237,7 +237,7 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
         progress=0.85, message="Saving runs", heartbeat_at=timezone.now()
     )
     try:
-        _write(imp, token, result)
+        written = _write(imp, token, result)
     except Exception as exc:  # _write rolled back, so no row is left; neither is the job running
         log.exception("Import %s could not be saved", imp.pk)
         _fail(
@@ -245,6 +245,11 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
             f"Cairn could not save the runs of this file ({type(exc).__name__}); "
             "nothing was imported. Try again.",
         )
+    else:
+        if written:
+            # _write has committed (a worker runs outside any transaction): other apps, such as
+            # milestones with metric targets, hear of the runs. Their failures are only logged.
+            signals.send_safely(signals.import_succeeded, experiment_import=imp)
     imp.refresh_from_db()
     return imp
 
@@ -271,11 +276,11 @@ def _local_files(imp: ExperimentImport, workdir: Path) -> list:
 
 
 @transaction.atomic
-def _write(imp: ExperimentImport, token: str, result) -> None:
-    """Everything of one parsed import in one transaction, or nothing."""
+def _write(imp: ExperimentImport, token: str, result) -> bool:
+    """Everything of one parsed import in one transaction, or nothing; True when written."""
     locked = ExperimentImport.objects.select_for_update().get(pk=imp.pk)
     if locked.status != ImportStatus.RUNNING or locked.claimed_by != token:
-        return  # another delivery of the same task finished or took it over
+        return False  # another delivery of the same task finished or took it over
     runs = Run.objects.bulk_create(
         [
             Run(
@@ -324,6 +329,7 @@ def _write(imp: ExperimentImport, token: str, result) -> None:
         message="",
         finished_at=timezone.now(),
     )
+    return True
 
 
 _SERIES_COLUMNS = (
@@ -385,9 +391,11 @@ def import_retry(*, experiment_import: ExperimentImport) -> ExperimentImport:
     return experiment_import
 
 
+@transaction.atomic  # what receivers change before the delete stands or falls with it
 def import_delete(*, experiment_import: ExperimentImport) -> None:
     """Delete an import with its runs, series and stored files."""
     names = [record.file.name for record in experiment_import.files.all()]
     storage = ImportFile._meta.get_field("file").storage
+    signals.send_safely(signals.import_deleting, experiment_import=experiment_import)
     experiment_import.delete()
     transaction.on_commit(lambda: [storage.delete(name) for name in names])

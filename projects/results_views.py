@@ -11,8 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import imports, selectors
-from .charts import metric_figure
+from . import chart_views, imports, selectors
 from .importers import FORMATS
 from .models import ImportStatus
 from .uploads import upload_refusal
@@ -148,21 +147,26 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
-    charts = []
-    for series in run.series.all():
-        steps, values = series.step_array(), series.value_array()
-        charts.append(
-            {
-                "id": f"chart-{series.pk}",
-                "figure_id": f"figure-chart-{series.pk}",
-                "key": series.key,
-                "series": series,
-                "direction": selectors.metric_direction(series.key),
-                "figure": metric_figure(series.key, [(run.name, steps, values)]),
-            }
-        )
+    try:
+        options, option_error = chart_views.parse_options(request.GET), ""
+    except chart_views.BadRequest as exc:
+        options, option_error = chart_views.ChartOptions(), str(exc)
+    # Only the figures of each series: the points load with each chart, when it scrolls in.
+    series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
+    slots = chart_views.chart_slots(project, [s.key for s in series], [run.pk], options)
+    charts = [
+        {"series": s, "slot": slot, "direction": selectors.metric_direction(s.key, project)}
+        for s, slot in zip(series, slots, strict=True)
+    ]
     return render(
         request,
         "projects/run_detail.html",
-        {"project": project, "run": run, "imp": run.experiment_import, "charts": charts},
+        {
+            "project": project,
+            "run": run,
+            "imp": run.experiment_import,
+            "charts": charts,
+            "options": options,
+            "option_error": option_error,
+        },
     )

@@ -76,12 +76,24 @@ LOWER_IS_BETTER = (
     "loss", "error", "err", "rmse", "mse", "mae", "mape", "latency", "perplexity", "ppl",
     "wer", "cer", "time", "duration",
 )  # fmt: skip
+# Named for the record: any metric that is not lower-is-better by name counts as higher.
+HIGHER_IS_BETTER = ("accuracy", "acc", "f1", "auc", "r2", "precision", "recall", "bleu", "map")
+DIRECTIONS = ("higher", "lower")
 
 
-def metric_direction(key: str) -> str:
+def guessed_direction(key: str) -> str:
     """'lower' or 'higher' is better, guessed from the metric's name."""
     name = key.lower().rsplit("/", 1)[-1]
     return "lower" if any(word in name for word in LOWER_IS_BETTER) else "higher"
+
+
+def metric_direction(key: str, project: Project | None = None) -> str:
+    """'lower' or 'higher' is better: the project owner's choice when made, else by name."""
+    if project is not None:
+        chosen = (project.metric_directions or {}).get(key)
+        if chosen in DIRECTIONS:
+            return chosen
+    return guessed_direction(key)
 
 
 @dataclass
@@ -130,7 +142,7 @@ def runs_table(
 
         rows = [row for row in rows if all(word in haystack(row) for word in words)]
     metrics = sorted({key for row in rows for key in (row["summary"] or {})})
-    directions = {key: metric_direction(key) for key in metrics}
+    directions = {key: metric_direction(key, project) for key in metrics}
     table_rows = []
     for row in rows:
         cells = {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import results_views, views
+from . import chart_views, compare_views, results_views, views
 
 app_name = "projects"
 
@@ -33,6 +33,16 @@ urlpatterns = [
     ),
     path("<slug:slug>/runs/", results_views.run_list, name="runs"),
     path("<slug:slug>/runs/<int:run_id>/", results_views.run_detail, name="run"),
+    path("<slug:slug>/results/", chart_views.results, name="results"),
+    path("<slug:slug>/results/chart/", chart_views.chart_fragment, name="chart"),
+    path("<slug:slug>/results/chart/data/", chart_views.chart_data, name="chart-data"),
+    path("<slug:slug>/compare/", compare_views.runs_compare, name="compare"),
+    path("<slug:slug>/stats/", compare_views.runs_stats, name="stats"),
+    path(
+        "<slug:slug>/stats/direction/",
+        compare_views.metric_direction_set,
+        name="metric-direction",
+    ),
     path("<slug:slug>/export.md", views.export_markdown, name="export-md"),
     path("<slug:slug>/export.json", views.export_json, name="export-json"),
 ]

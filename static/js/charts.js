@@ -1,21 +1,122 @@
 // Draws every plotly figure the server put in the page as JSON: a
-// <script type="application/json" id="figure-X"> is drawn into the element with id "X".
+// <script type="application/json" id="figure-X"> is drawn into the element with id "X", on load
+// and after every htmx swap (charts arrive lazily, as fragments).
+//
+// A chart whose element has data-zoom-url refetches its traces when the x axis is zoomed: the
+// server sends the window at full resolution (up to the same cap), and double-click or "reset
+// axes" brings the overview back.
 (function () {
   var PREFIX = "figure-";
-  function draw(root) {
-    if (!window.Plotly) return;
-    root.querySelectorAll('script[type="application/json"][id^="' + PREFIX + '"]').forEach(function (node) {
-      var target = document.getElementById(node.id.slice(PREFIX.length));
-      if (!target || target.dataset.drawn) return;
-      var figure = JSON.parse(node.textContent);
-      target.dataset.drawn = "1";
-      window.Plotly.newPlot(target, figure.data, figure.layout, {
-        responsive: true,
-        displaylogo: false,
-        displayModeBar: false,
-      });
+  var SELECTOR = 'script[type="application/json"][id^="' + PREFIX + '"]';
+  var CONFIG = {
+    responsive: true,
+    displaylogo: false,
+    displayModeBar: true,
+    modeBarButtons: [["zoom2d", "pan2d", "resetScale2d", "toImage"]],
+    toImageButtonOptions: { format: "png", scale: 2 },
+  };
+
+  function setNote(target, text) {
+    var card = target.closest(".chart-card");
+    var note = card && card.querySelector("[data-chart-note]");
+    if (note) note.textContent = text || "";
+  }
+
+  function listenForZoom(target, figure) {
+    var url = target.dataset.zoomUrl;
+    if (!url) return;
+    var overview = { data: figure.data, note: figure.note || "" };
+    var pending = null;
+    target.on("plotly_relayout", function (change) {
+      if (change["xaxis.autorange"] || change.autosize) {
+        if (pending) pending.abort();
+        window.Plotly.react(target, overview.data, target.layout);
+        setNote(target, overview.note);
+        return;
+      }
+      var x0 = change["xaxis.range[0]"];
+      var x1 = change["xaxis.range[1]"];
+      if (x0 === undefined || x1 === undefined) return;
+      if (pending) pending.abort();
+      pending = new AbortController();
+      var query = "&x0=" + encodeURIComponent(x0) + "&x1=" + encodeURIComponent(x1);
+      target.classList.add("is-loading");
+      fetch(url + query, { credentials: "same-origin", signal: pending.signal })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (window_) {
+          // Keep the user's ranges: react with the current layout redraws only the traces.
+          window.Plotly.react(target, window_.data, target.layout);
+          setNote(target, window_.note ? "zoomed: " + window_.note : "zoomed: every point shown");
+        })
+        .catch(function (error) {
+          if (error.name !== "AbortError") setNote(target, "Could not load the zoomed points.");
+        })
+        .finally(function () {
+          target.classList.remove("is-loading");
+        });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { draw(event.detail.elt); });
+
+  // htmx drops every <script> of a fragment it swaps in (allowScriptTags is off), so the figures
+  // of a fragment are read from the response before the swap and drawn after it.
+  var pending = {};
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var text = event.detail.serverResponse;
+    if (!event.detail.shouldSwap || !text || text.indexOf('id="' + PREFIX) === -1) return;
+    var doc = new DOMParser().parseFromString(text, "text/html");
+    doc.querySelectorAll(SELECTOR).forEach(function (node) {
+      pending[node.id] = node.textContent;
+    });
+  });
+
+  function plot(id, json) {
+    var target = document.getElementById(id.slice(PREFIX.length));
+    if (!target || target.dataset.drawn) return;
+    var figure = JSON.parse(json);
+    target.dataset.drawn = "1";
+    if (figure.layout.showlegend && typeof figure.layout.height === "number" && target.clientWidth < 480) {
+      // On a phone the legend wraps onto several rows: give them room below the plot.
+      figure.layout.height += 90;
+    }
+    window.Plotly.newPlot(target, figure.data, figure.layout, CONFIG).then(function () {
+      listenForZoom(target, figure);
+    });
+  }
+
+  function draw() {
+    if (!window.Plotly) return;
+    document.querySelectorAll(SELECTOR).forEach(function (node) {
+      plot(node.id, node.textContent);
+    });
+    Object.keys(pending).forEach(function (id) {
+      if (!document.getElementById(id.slice(PREFIX.length))) return;
+      var json = pending[id];
+      delete pending[id];
+      plot(id, json);
+    });
+  }
+
+  // A chart that failed to load says so instead of "Loading…" for ever.
+  document.addEventListener("htmx:responseError", function (event) {
+    var slot = event.detail.elt;
+    if (!slot.classList) return;
+    var said = "Could not load this chart (" + event.detail.xhr.status + "). ";
+    if (slot.classList.contains("chart-slot")) {
+      var message = slot.querySelector(".chart-loading");
+      if (message) message.textContent = said;
+    } else if (slot.classList.contains("plan-chart-slot")) {
+      // Keep the plain link to the chart's own page after the message.
+      var line = slot.querySelector(".is-loading p");
+      if (line && line.firstChild && line.firstChild.nodeType === Node.TEXT_NODE) line.firstChild.nodeValue = said;
+    }
+  });
+  document.addEventListener("DOMContentLoaded", draw);
+  // plotly.js may load after the page (async on the plan page): draw what waited for it.
+  window.addEventListener("load", draw);
+  // After a swap the new element may have replaced the one htmx reports, so look everywhere;
+  // charts already drawn are skipped.
+  document.addEventListener("htmx:afterSettle", draw);
 })();

@@ -109,6 +109,12 @@ POST_EFFECTS = {
     "import-delete": "results only",
     "runs": "refused",
     "run": "refused",
+    "results": "refused",
+    "chart": "refused",
+    "chart-data": "refused",
+    "compare": "refused",
+    "stats": "refused",
+    "metric-direction": "results only",
 }
 
 

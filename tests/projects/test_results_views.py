@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from html import unescape
 
@@ -415,53 +414,3 @@ def test_the_run_page_shows_params_tags_and_where_the_numbers_came_from(alice_cl
     assert "ID <code>a4946d15b17dd255f4c18226aed23b0f</code>" in text
     assert f'from <a href="{imp.get_absolute_url()}">mlruns.zip</a>' in text
     assert f"(sha256 <code>{imp.sha256[:12]}</code>, mlflow_zip, importer 1.0," in text
-
-
-def test_the_run_page_draws_one_figure_per_series(alice_client, project):
-    run = import_results(project, sample("mlruns.zip")).runs.get(name="elasticnet-0")
-
-    response = alice_client.get(run.get_absolute_url())
-
-    figures = _figures(response)
-    assert sorted(f["layout"]["title"]["text"] for f in figures.values()) == ["eval/r2", "rmse"]
-    for element, figure in figures.items():
-        assert f'<div class="chart" id="{element}"' in response.text
-        (trace,) = figure["data"]
-        assert trace["x"] == list(range(20))
-        assert len(trace["y"]) == 20
-        assert figure["note"] == ""
-    rmse = next(f for f in figures.values() if f["layout"]["title"]["text"] == "rmse")
-    assert rmse["data"][0]["y"][0] == pytest.approx(0.9965855749624046)
-
-
-def test_a_gap_in_a_series_is_a_null_in_its_figure(alice_client, project):
-    imp = import_results(project, ("gaps.csv", long_csv({("a", "loss"): [1.0, 0.5, "nan", 0.2]})))
-
-    response = alice_client.get(imp.runs.get().get_absolute_url())
-
-    (figure,) = _figures(response).values()
-    assert figure["data"][0]["y"] == [1.0, 0.5, None, 0.2]
-    assert "NaN" not in response.text
-
-
-def test_a_long_series_is_downsampled_but_keeps_its_extremes(alice_client, project):
-    n = 10_000
-    values = [round(1 + math.sin(i / 300) / 10, 6) for i in range(n)]
-    values[4321] = 9.5  # a spike
-    values[7777] = -3.25  # a dip
-    imp = import_results(project, ("long.csv", long_csv({("big", "loss"): values})))
-
-    response = alice_client.get(imp.runs.get().get_absolute_url())
-
-    (figure,) = _figures(response).values()
-    (trace,) = figure["data"]
-    assert 1_000 < len(trace["x"]) <= 2_002
-    assert len(trace["y"]) == len(trace["x"])
-    assert trace["x"] == sorted(trace["x"])
-    assert (trace["x"][0], trace["x"][-1]) == (0, n - 1)
-    assert max(trace["y"]) == 9.5
-    assert min(trace["y"]) == -3.25
-    assert trace["y"][trace["x"].index(4321)] == 9.5
-    assert figure["note"] == "big: downsampled from 10,000 points"
-    assert "big: downsampled from 10,000 points" in response.text
-    assert "10000 points" in response.text  # the stored series keeps every point

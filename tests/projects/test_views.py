@@ -94,6 +94,12 @@ ROUTES = [
     ("import-delete", "import", 200, {}),
     ("runs", "project", 200, None),
     ("run", "run", 200, None),
+    ("results", "project", 200, None),
+    ("chart", "project", 400, None),  # no metric asked for
+    ("chart-data", "project", 400, None),
+    ("compare", "project", 200, None),
+    ("stats", "project", 200, None),
+    ("metric-direction", "project", 405, {"metric": "loss", "direction": "higher"}),
 ]
 POST_ROUTES = [r for r in ROUTES if r[3] is not None]
 PROJECT_ROUTES = [r for r in ROUTES if r[1] is not None]
@@ -227,6 +233,10 @@ def test_it_carries_out_the_owners_post(
         assert response["Location"] == f"{project.get_absolute_url()}#results"
         assert not ExperimentImport.objects.filter(pk=results.pk).exists()
         assert not Run.objects.filter(project=project).exists()
+    elif name == "metric-direction":
+        assert response["Location"].startswith(reverse("projects:stats", args=[project.slug]))
+        project.refresh_from_db()
+        assert project.metric_directions == {"loss": "higher"}
     else:  # edit and restore make revision 3
         assert response["Location"] == project.get_absolute_url()
         project.refresh_from_db()

@@ -1,0 +1,132 @@
+"""Targets on a metric: a project's best run on it, and whether that run meets a threshold.
+
+A run is judged by its best value in the comparison's direction, read from its summary: the
+maximum for > and >=, the minimum for < and <=. A run that once reached the target counts,
+as the checkpoint saved there would. The project's success metric uses the same rule, with
+>= for "higher is better" and <= for "lower is better".
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTransform
+from django.urls import reverse
+
+from .models import MetricSeries, Project, ProjectRevision, Run
+from .selectors import metric_direction
+
+COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+
+
+@dataclass(frozen=True)
+class RunValue:
+    """One run's best value on a metric, with what a page needs to link to it."""
+
+    id: int
+    name: str
+    value: float
+    url: str
+    import_id: int
+    import_name: str
+
+
+@dataclass(frozen=True)
+class SuccessCheck:
+    """A project's success metric against its best run."""
+
+    metric: str
+    direction: str
+    comparison: str
+    target: float | None
+    best: RunValue | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.best is None or self.target is None:
+            return None
+        return is_met(self.best.value, self.comparison, self.target)
+
+
+def comparison_for(direction: str) -> str:
+    return "<=" if direction == "lower" else ">="
+
+
+def is_met(value: float, comparison: str, threshold: float) -> bool:
+    return COMPARISONS[comparison](value, threshold)
+
+
+def best_run(
+    *,
+    project: Project,
+    metric: str,
+    comparison: str,
+    runs: QuerySet[Run] | None = None,
+    exclude_import_id: int | None = None,
+) -> RunValue | None:
+    """The run of project (or of runs) with the best value of metric in comparison's direction.
+
+    One query: only each run's summary of that metric is read. Ties go to the older run.
+    """
+    if comparison not in COMPARISONS:
+        raise ValueError(f"unknown comparison {comparison!r}")
+    stat = "min" if comparison.startswith("<") else "max"
+    qs = (runs if runs is not None else Run.objects.all()).filter(
+        project=project, summary__has_key=metric
+    )
+    if exclude_import_id is not None:
+        qs = qs.exclude(experiment_import_id=exclude_import_id)
+    rows = qs.annotate(metric_summary=KeyTransform(metric, "summary")).values_list(
+        "id", "name", "metric_summary", "experiment_import_id", "experiment_import__original_name"
+    )
+    best = None
+    for run_id, name, summary, import_id, import_name in rows.order_by("id"):
+        value = (summary or {}).get(stat) if isinstance(summary, dict) else None
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            continue
+        if best is None or (value < best[2] if stat == "min" else value > best[2]):
+            best = (run_id, name, float(value), import_id, import_name)
+    if best is None:
+        return None
+    run_id, name, value, import_id, import_name = best
+    return RunValue(
+        id=run_id,
+        name=name,
+        value=value,
+        url=reverse("projects:run", args=[project.slug, run_id]),
+        import_id=import_id,
+        import_name=import_name,
+    )
+
+
+def project_success(*, project: Project, revision: ProjectRevision) -> SuccessCheck | None:
+    """The record's success metric on the project's best run, or None without a metric."""
+    metric = (revision.success_metric or "").strip()
+    if not metric:
+        return None
+    direction = revision.success_direction or metric_direction(metric, project)
+    comparison = comparison_for(direction)
+    return SuccessCheck(
+        metric=metric,
+        direction=direction,
+        comparison=comparison,
+        target=revision.success_target,
+        best=best_run(project=project, metric=metric, comparison=comparison),
+    )
+
+
+def metric_keys_by_project(*, owner) -> dict[int, list[str]]:
+    """Every metric key of each of the owner's projects, for typing a target (one query)."""
+    keys: dict[int, list[str]] = {}
+    rows = (
+        MetricSeries.objects.filter(run__project__owner=owner)
+        .values_list("run__project_id", "key")
+        .distinct()
+        .order_by("run__project_id", "key")
+    )
+    for project_id, key in rows:
+        keys.setdefault(project_id, []).append(key)
+    return keys
