@@ -189,7 +189,7 @@ def _verdict(a, b, metric, direction, diff, interval, p, g) -> tuple[str | None,
         f"p = {fmt_p(p)}"
     )
     if g is not None:
-        text += f", Hedges' g = {abs(g):.2f}"
+        text += f", Hedges' g = {sign * g:+.2f}"
     text += "."
     if p is not None and p >= 0.05:
         text += (
