@@ -34,20 +34,22 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def long_csv(path: Path, runs=100, metrics=10, steps=1000) -> int:
+def long_csv(path: Path, runs=100, metrics=10, steps=1000, timestamps=False) -> int:
+    """The issue's file: run, metric, step, value (values as Python writes them); with
+    timestamps=True a unix-seconds column too, and values to six decimals."""
     import pandas as pd
 
     n = runs * metrics * steps
     rng = np.random.default_rng(0)
-    pd.DataFrame(
-        {
-            "run": np.repeat([f"run-{i:03d}" for i in range(runs)], metrics * steps),
-            "metric": np.tile(np.repeat([f"metric_{j}" for j in range(metrics)], steps), runs),
-            "step": np.tile(np.arange(steps), runs * metrics),
-            "value": rng.random(n),
-            "timestamp": 1764000000 + np.tile(np.arange(steps), runs * metrics),
-        }
-    ).to_csv(path, index=False, float_format="%.6f")
+    columns = {
+        "run": np.repeat([f"run-{i:03d}" for i in range(runs)], metrics * steps),
+        "metric": np.tile(np.repeat([f"metric_{j}" for j in range(metrics)], steps), runs),
+        "step": np.tile(np.arange(steps), runs * metrics),
+        "value": rng.random(n),
+    }
+    if timestamps:
+        columns["timestamp"] = 1764000000 + np.tile(np.arange(steps), runs * metrics)
+    pd.DataFrame(columns).to_csv(path, index=False, float_format="%.6f" if timestamps else None)
     return n
 
 
@@ -132,10 +134,19 @@ def measure(label: str) -> dict:
         user = UserFactory(username="bench")
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
-        files = {"csv": work / "sweep.csv", "zip": work / "mlruns.zip"}
-        points = {"csv": long_csv(files["csv"]), "zip": mlflow_zip(files["zip"])}
+        files = {
+            "csv": work / "sweep.csv",
+            "csv_ts": work / "sweep-timestamps.csv",
+            "zip": work / "mlruns.zip",
+        }
+        points = {
+            "csv": long_csv(files["csv"]),
+            "csv_ts": long_csv(files["csv_ts"], timestamps=True),
+            "zip": mlflow_zip(files["zip"]),
+        }
         floors = {
             "csv": timed_median(lambda: pd.read_csv(files["csv"])),
+            "csv_ts": timed_median(lambda: pd.read_csv(files["csv_ts"])),
             "zip": timed_median(lambda: zip_floor(files["zip"])),
         }
         with celery_worker(timeout=120):
@@ -212,7 +223,11 @@ def main() -> None:
             print(f"{label}: failed\n{out.stderr[-3000:]}")
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        for kind, name in (("csv", "long CSV (1M points)"), ("zip", "MLflow zip (200 runs)")):
+        for kind, name in (
+            ("csv", "long CSV (1M points)"),
+            ("csv_ts", "+ timestamps"),
+            ("zip", "MLflow zip (200 runs)"),
+        ):
             f = r[kind]
             print(
                 f"{label:<31} {name:<22} {f['mb']:>5} {f['points']:>9} {f['total_s']:>6}s "
