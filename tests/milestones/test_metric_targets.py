@@ -502,6 +502,17 @@ def test_creating_a_milestone_with_a_target_through_the_form(alice_client, goal,
     assert milestone.status == "planned"
 
 
+def test_the_quarter_page_marks_a_milestone_that_carries_a_target(alice_client, goal, project):
+    _targeted(goal, project, title="Reach 90%")
+    services.milestone_create(goal=goal, title="Read a paper")
+
+    response = alice_client.get(reverse("milestones:quarter", args=[2026, 4]))
+
+    assert response.status_code == 200
+    assert response.text.count('class="target-mark"') == 1
+    assert "target val/accuracy &gt;= 0.9</span>" in response.text
+
+
 def test_creating_without_a_target_still_works_from_the_quarter_page(alice_client, goal):
     response = alice_client.post(_new_url(goal), {"title": "Plain step"}, HTTP_HX_REQUEST="true")
 
