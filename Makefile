@@ -49,7 +49,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/project_history.py
 	$(PY) bench/importers_parse.py
 	$(PY) bench/import_bench.py
-	$(PY) bench/charts_bench.py --postgres postgres://postgres:postgres@127.0.0.1:5432/test
+	$(PY) bench/charts_bench.py
 	$(PY) bench/plan_charts_bench.py
 
 clean:

@@ -10,20 +10,18 @@ project, and what the columnar store buys over one row per point.
       a cursor, then downsampled, against the columnar read + downsample: the ratio.
 
 Each database runs in a child process with a throwaway test database.
-Usage: python bench/charts_bench.py [--runs 15] [--postgres URL]   (default: SQLite only)
+Usage: python bench/charts_bench.py [--runs 15] [--postgres URL|none]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _child import backends, run_child  # bench/ is on the path of a bench script
 
 ROOT = Path(__file__).resolve().parent.parent
 POINTS = 1_000_000
@@ -182,34 +180,22 @@ def measure(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--postgres", default="none", help="PostgreSQL URL; 'none' to skip")
+    parser.add_argument(
+        "--postgres",
+        default="postgres://postgres:postgres@127.0.0.1:5432/test",
+        help="PostgreSQL URL; 'none' to skip",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.runs)))
         return
 
-    backends = [("SQLite", {"DATABASE_URL": ""})]
-    if args.postgres != "none":
-        backends.append(("PostgreSQL", {"DATABASE_URL": args.postgres}))
-    for name, extra in backends:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portfolio.settings.base",
-            "CAIRN_VAR_DIR": tempfile.mkdtemp(prefix="cairn-bench-"),
-            "PYTHONPATH": str(ROOT),
-            **extra,
-        }
-        if not extra["DATABASE_URL"]:
-            env.pop("DATABASE_URL")
-        out = subprocess.run(
-            [sys.executable, __file__, "--runs", str(args.runs), "--child"],
-            env=env, cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if out.returncode != 0:
-            print(f"{name}: failed:\n{out.stderr[-3000:]}")
+    for name, url in backends(args.postgres):
+        r, error = run_child(__file__, ["--runs", str(args.runs)], url)
+        if error:
+            print(f"{name}: failed:\n{error}")
             continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
         ok = lambda good: "ok" if good else "MISSED"  # noqa: E731
         print(f"== {name}, median of {args.runs} requests (server time, in process)")
         print(f"(a) one series of {POINTS:,} points")

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _child import backends, run_child  # bench/ is on the path of a bench script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,29 +171,14 @@ def main() -> None:
         print(json.dumps(measure(args.runs)))
         return
 
-    backends = [("SQLite", {"DATABASE_URL": ""})]
-    if args.postgres != "none":
-        backends.append(("PostgreSQL", {"DATABASE_URL": args.postgres}))
     print(f"Plan charts, 400 milestones / 2,000 check-ins / 2,000 runs, {args.runs} requests each")
     print(f"{'database':<11} {'chart':<13} {'queries':>8} {'size':>9} {'median':>9}")
-    for name, extra in backends:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portfolio.settings.base",
-            "CAIRN_VAR_DIR": tempfile.mkdtemp(prefix="cairn-bench-"),
-            "PYTHONPATH": str(ROOT),
-            **extra,
-        }
-        if not extra["DATABASE_URL"]:
-            env.pop("DATABASE_URL")
-        out = subprocess.run(
-            [sys.executable, __file__, "--runs", str(args.runs), "--child"],
-            env=env, cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if out.returncode != 0:
-            print(f"{name:<11} failed:\n{out.stderr[-2000:]}")
+    for name, url in backends(args.postgres):
+        rows, error = run_child(__file__, ["--runs", str(args.runs)], url)
+        if error:
+            print(f"{name:<11} failed:\n{error}")
             continue
-        for r in json.loads(out.stdout.strip().splitlines()[-1]):
+        for r in rows:
             print(
                 f"{name:<11} {r['chart']:<13} {r['queries']:>8} {r['kb']:>6} kB "
                 f"{r['median_ms']:>6} ms"
