@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.access import visibility_q
 from projects.models import Visibility
 from projects.urlcache import reverse_pk
 
@@ -17,10 +18,8 @@ from .links import validate_evidence_link
 
 class GoalQuerySet(models.QuerySet):
     def visible_to(self, user) -> GoalQuerySet:
-        """The one rule for who may read a goal (and the milestones under it)."""
-        if user is not None and user.is_authenticated:
-            return self.filter(Q(owner=user) | Q(visibility=Visibility.PUBLIC))
-        return self.filter(visibility=Visibility.PUBLIC)
+        """The one rule for who may read a goal and the milestones under it (projects.access)."""
+        return self.filter(visibility_q(user))
 
     def owned_by(self, user) -> GoalQuerySet:
         return self.filter(owner=user)

@@ -14,6 +14,7 @@ from projects import targets
 from projects.models import ExperimentImport, Project, Run
 
 from .models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
+from .signals import milestone_completed
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,9 @@ def milestone_set_status(
     """Move a milestone to a status; done stamps done_at, any other status clears it."""
     if status not in MilestoneStatus.values:
         raise ValueError(f"unknown status {status!r}")
+    completed = status == MilestoneStatus.DONE and milestone.status != MilestoneStatus.DONE
     if status == MilestoneStatus.DONE:
-        if milestone.status != MilestoneStatus.DONE:
+        if completed:
             milestone.done_at = timezone.now()
     else:
         milestone.done_at = None
@@ -151,7 +153,10 @@ def milestone_set_status(
     if evidence_url is not None:
         milestone.evidence_url = evidence_url
     milestone.full_clean()
-    milestone.save()
+    with transaction.atomic():
+        milestone.save()
+        if completed:
+            milestone_completed.send_robust(sender=Milestone, milestone=milestone)
     return milestone
 
 
@@ -215,6 +220,7 @@ def _complete(milestone: Milestone, run: targets.RunValue) -> None:
     milestone.save(
         update_fields=["status", "done_at", "evidence_run", "evidence_url", "updated_at"]
     )
+    milestone_completed.send_robust(sender=Milestone, milestone=milestone)
     _automatic_checkin(
         milestone,
         progress=100,

@@ -6,6 +6,13 @@ class PortfolioConfig(AppConfig):
     verbose_name = "People and portfolio"
 
     def ready(self) -> None:
+        from projects.access import register_mentees_source
+
+        from . import receivers  # noqa: F401 - connects the mentors' inbox to the plan
         from .celery import ensure_broker_folders
+        from .models import Mentorship
 
         ensure_broker_folders()
+        register_mentees_source(
+            lambda user: Mentorship.objects.active().filter(mentor=user).values("engineer_id")
+        )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
 RESERVED_SLUGS = frozenset(
@@ -18,6 +19,12 @@ slug_validator = RegexValidator(
     SLUG_PATTERN,
     "Use 3 to 40 lowercase letters, digits or hyphens, starting and ending with a letter or digit.",
 )
+
+
+class NotifyChoice(models.TextChoices):
+    IMMEDIATE = "immediate", "Right away"
+    DAILY = "daily", "One daily digest"
+    NONE = "none", "Never"
 
 
 class Profile(models.Model):
@@ -40,6 +47,12 @@ class Profile(models.Model):
         default=True,
         help_text="The calendar of days with check-ins, revisions and imports on your public "
         "profile. You always see it on your plan.",
+    )
+    email_notifications = models.CharField(
+        "email me about feedback and my mentees",
+        max_length=10,
+        choices=NotifyChoice.choices,
+        default=NotifyChoice.DAILY,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,3 +100,221 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class MentorshipQuerySet(models.QuerySet):
+    def active(self) -> MentorshipQuerySet:
+        """Accepted and not revoked: the mentor may read what is shared with mentors."""
+        return self.filter(mentor__isnull=False, accepted_at__isnull=False, revoked_at__isnull=True)
+
+    def pending(self) -> MentorshipQuerySet:
+        """Invitations that can still be accepted."""
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Mentorship(models.Model):
+    """An engineer's invitation to a mentor and, once accepted, the mentor's access.
+
+    The invitation link carries a secret; only its SHA-256 is stored (`token_hash`).
+    """
+
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_given"
+    )
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mentorships",
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField("mentor's email", blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MentorshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["mentor", "revoked_at"]),
+            models.Index(fields=["engineer", "revoked_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(mentor__isnull=False),
+                name="mentorship_accepted_has_mentor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engineer} → {self.mentor or self.email or 'invitation'}"
+
+    @property
+    def state(self) -> str:
+        """invited, active, revoked or expired."""
+        if self.revoked_at:
+            return "revoked"
+        if self.accepted_at:
+            return "active"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "invited"
+
+
+class MentorshipEvent(models.Model):
+    """The audit trail of a mentorship: who invited, accepted or revoked, and when."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "invited"
+        EMAILED = "emailed", "emailed the invitation"
+        ACCEPTED = "accepted", "accepted"
+        REVOKED = "revoked", "revoked"
+        REFUSED = "refused", "refused a link"
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Comment(models.Model):
+    """Feedback pinned to what it was about: a project revision (optionally one section and a
+    quoted passage), a milestone or a check-in. Replies point at their thread's first comment."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    # The engineer whose item this is about; every comment of a thread carries it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
+    )
+    revision = models.ForeignKey(
+        "projects.ProjectRevision",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    section = models.CharField(max_length=40, blank=True)
+    quote = models.CharField(max_length=500, blank=True)
+    milestone = models.ForeignKey(
+        "milestones.Milestone",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    checkin = models.ForeignKey(
+        "milestones.CheckIn",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revision__isnull=False, milestone__isnull=True)
+                | models.Q(revision__isnull=True, milestone__isnull=False),
+                name="comment_on_a_revision_or_a_milestone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(section="") | models.Q(revision__isnull=False),
+                name="comment_section_needs_revision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class Notification(models.Model):
+    """Something a user should look at: feedback on their work, or, for a mentor, a mentee's
+    new check-in, revision or finished milestone (the mentor's inbox)."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "commented"
+        REPLY = "reply", "replied"
+        RESOLVED = "resolved", "resolved a thread"
+        REOPENED = "reopened", "reopened a thread"
+        ACCEPTED = "accepted", "accepted your invitation"
+        CHECKIN = "checkin", "logged a check-in"
+        REVISION = "revision", "saved a new revision"
+        MILESTONE = "milestone", "completed a milestone"
+
+    INBOX_KINDS = (Kind.CHECKIN, Kind.REVISION, Kind.MILESTONE)
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Whose work it is about: the engineer (for inbox items, the mentee).
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True)
+    checkin = models.ForeignKey(
+        "milestones.CheckIn", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    milestone = models.ForeignKey(
+        "milestones.Milestone", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    revision = models.ForeignKey(
+        "projects.ProjectRevision",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["recipient", "emailed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_kind_display()} → {self.recipient}"

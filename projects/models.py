@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 
+from .access import visibility_q
 from .sections import CONTENT_FIELDS, SECTION_KEYS
 from .series import VALUE_DTYPE, unpack, unpack_steps
 
@@ -41,10 +41,8 @@ class Skill(models.Model):
 
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user) -> ProjectQuerySet:
-        """The one rule for who may read a project and its revisions."""
-        if user is not None and user.is_authenticated:
-            return self.filter(Q(owner=user) | Q(visibility=Visibility.PUBLIC))
-        return self.filter(visibility=Visibility.PUBLIC)
+        """The one rule for who may read a project and its revisions (projects.access)."""
+        return self.filter(visibility_q(user))
 
     def owned_by(self, user) -> ProjectQuerySet:
         return self.filter(owner=user)

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 from .env import env_bool, env_int, env_list, env_str
@@ -172,6 +173,8 @@ if env_str("EMAIL_BACKEND"):
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Cairn <noreply@cairn.localhost>"
+# Where links in emails point (invitations, notifications, digests): no trailing slash.
+CAIRN_SITE_URL = (env_str("CAIRN_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 # Content Security Policy: scripts only from here with this response's nonce; no inline styles.
 SECURE_CSP = {
@@ -213,6 +216,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Celery beat (`celery -A portfolio beat`, one per deployment; `make run` embeds it in its
+# worker) sends the daily digests at CAIRN_DIGEST_HOUR, in TIME_ZONE.
+CAIRN_DIGEST_HOUR = env_int("CAIRN_DIGEST_HOUR", 7)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "daily-digests": {
+        "task": "portfolio.tasks.send_daily_digests",
+        "schedule": crontab(minute=0, hour=CAIRN_DIGEST_HOUR),
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 if REDIS_URL:
     CACHES = {

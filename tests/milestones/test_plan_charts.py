@@ -377,11 +377,14 @@ def test_the_public_calendar_is_none_for_a_private_profile(alice, milestone):
     assert charts.activity_for(alice, public=True) is None
 
 
-def test_the_public_calendar_counts_only_public_goals_and_projects(alice, milestone):
+def test_the_public_calendar_counts_only_public_goals_and_projects(alice, milestone, monkeypatch):
     profile = alice.profile
     profile.is_public = True
     profile.save()
     _checkin_on(milestone, datetime.date(2026, 11, 24))  # private goal
+    # Revisions are stamped with the clock: keep them inside the pinned calendar.
+    noon = timezone.make_aware(datetime.datetime(2026, 11, 24, 12))
+    monkeypatch.setattr(timezone, "now", lambda: noon)
     create_project(owner=alice)  # private project
     public = create_project(owner=alice, visibility="public")
 

@@ -60,3 +60,22 @@ def test_it_hides_milestones_once_their_goal_turns_private(bob, alices_goals):
     public.save()
 
     assert not Milestone.objects.visible_to(bob).exists()
+
+
+def test_it_shows_a_mentor_the_goals_and_milestones_shared_with_mentors(
+    alice, bob, charlie, alices_goals
+):
+    from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+
+    for visibility, goal in alices_goals.items():
+        MilestoneFactory(goal=goal, title=f"step of {visibility}")
+    _, token = mentorship_invite(engineer=alice)
+    mentorship = mentorship_accept(token=token, mentor=bob)
+
+    assert _titles(QuarterlyGoal.objects.visible_to(bob)) == {"mentors", "public"}
+    assert _titles(Milestone.objects.visible_to(bob)) == {"step of mentors", "step of public"}
+    assert _titles(QuarterlyGoal.objects.visible_to(charlie)) == {"public"}
+
+    mentorship_revoke(mentorship=mentorship, actor=alice)
+
+    assert _titles(QuarterlyGoal.objects.visible_to(bob)) == {"public"}

@@ -66,3 +66,55 @@ def test_it_follows_a_visibility_change(bob, alices):
 def test_it_chains_with_other_filters(alice, bob, alices, bobs):
     assert _titles(Project.objects.visible_to(bob).owned_by(alice)) == {"Alice public"}
     assert _titles(Project.objects.owned_by(alice).visible_to(None)) == {"Alice public"}
+
+
+def _mentor(engineer, mentor):
+    from portfolio.mentorships import mentorship_accept, mentorship_invite
+
+    _, token = mentorship_invite(engineer=engineer)
+    return mentorship_accept(token=token, mentor=mentor)
+
+
+def test_a_mentor_sees_what_their_mentee_shares_with_mentors(alice, bob, alices, bobs):
+    _mentor(alice, bob)
+
+    visible = _titles(Project.objects.visible_to(bob))
+
+    assert {"Alice public", "Alice mentors"} <= visible
+    assert "Alice private" not in visible
+    # Bob's own projects are still all his.
+    assert {"Bob public", "Bob mentors", "Bob private"} <= visible
+
+
+def test_mentoring_goes_one_way(alice, bob, alices, bobs):
+    _mentor(alice, bob)
+
+    assert "Bob mentors" not in _titles(Project.objects.visible_to(alice))
+
+
+def test_a_mentor_of_someone_else_sees_only_public_projects(alice, bob, charlie, alices, bobs):
+    _mentor(bob, charlie)
+
+    visible = _titles(Project.objects.visible_to(charlie))
+
+    assert "Bob mentors" in visible
+    assert "Alice mentors" not in visible
+
+
+def test_revoking_a_mentor_takes_effect_at_once(alice, bob, alices):
+    from portfolio.mentorships import mentorship_revoke
+
+    mentorship = _mentor(alice, bob)
+    assert "Alice mentors" in _titles(Project.objects.visible_to(bob))
+
+    mentorship_revoke(mentorship=mentorship, actor=alice)
+
+    assert "Alice mentors" not in _titles(Project.objects.visible_to(bob))
+
+
+def test_an_invitation_not_yet_accepted_grants_nothing(alice, bob, alices):
+    from portfolio.mentorships import mentorship_invite
+
+    mentorship_invite(engineer=alice, email=bob.email)
+
+    assert "Alice mentors" not in _titles(Project.objects.visible_to(bob))
