@@ -12,11 +12,12 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from milestones.models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
 from milestones.quarters import Quarter
-from projects.models import Project
+from projects.models import Project, ProjectRevision
 from projects.services import project_create, project_save
 
 from .demo_projects import PROJECTS
@@ -24,6 +25,9 @@ from .models import Profile
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - a documented demo login, refused in production
+MENTOR_USERNAME = "mentor"
+MENTOR_PASSWORD = "mentor"  # noqa: S105 - a documented demo login, refused in production
+MENTOR_SINCE_DAYS = 45
 
 # Per quarter, counted back from the current one (0), then one ahead (+1). Each milestone is
 # (title, due day within the quarter, status, evidence URL).
@@ -260,6 +264,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
                     checkins += _seed_checkins(milestone, user, q, due, today)
     projects = _seed_projects(user)
     imported = _seed_imports(user)
+    _seed_mentor(user)
     return SeedReport(created_user, goals, milestones, checkins, projects, imported)
 
 
@@ -349,3 +354,112 @@ def _seed_imports(user) -> int:
                 imports.import_process(import_id=imp.pk, token=f"seed-{imp.pk}")
                 made += created
     return made
+
+
+def _seed_mentor(engineer) -> None:
+    """A mentor (mentor/mentor) who accepted the demo engineer's invitation six weeks ago,
+    with an inbox of what happened since and a few threads of feedback."""
+    from portfolio.comments import comment_on_milestone, comment_on_revision, comment_reply
+    from portfolio.mentorships import mentorship_accept, mentorship_invite
+
+    from .models import Mentorship, Notification
+
+    User = get_user_model()
+    mentor, created = User.objects.get_or_create(
+        username=MENTOR_USERNAME, defaults={"email": "mentor@cairn.localhost"}
+    )
+    if created:
+        mentor.set_password(MENTOR_PASSWORD)
+        mentor.save()
+    Profile.objects.get_or_create(
+        user=mentor,
+        defaults={
+            "slug": "mentor",
+            "display_name": "Morgan Mentor",
+            "headline": "Staff ML engineer · mentoring on evaluation and MLOps",
+        },
+    )
+    if Mentorship.objects.filter(engineer=engineer, mentor=mentor).exists():
+        return
+    _, token = mentorship_invite(engineer=engineer, note="Would love your eyes on my evaluation.")
+    mentorship = mentorship_accept(token=token, mentor=mentor)
+    since = timezone.now() - datetime.timedelta(days=MENTOR_SINCE_DAYS)
+    Mentorship.objects.filter(pk=mentorship.pk).update(accepted_at=since)
+    mentorship.events.update(at=since)
+
+    # The inbox holds what the engineer shared with mentors since the mentor accepted.
+    shared = ("mentors", "public")
+    items = (
+        [
+            Notification(
+                recipient=mentor, actor=engineer, engineer=engineer, kind="checkin", checkin=c
+            )
+            for c in CheckIn.objects.filter(
+                milestone__goal__owner=engineer,
+                milestone__goal__visibility__in=shared,
+                created_at__gte=since,
+            )
+        ]
+        + [
+            Notification(
+                recipient=mentor, actor=engineer, engineer=engineer, kind="revision", revision=r
+            )
+            for r in ProjectRevision.objects.filter(
+                project__owner=engineer, project__visibility__in=shared, created_at__gte=since
+            )
+        ]
+        + [
+            Notification(
+                recipient=mentor, actor=engineer, engineer=engineer, kind="milestone", milestone=m
+            )
+            for m in Milestone.objects.filter(
+                goal__owner=engineer, goal__visibility__in=shared, done_at__gte=since
+            )
+        ]
+    )
+    Notification.objects.bulk_create(items)
+    # Each item is dated when it happened, as it would have been had the mentor been there.
+    mine = Notification.objects.filter(recipient=mentor)
+    mine.filter(kind="checkin").update(
+        created_at=Subquery(CheckIn.objects.filter(pk=OuterRef("checkin")).values("created_at"))
+    )
+    mine.filter(kind="revision").update(
+        created_at=Subquery(
+            ProjectRevision.objects.filter(pk=OuterRef("revision")).values("created_at")
+        )
+    )
+    mine.filter(kind="milestone").update(
+        created_at=Subquery(Milestone.objects.filter(pk=OuterRef("milestone")).values("done_at"))
+    )
+
+    project = Project.objects.filter(owner=engineer, visibility="mentors").first()
+    if project is not None:
+        first = project.revisions.order_by("number").first()
+        current = project.current_revision
+        if first.problem:
+            old = comment_on_revision(
+                author=mentor,
+                revision=first,
+                section="problem",
+                body="Say which number you are trying to reproduce, and from which table.",
+            )
+            comment_reply(author=engineer, thread=old, body="Good call: added Table 2's figure.")
+        comment_on_revision(
+            author=mentor,
+            revision=current,
+            section="evaluation" if current.evaluation else "",
+            body="How many seeds per arm? One run each will not separate 1.5 points.",
+        )
+    milestone = (
+        Milestone.objects.filter(goal__owner=engineer, goal__visibility__in=shared)
+        .filter(checkins__isnull=False)
+        .order_by("-updated_at")
+        .first()
+    )
+    if milestone is not None:
+        comment_on_milestone(
+            author=mentor,
+            milestone=milestone,
+            checkin=milestone.checkins.first(),
+            body="Nice progress. What is blocking the last part?",
+        )

@@ -37,3 +37,8 @@ if MAILERS["default"]["BACKEND"].startswith("django.core.mail.backends.console")
     raise ImproperlyConfigured(
         "EMAIL_HOST must be set in production (the SMTP server that sends password resets)"
     )
+
+# Invitation and notification emails link back to the site: a local address would mislead.
+CAIRN_SITE_URL = env_required("CAIRN_SITE_URL").rstrip("/")
+if not CAIRN_SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("CAIRN_SITE_URL must be the site's https:// address")

@@ -83,3 +83,23 @@ def test_it_lets_the_demo_engineer_log_in_and_see_this_quarters_plan(client):
         assert title in page.text
     assert "Fine-tune a small language model for support tickets" in page.text
     assert "Distributed training" not in page.text  # next quarter's goal
+
+
+def test_it_gives_the_demo_engineer_a_mentor_with_an_inbox_and_feedback():
+    from portfolio.models import Comment, Mentorship, Notification
+
+    output = _seed()
+
+    mentor = get_user_model().objects.get(username="mentor")
+    assert mentor.check_password("mentor")
+    assert "mentor / mentor" in output
+    assert Mentorship.objects.active().filter(engineer__username="demo", mentor=mentor).exists()
+    inbox = Notification.objects.filter(recipient=mentor, kind__in=Notification.INBOX_KINDS)
+    assert inbox.exists()
+    # Nothing private reaches the mentor's inbox.
+    assert not inbox.filter(checkin__milestone__goal__visibility="private").exists()
+    assert Comment.objects.filter(author=mentor, section="problem").exists()
+
+    _seed()
+
+    assert Mentorship.objects.filter(mentor=mentor).count() == 1

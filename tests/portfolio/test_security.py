@@ -152,7 +152,7 @@ def test_it_forbids_framing_and_sniffing(client, db):
 _SETTINGS_VARIABLES = {
     "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG",
     "EMAIL_HOST", "EMAIL_BACKEND", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-    "CSRF_TRUSTED_ORIGINS",
+    "CSRF_TRUSTED_ORIGINS", "CAIRN_SITE_URL",
 }  # fmt: skip
 
 
@@ -164,6 +164,7 @@ def _production_env(tmp_path, **overrides: str | None) -> dict[str, str]:
         ALLOWED_HOSTS="example.com",
         # Production refuses the console mail backend: password resets must reach people.
         EMAIL_HOST="smtp.example.com",
+        CAIRN_SITE_URL="https://example.com",
         CAIRN_VAR_DIR=str(tmp_path),
     )
     for name, value in overrides.items():
@@ -228,6 +229,20 @@ def test_production_settings_refuse_to_start_without_a_mail_server(tmp_path):
 
     assert result.returncode != 0
     assert "EMAIL_HOST must be set in production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (None, "CAIRN_SITE_URL must be set in production"),
+        ("http://127.0.0.1:8000", "CAIRN_SITE_URL must be the site's https:// address"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_the_sites_address(tmp_path, url, message):
+    result = _manage(_production_env(tmp_path, CAIRN_SITE_URL=url), "check")
+
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_production_settings_refuse_a_malformed_boolean(tmp_path):

@@ -3,7 +3,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
+from portfolio.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    MENTOR_PASSWORD,
+    MENTOR_USERNAME,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -18,6 +24,7 @@ class Command(BaseCommand):
                 f"Demo data ready: {report.goals} goals, {report.milestones} milestones, "
                 f"{report.checkins} check-ins, {report.projects} projects and "
                 f"{report.imports} imports added. "
-                f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}."
+                f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}, or as their mentor "
+                f"{MENTOR_USERNAME} / {MENTOR_PASSWORD}."
             )
         )
