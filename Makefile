@@ -51,6 +51,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/import_bench.py
 	$(PY) bench/charts_bench.py
 	$(PY) bench/plan_charts_bench.py
+	$(PY) bench/mentor_inbox.py
 
 clean:
 	rm -rf $(VENV) staticfiles

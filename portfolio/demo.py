@@ -386,6 +386,7 @@ def _seed_mentor(engineer) -> None:
     since = timezone.now() - datetime.timedelta(days=MENTOR_SINCE_DAYS)
     Mentorship.objects.filter(pk=mentorship.pk).update(accepted_at=since)
     mentorship.events.update(at=since)
+    Notification.objects.filter(mentorship=mentorship).update(created_at=since)
 
     # The inbox holds what the engineer shared with mentors since the mentor accepted.
     shared = ("mentors", "public")

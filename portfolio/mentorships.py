@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Mentorship, MentorshipEvent
+from .models import Mentorship, MentorshipEvent, Notification
 
 INVITATION_DAYS = 7
 TOKEN_BYTES = 32
@@ -117,6 +117,14 @@ def mentorship_revoke(*, mentorship: Mentorship, actor: AbstractBaseUser) -> Men
             MentorshipEvent.objects.create(
                 mentorship=mentorship, actor=actor, action=MentorshipEvent.Action.REVOKED
             )
+            if mentorship.mentor_id:
+                # Their unread inbox goes with their access: invited again, they start afresh.
+                Notification.objects.filter(
+                    recipient_id=mentorship.mentor_id,
+                    engineer_id=mentorship.engineer_id,
+                    kind__in=Notification.INBOX_KINDS,
+                    read_at__isnull=True,
+                ).delete()
     return mentorship
 
 

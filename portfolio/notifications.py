@@ -67,9 +67,29 @@ def _email_lines(notifications: QuerySet[Notification]) -> list[dict]:
     from .selectors import notification_rows
 
     return [
-        {"text": row["text"], "url": _site_url(row["url"]), "when": row["created_at"]}
+        {
+            "id": row["id"],
+            "text": row["text"],
+            "excerpt": " ".join(row["excerpt"].split()),
+            "url": _site_url(row["url"]),
+            "when": row["created_at"],
+        }
         for row in notification_rows(notifications)
     ]
+
+
+def _visible(user: AbstractBaseUser, ids: list[int]) -> QuerySet[Notification]:
+    # Access can end between the notification and its email (a goal made private, a mentor
+    # revoked): emails go through the same rule as the pages.
+    from .selectors import notifications_visible_to
+
+    return notifications_visible_to(user).filter(pk__in=ids)
+
+
+def _subject(text: str) -> str:
+    # Titles come from users and the API: a line break in a header would refuse the email.
+    line = " ".join(text.split())
+    return f"Cairn: {line if len(line) <= 120 else line[:119] + '…'}"
 
 
 def _send(user: AbstractBaseUser, subject: str, template: str, context: dict) -> None:
@@ -94,19 +114,20 @@ def notifications_email_now(*, notification_ids: list[int]) -> int:
         .select_related("recipient")
     )
     for notification in pending:
+        lines = _email_lines(_visible(notification.recipient, [notification.pk]))
+        if not lines:
+            continue
         with transaction.atomic():
-            # Claim the row first: a second delivery of the task sends nothing twice.
+            # Claim the row first: a second delivery of the task sends nothing twice, and a
+            # failed send rolls the claim back for the retry.
             claimed = Notification.objects.filter(
                 pk=notification.pk, emailed_at__isnull=True
             ).update(emailed_at=timezone.now())
             if not claimed:
                 continue
-            lines = _email_lines(Notification.objects.filter(pk=notification.pk))
-            if not lines:
-                continue
             _send(
                 notification.recipient,
-                f"Cairn: {lines[0]['text']}",
+                _subject(lines[0]["text"]),
                 "portfolio/email/notification.txt",
                 {"line": lines[0]},
             )
@@ -116,22 +137,29 @@ def notifications_email_now(*, notification_ids: list[int]) -> int:
 
 def digest_send(*, user: AbstractBaseUser) -> int:
     """Email user one digest of their unread notifications not emailed yet; returns the count."""
+    if not user.email:
+        return 0
     with transaction.atomic():
+        # Lock the pending rows: a concurrent run waits here, then finds them emailed.
         pending = Notification.objects.select_for_update().filter(
             recipient=user, emailed_at__isnull=True, read_at__isnull=True
         )
         ids = list(pending.values_list("pk", flat=True))
-        if not ids or not user.email:
+        if not ids:
             return 0
-        lines = _email_lines(Notification.objects.filter(pk__in=ids))
-        Notification.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
-        if lines:
-            _send(
-                user,
-                f"Cairn: your daily digest ({len(lines)} new)",
-                "portfolio/email/digest.txt",
-                {"lines": lines},
-            )
+        # Rows the user may no longer see stay unemailed: they are left out, not spent.
+        lines = _email_lines(_visible(user, ids))
+        if not lines:
+            return 0
+        Notification.objects.filter(pk__in=[line["id"] for line in lines]).update(
+            emailed_at=timezone.now()
+        )
+        _send(
+            user,
+            f"Cairn: your daily digest ({len(lines)} new)",
+            "portfolio/email/digest.txt",
+            {"lines": lines},
+        )
     return len(lines)
 
 
@@ -146,6 +174,7 @@ def digests_send_all() -> int:
             notifications__emailed_at__isnull=True,
             notifications__read_at__isnull=True,
         )
+        .exclude(email="")
         .distinct()
     )
     sent = 0

@@ -23,6 +23,7 @@ urlpatterns = [
     path("settings/profile/bio-preview/", views.bio_preview, name="profile-bio-preview"),
     path("settings/tokens/", views.api_tokens, name="api-tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("", include("portfolio.mentoring_urls")),
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
     path("api/v1/", include("portfolio.api_urls")),

@@ -5,6 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -21,8 +22,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    # Where to go afterwards, e.g. back to a mentor invitation; only ever a page of this site.
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
     if request.user.is_authenticated:
-        return redirect("milestones:plan")
+        return redirect(next_url or "milestones:plan")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(
@@ -32,8 +39,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Cairn. Start with a goal for this quarter.")
-        return redirect("milestones:plan")
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(next_url or "milestones:plan")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 @login_required

@@ -207,7 +207,11 @@ def test_the_page_of_a_finished_import_neither_polls_nor_refreshes(alice_client,
 
     assert response.status_code == 200
     assert NOSCRIPT_REFRESH not in response.text
-    assert "hx-get" not in response.text
+    # Only the header's notification count polls (every page has it), never the import.
+    assert imp.get_absolute_url() not in re.findall(r'hx-get="([^"]*)"', response.text)
+    assert re.findall(r'hx-get="([^"]*)"', response.text) == [
+        reverse("mentoring:notifications-count")
+    ]
     assert "bert-finetune" in response.text  # the runs from this file
     assert f"sha256 <code>{imp.sha256[:12]}</code>" in response.text
 

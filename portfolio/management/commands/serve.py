@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -26,9 +27,14 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: str, concurrency: str, **options) -> None:
         if getattr(settings, "IS_PRODUCTION", False):
             raise CommandError("serve is for local use; run gunicorn and celery in production.")
+        # Beat runs inside the worker (-B) so that the daily digests go out locally too; in
+        # production one `celery beat` runs beside the workers.
+        schedule = Path(settings.CELERY_BEAT_SCHEDULE_FILENAME)
+        schedule.parent.mkdir(parents=True, exist_ok=True)
         worker = subprocess.Popen(  # noqa: S603 - fixed argv
             [sys.executable, "-m", "celery", "-A", "portfolio", "worker",
-             "--loglevel", "INFO", "--concurrency", concurrency],
+             "--loglevel", "INFO", "--concurrency", concurrency,
+             "--beat", "--schedule-filename", str(schedule)],
         )  # fmt: skip
         web = subprocess.Popen(  # noqa: S603 - fixed argv
             [sys.executable, "manage.py", "runserver", f"{host}:{port}"],
@@ -72,6 +78,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\n  Cairn is running at {url}\n"
                 f"  Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}.\n"
+                "  The worker runs Celery beat too, which sends the daily digests.\n"
                 "  Ctrl-C stops the server and the worker.\n"
             )
         )

@@ -1,0 +1,108 @@
+"""Review in a real browser, with two people at once: the engineer invites a mentor, the mentor
+signs up through the link and comments on a section, the engineer sees the count rise and
+resolves the thread."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from portfolio.models import Comment, Mentorship
+from tests.factories import PASSWORD, UserFactory, create_project
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def _csp_watch(page: Page) -> list[str]:
+    seen: list[str] = []
+    page.on(
+        "console",
+        lambda msg: seen.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return seen
+
+
+def test_an_engineer_and_a_mentor_review_a_record_together(browser: Browser, live_server):
+    alice = UserFactory(username="alice")
+    project = create_project(
+        owner=alice,
+        title="Churn model",
+        visibility="mentors",
+        problem="Predict which customers leave next month, from 18 months of usage logs.",
+    )
+    create_project(owner=alice, title="Secret side project", visibility="private")
+    base = live_server.url
+
+    engineer_context = browser.new_context()
+    mentor_context = browser.new_context()
+    engineer = engineer_context.new_page()
+    mentor = mentor_context.new_page()
+    violations = _csp_watch(engineer) + _csp_watch(mentor)
+    try:
+        # The engineer makes an invitation link.
+        _log_in(engineer, base, "alice")
+        engineer.goto(f"{base}/settings/mentors/")
+        engineer.get_by_role("button", name="Create invitation link").click()
+        link = engineer.get_by_test_id("invitation-link").input_value()
+        assert "/mentoring/accept/" in link
+        expect(engineer.get_by_test_id("notification-count")).to_be_empty()
+
+        # Someone without an account opens it, signs up and accepts.
+        mentor.goto(link)
+        expect(mentor.get_by_text("Alice")).to_be_visible()
+        mentor.get_by_role("link", name="Sign up to accept").click()
+        mentor.fill("#id_username", "morgan")
+        mentor.fill("#id_email", "morgan@example.com")
+        mentor.fill("#id_password1", "gradient-descent-42")
+        mentor.fill("#id_password2", "gradient-descent-42")
+        mentor.get_by_role("button", name="Sign up").click()
+        mentor.get_by_role("button", name=re.compile("Accept and mentor")).click()
+        expect(mentor).to_have_url(re.compile(r"/mentoring/$"))
+        assert Mentorship.objects.active().filter(mentor__username="morgan").exists()
+
+        # The mentor reads the shared project, never the private one, and comments on a section.
+        mentor.get_by_role("link", name=re.compile("Alice")).first.click()
+        expect(mentor.get_by_text("Churn model")).to_be_visible()
+        expect(mentor.get_by_text("Secret side project")).to_have_count(0)
+        mentor.get_by_role("link", name=re.compile("Churn model")).first.click()
+        section = mentor.locator("#section-problem")
+        section.get_by_text("Comment on this section").click()
+        section.locator("input[name=quote]").fill("18 months of usage logs")
+        section.locator("textarea[name=body]").fill("Is the last month held out in time?")
+        section.get_by_role("button", name="Comment").click()
+        thread = section.get_by_test_id("thread")
+        expect(thread).to_contain_text("Is the last month held out in time?")
+        expect(thread).to_contain_text("18 months of usage logs")
+
+        # The engineer's count rises with the acceptance, then with the comment.
+        engineer.reload()
+        expect(engineer.get_by_test_id("unread-count")).to_have_attribute("data-count", "2")
+        engineer.get_by_role("link", name="Notifications").click()
+        engineer.get_by_role("link", name=re.compile("commented on")).first.click()
+        expect(engineer).to_have_url(re.compile(rf"/people/alice/projects/{project.slug}/"))
+        thread = engineer.locator("#section-problem").get_by_test_id("thread")
+        expect(thread).to_contain_text("Is the last month held out in time?")
+        thread.get_by_role("button", name="Resolve").click()
+        expect(engineer.locator("#section-problem .thread.is-resolved")).to_have_count(1)
+        # Opening the comment's notification read it; the acceptance is still unread.
+        expect(engineer.get_by_test_id("unread-count")).to_have_attribute("data-count", "1")
+        root = Comment.objects.get(body="Is the last month held out in time?")
+        assert root.resolved_by == alice
+
+        # The mentor sees it resolved after a reload.
+        mentor.reload()
+        expect(mentor.locator("#section-problem .thread.is-resolved")).to_have_count(1)
+        assert violations == []
+    finally:
+        engineer_context.close()
+        mentor_context.close()
