@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/charts_bench.py
 	$(PY) bench/plan_charts_bench.py
 	$(PY) bench/mentor_inbox.py
+	$(PY) bench/public_pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.access import visibility_q
-from projects.models import Visibility
+from projects.models import GOAL_VISIBILITY_CHOICES, Visibility
 from projects.urlcache import reverse_pk
 
 from .links import validate_evidence_link
@@ -42,7 +42,7 @@ class QuarterlyGoal(models.Model):
     why = models.TextField("why it matters", blank=True)
     success_criterion = models.CharField(max_length=300, blank=True)
     visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+        max_length=10, choices=GOAL_VISIBILITY_CHOICES, default=Visibility.PRIVATE
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

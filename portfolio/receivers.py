@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -72,3 +73,69 @@ def milestone_to_mentors(sender, milestone: Milestone, **kwargs):
         kind=Notification.Kind.MILESTONE,
         milestone=milestone,
     )
+
+
+# --- Public pages: any change to what they may show makes the owner's cached pages stale. ---
+
+
+def _owner_of(instance) -> int | None:
+    from milestones.models import QuarterlyGoal
+    from projects.models import ExperimentImport, Project
+
+    from .models import Profile
+
+    try:
+        if isinstance(instance, Profile | QuarterlyGoal):
+            return instance.user_id if isinstance(instance, Profile) else instance.owner_id
+        if isinstance(instance, Project):
+            return instance.owner_id
+        if isinstance(instance, Milestone):
+            return instance.goal.owner_id
+        if isinstance(instance, CheckIn):
+            return instance.author_id  # check-ins are written by the goal's owner only
+        if isinstance(instance, ProjectRevision | ExperimentImport):
+            return instance.project.owner_id
+    except ObjectDoesNotExist:
+        return None
+    return None
+
+
+def _public_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    owner_id = _owner_of(instance)
+    if owner_id is not None:
+        from .public_cache import invalidate
+
+        # Now, for this transaction's own later reads, and again after the commit, in case a
+        # request cached the old page in between.
+        invalidate(owner_id)
+        transaction.on_commit(lambda: invalidate(owner_id))
+
+
+def _connect_public_cache() -> None:
+    from django.db.models.signals import post_delete
+
+    from milestones.models import QuarterlyGoal
+    from projects.models import ExperimentImport, Project
+    from projects.signals import import_succeeded
+
+    from .models import Profile
+
+    # Runs and series are written in bulk by an import (no per-row signals): the import's
+    # success and its deletion stand for them. A receiver on Run would also stop Django from
+    # deleting an import's runs in one query.
+    for model in (Profile, QuarterlyGoal, Milestone, CheckIn, Project, ProjectRevision):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _public_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"
+            )
+    post_delete.connect(_public_changed, sender=ExperimentImport, dispatch_uid="public-cache-imp")
+    import_succeeded.connect(_import_changed, dispatch_uid="public-cache-import-succeeded")
+
+
+def _import_changed(sender, experiment_import, **kwargs) -> None:
+    _public_changed(sender, experiment_import)
+
+
+_connect_public_cache()

@@ -37,3 +37,11 @@ def send_daily_digests() -> int:
     from .notifications import digests_send_all
 
     return digests_send_all()
+
+
+@shared_task(time_limit=120, soft_time_limit=100)
+def render_preview(*, owner_id: int, project_id: int | None = None) -> str | None:
+    """Render a public page's link-preview PNG (kaleido and Chromium) and store it."""
+    from .previews import preview_render
+
+    return preview_render(owner_id=owner_id, project_id=project_id)

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.urls import include, path
 
-from . import views
+from . import seo_views, views
 from .forms import CeleryPasswordResetForm
+from .seo import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/signup/", views.signup, name="signup"),
     path(
         "accounts/password_reset/",
@@ -24,6 +27,9 @@ urlpatterns = [
     path("settings/tokens/", views.api_tokens, name="api-tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("", include("portfolio.mentoring_urls")),
+    path("", include("portfolio.public_urls")),
+    path("robots.txt", seo_views.robots, name="robots"),
+    path("sitemap.xml", sitemap_view, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
     path("api/v1/", include("portfolio.api_urls")),

@@ -14,6 +14,12 @@ from .forms import ProfileForm, SignupForm
 from .models import ApiToken
 
 
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: the process answers (no database, no session, no template)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("milestones:plan")

@@ -28,10 +28,11 @@ def mentees_of(user) -> QuerySet | None:
 
 def visibility_q(user, *, owner: str = "owner", visibility: str = "visibility") -> Q:
     """The one visibility rule, as a filter: the owner sees everything, a current mentor of the
-    owner sees items shared with mentors or the public, anyone else sees public items."""
+    owner sees items shared with mentors or the public, anyone else sees public items, and
+    unlisted ones by their link (lists of others' work use ProjectQuerySet.listed())."""
     from .models import Visibility
 
-    public = Q(**{visibility: Visibility.PUBLIC})
+    public = Q(**{f"{visibility}__in": (Visibility.PUBLIC, Visibility.UNLISTED)})
     if user is None or not user.is_authenticated:
         return public
     rule = Q(**{owner: user}) | public

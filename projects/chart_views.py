@@ -227,11 +227,9 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
-    """One chart card (figure JSON included), loaded by htmx when its slot scrolls into view."""
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+def chart_card(request: HttpRequest, project: Project, data_url: str) -> HttpResponse:
+    """One chart card of project (figure JSON included) for the query's metric, runs and options;
+    data_url is where its zoom asks for points (the owner's or the public endpoint)."""
     key = request.GET.get("metric", "").strip()
     try:
         if not key:
@@ -264,7 +262,7 @@ def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
         figure=figure,
         chart_id=chart_id,
         figure_id=f"figure-{chart_id}",
-        data_url=f"{reverse('projects:chart-data', args=[project.slug])}?{query}",
+        data_url=f"{data_url}?{query}",
         runs=runs,
         small=small,
         options=options,
@@ -272,12 +270,9 @@ def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "projects/_chart.html", context)
 
 
-@login_required
-@require_GET
-def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
-    """One metric's traces as JSON: the whole range, or a zoomed window (x0..x1) at full
-    resolution up to the same cap."""
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+def chart_points(request: HttpRequest, project: Project) -> JsonResponse:
+    """One metric's traces of project as JSON: the whole range, or a zoomed window (x0..x1) at
+    full resolution up to the same cap."""
     key = request.GET.get("metric", "").strip()
     try:
         if not key:
@@ -300,6 +295,22 @@ def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
         },
         json_dumps_params={"allow_nan": False},
     )
+
+
+@login_required
+@require_GET
+def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
+    """One chart card, loaded by htmx when its slot scrolls into view."""
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    return chart_card(request, project, reverse("projects:chart-data", args=[project.slug]))
+
+
+@login_required
+@require_GET
+def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
+    """The points behind a chart card, for zooming."""
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    return chart_points(request, project)
 
 
 @login_required

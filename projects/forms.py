@@ -36,7 +36,8 @@ class ProjectForm(forms.Form):
     visibility = forms.ChoiceField(
         choices=Visibility.choices,
         initial=Visibility.PRIVATE,
-        help_text="Private: only you. Mentors: you and mentors you invite. Public: anyone.",
+        help_text="Private: only you. Mentors: you and mentors you invite. Unlisted: anyone "
+        "with the link, but not on your profile or in search engines. Public: anyone.",
     )
     tags = TagsField(
         label="Skills and tags",

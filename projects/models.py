@@ -12,7 +12,13 @@ from .series import VALUE_DTYPE, unpack, unpack_steps
 class Visibility(models.TextChoices):
     PRIVATE = "private", "Private"
     MENTORS = "mentors", "Mentors"
+    # Projects only: anyone with the link reads it, but it is listed nowhere and not indexed.
+    UNLISTED = "unlisted", "Unlisted"
     PUBLIC = "public", "Public"
+
+
+# Goals are not pages of their own, so a link-only goal would mean nothing.
+GOAL_VISIBILITY_CHOICES = [c for c in Visibility.choices if c[0] != Visibility.UNLISTED]
 
 
 class ProjectStatus(models.TextChoices):
@@ -46,6 +52,10 @@ class ProjectQuerySet(models.QuerySet):
 
     def owned_by(self, user) -> ProjectQuerySet:
         return self.filter(owner=user)
+
+    def listed(self) -> ProjectQuerySet:
+        """Without unlisted projects: for lists others read (profiles, sitemaps)."""
+        return self.exclude(visibility=Visibility.UNLISTED)
 
 
 class Project(models.Model):

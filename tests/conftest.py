@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,15 @@ def _fixed_today(monkeypatch):
     fixed = datetime.date(2026, 11, 28)
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: fixed)
     return fixed
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test its own cache keys: the Redis cache outlives a test, and ids come back."""
+    settings.CACHES = {
+        name: {**conf, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, conf in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -18,3 +18,11 @@ def markdown_filter(text: str) -> SafeString:
 def get_item(mapping: dict, key: str):
     """mapping[key] in a template, or None when it is missing."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def jsonld(data: dict | None) -> SafeString:
+    """A schema.org object as a <script type="application/ld+json"> element, safely escaped."""
+    from portfolio.seo import jsonld_script
+
+    return jsonld_script(data)

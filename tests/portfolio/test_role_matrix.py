@@ -54,6 +54,7 @@ SELF_POST = _expect(**dict.fromkeys(SIGNED_IN, OK))
 SHARED = _expect(owner=200, mentor=200)
 SHARED_POST = _expect(owner=OK, mentor=OK)
 PUBLIC = dict.fromkeys(ROLES, 200)
+NOBODY = dict.fromkeys(ROLES, 404)
 # Pages for visitors that send someone signed in on to their plan.
 VISITORS = dict.fromkeys(SIGNED_IN, OK) | {"anonymous": 200}
 
@@ -127,6 +128,9 @@ def _slug(w):
 MATRIX = [
     # Accounts and the home page: public, or each user's own.
     ("home", lambda w: [], "get", None, VISITORS),
+    ("robots", lambda w: [], "get", None, PUBLIC),
+    ("healthz", lambda w: [], "get", None, PUBLIC),
+    ("sitemap", lambda w: [], "get", None, PUBLIC),
     ("signup", lambda w: [], "get", None, VISITORS),
     ("login", lambda w: [], "get", None, PUBLIC),
     ("password_reset", lambda w: [], "get", None, PUBLIC),
@@ -246,6 +250,22 @@ MATRIX = [
     ("mentoring:notifications-read", lambda w: [], "post", {}, SELF_POST),
     ("mentoring:notification", lambda w: [w["alert"].pk], "get", None, _expect(owner=OK)),
     ("mentoring:notification-settings", lambda w: [], "get", None, SELF),
+    # Public pages (issue 7) render as a visitor sees them. alice's profile is private: only she
+    # may preview it; her mentors-only project is not public, so nobody gets its public page.
+    ("public:profile", _slug, "get", None, _expect(owner=200, anonymous=404)),
+    ("public:resume-json", _slug, "get", None, _expect(owner=200, anonymous=404)),
+    ("public:markdown", _slug, "get", None, _expect(owner=200, anonymous=404)),
+    ("public:preview", _slug, "get", None, NOBODY),
+    ("public:project-preview", lambda w: [w["slug"], w["shared"].slug], "get", None, NOBODY),
+    ("public:project", lambda w: [w["slug"], w["shared"].slug], "get", None, NOBODY),
+    ("public:chart", lambda w: [w["slug"], w["shared"].slug], "get", {"metric": "val/auc"}, NOBODY),
+    (
+        "public:chart-data",
+        lambda w: [w["slug"], w["shared"].slug],
+        "get",
+        {"metric": "val/auc"},
+        NOBODY,
+    ),
 ]
 
 # Private work stays private even from a mentor: these answer 404 to all but its owner.

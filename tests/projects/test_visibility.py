@@ -118,3 +118,21 @@ def test_an_invitation_not_yet_accepted_grants_nothing(alice, bob, alices):
     mentorship_invite(engineer=alice, email=bob.email)
 
     assert "Alice mentors" not in _titles(Project.objects.visible_to(bob))
+
+
+def test_an_unlisted_project_is_read_by_link_but_listed_nowhere(alice, bob):
+    unlisted = create_project(owner=alice, title="Alice unlisted", visibility="unlisted")
+    create_project(owner=alice, title="Alice public", visibility="public")
+
+    assert "Alice unlisted" in _titles(Project.objects.visible_to(None))
+    assert "Alice unlisted" in _titles(Project.objects.visible_to(bob))
+    assert _titles(Project.objects.visible_to(None).listed()) == {"Alice public"}
+    assert Project.objects.visible_to(None).filter(pk=unlisted.pk).exists()
+
+
+def test_goals_cannot_be_unlisted():
+    from milestones.models import QuarterlyGoal
+
+    choices = dict(QuarterlyGoal._meta.get_field("visibility").choices)
+    assert "unlisted" not in choices
+    assert set(choices) == {"private", "mentors", "public"}

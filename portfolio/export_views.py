@@ -1,0 +1,35 @@
+"""The public portfolio as JSON Resume and as Markdown, downloadable from the profile page."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from .models import Profile
+from .public_exports import json_resume, markdown
+
+
+def _profile(request: HttpRequest, slug: str) -> Profile:
+    """A public profile; a private one only for its owner (a preview), else 404."""
+    profile = Profile.objects.select_related("user").filter(slug=slug).first()
+    if profile is None or not (profile.is_public or profile.user_id == request.user.pk):
+        raise Http404
+    return profile
+
+
+@require_GET
+def resume_json(request: HttpRequest, slug: str) -> JsonResponse:
+    profile = _profile(request, slug)
+    data = json_resume(profile=profile, absolute=request.build_absolute_uri)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'inline; filename="{profile.slug}-resume.json"'
+    return response
+
+
+@require_GET
+def markdown_export(request: HttpRequest, slug: str) -> HttpResponse:
+    profile = _profile(request, slug)
+    body = markdown(profile=profile, absolute=request.build_absolute_uri)
+    response = HttpResponse(body, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{profile.slug}-portfolio.md"'
+    return response

@@ -1,0 +1,158 @@
+"""The public portfolio: /u/<slug>/ and /u/<slug>/<project>/, with the chart fragments of a
+project page. They render as a signed-out visitor sees them, whoever asks; the body of each page
+is cached per engineer (portfolio/public_cache.py) and made stale by any change it shows."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from milestones import charts as plan_charts
+from projects.chart_views import chart_card, chart_points
+from projects.models import Visibility
+from projects.sections import GROUPS, sections_in_group
+
+from . import public_cache, public_reads, seo
+from .models import Profile
+
+
+def _visitor_profile(request: HttpRequest, slug: str) -> tuple[Profile, bool]:
+    found = public_reads.profile_for_visitor(slug=slug, viewer=request.user)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _profile_body(profile: Profile) -> str:
+    page = public_reads.profile_page(profile)
+    activity = None
+    # None unless the profile is public and shows it; it counts public work only.
+    data = plan_charts.activity_for(profile.user, public=True)
+    if data is not None:
+        activity = {"data": data, "figure": plan_charts.activity_figure(data)}
+    return render_to_string(
+        "portfolio/site/_profile_body.html", {"page": page, "activity": activity}
+    )
+
+
+def _profile_head(request: HttpRequest, profile: Profile) -> str:
+    page = public_reads.profile_page(profile)
+    url = request.build_absolute_uri(reverse("public:profile", args=[profile.slug]))
+    meta = seo.page_meta(
+        title=f"{profile.name}: ML engineering portfolio",
+        description=profile.headline or profile.bio,
+        url=url,
+        type="profile",
+        image=request.build_absolute_uri(reverse("public:preview", args=[profile.slug])),
+        jsonld=seo.profile_jsonld(
+            profile=profile,
+            projects=page.projects,
+            absolute=request.build_absolute_uri,
+            skills=page.skills,
+        ),
+    )
+    return render_to_string("portfolio/public/_meta.html", {"meta": meta})
+
+
+@require_GET
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    profile, preview = _visitor_profile(request, slug)
+    owner = profile.user_id
+    body = public_cache.fragment(owner, "profile", lambda: _profile_body(profile))
+    head = public_cache.fragment(
+        owner, f"profile-head:{request.get_host()}", lambda: _profile_head(request, profile)
+    )
+    context = {"profile": profile, "preview": preview, "body": body, "head": head}
+    return render(request, "portfolio/site/profile.html", context)
+
+
+def _visitor_project(request: HttpRequest, slug: str, project_slug: str):
+    profile, preview = _visitor_profile(request, slug)
+    project = public_reads.project_for_visitor(profile=profile, slug=project_slug)
+    if project is None:
+        raise Http404
+    return profile, preview, project
+
+
+def _project_body(profile: Profile, project) -> str:
+    page = public_reads.project_page(project)
+    chart_url = reverse("public:chart", args=[profile.slug, project.slug])
+    data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
+    slots = [
+        {
+            "key": metric,
+            "url": f"{chart_url}?metric={metric}&runs={','.join(map(str, ids))}",
+            "data_url": f"{data_url}?metric={metric}&runs={','.join(map(str, ids))}",
+            "files": files,
+        }
+        for metric, ids, files in page.charts
+        if ids
+    ]
+    groups = [
+        (group, [(s, getattr(page.revision, s.key)) for s in sections_in_group(group.key)])
+        for group in GROUPS
+    ]
+    return render_to_string(
+        "portfolio/site/_project_body.html",
+        {"page": page, "profile": profile, "slots": slots, "groups": groups},
+    )
+
+
+def _project_head(request: HttpRequest, profile: Profile, project) -> str:
+    url = request.build_absolute_uri(reverse("public:project", args=[profile.slug, project.slug]))
+    unlisted = project.visibility == Visibility.UNLISTED
+    meta = seo.page_meta(
+        title=f"{project.title} · {profile.name}",
+        description=project.summary or f"An ML project by {profile.name}.",
+        url=url,
+        type="article",
+        noindex=unlisted,
+        image=request.build_absolute_uri(
+            reverse("public:project-preview", args=[profile.slug, project.slug])
+        ),
+        jsonld=seo.project_jsonld(
+            profile=profile, project=project, absolute=request.build_absolute_uri
+        ),
+    )
+    return render_to_string("portfolio/public/_meta.html", {"meta": meta})
+
+
+@require_GET
+def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    profile, preview, project = _visitor_project(request, slug, project_slug)
+    owner = profile.user_id
+    body = public_cache.fragment(
+        owner, f"project-{project.pk}", lambda: _project_body(profile, project)
+    )
+    head = public_cache.fragment(
+        owner,
+        f"project-head-{project.pk}:{request.get_host()}",
+        lambda: _project_head(request, profile, project),
+    )
+    context = {
+        "profile": profile,
+        "project": project,
+        "preview": preview,
+        "body": body,
+        "head": head,
+    }
+    return render(request, "portfolio/site/project.html", context)
+
+
+@require_GET
+def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    """A chart card of a public project, loaded by htmx as it scrolls into view."""
+    profile, _, project = _visitor_project(request, slug, project_slug)
+    return chart_card(
+        request, project, reverse("public:chart-data", args=[profile.slug, project.slug])
+    )
+
+
+@require_GET
+def chart_data(request: HttpRequest, slug: str, project_slug: str) -> JsonResponse:
+    """The points of a public project's chart, for zooming."""
+    _, _, project = _visitor_project(request, slug, project_slug)
+    return chart_points(request, project)

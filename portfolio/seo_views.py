@@ -1,0 +1,55 @@
+"""robots.txt, and the link-preview images of public pages (the sitemap is Django's view)."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from projects.models import Project
+
+from . import previews
+from .models import Profile
+from .seo import robots_txt
+from .tasks import render_preview
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def robots(request: HttpRequest) -> HttpResponse:
+    body = robots_txt(sitemap_url=request.build_absolute_uri(reverse("sitemap")))
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def preview_image(request: HttpRequest, slug: str, project_slug: str | None = None):
+    """The link-preview PNG of a public profile or project. Until its job has rendered the
+    current one, a generic image stands in (briefly cached) and the job is queued."""
+    profile = Profile.objects.filter(slug=slug, is_public=True).first()
+    if profile is None:
+        raise Http404
+    project = None
+    if project_slug is not None:
+        project = (
+            Project.objects.visible_to(None)
+            .filter(owner_id=profile.user_id, slug=project_slug)
+            .first()
+        )
+        if project is None:
+            raise Http404
+    path = previews.preview_path(profile.user_id, previews.preview_name(project))
+    if default_storage.exists(path):
+        response = FileResponse(default_storage.open(path), content_type="image/png")
+        patch_cache_control(response, public=True, max_age=3600)
+        return response
+    render_preview.delay_on_commit(
+        owner_id=profile.user_id, project_id=project.pk if project else None
+    )
+    response = redirect(static("img/preview-default.png"))
+    patch_cache_control(response, public=True, max_age=60)
+    return response

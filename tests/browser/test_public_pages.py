@@ -1,0 +1,50 @@
+"""A visitor's path through a public portfolio in a real browser, signed out: the profile, a
+project from it, and its charts drawn under the CSP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import create_project, import_results, long_csv, save_revision
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_visitor_opens_a_profile_follows_a_project_and_sees_its_charts(
+    page: Page, live_server, alice, csp_violations
+):
+    alice.profile.is_public = True
+    alice.profile.headline = "ML engineer, churn and fraud"
+    alice.profile.save()
+    project = create_project(owner=alice, title="Churn model", visibility="public")
+    import_results(
+        project,
+        (
+            "runs.csv",
+            long_csv(
+                {
+                    ("base", "val/auc"): [round(0.6 + i / 200, 3) for i in range(40)],
+                    ("wide", "val/auc"): [round(0.62 + i / 180, 3) for i in range(40)],
+                }
+            ),
+        ),
+    )
+    save_revision(project, success_metric="val/auc", success_target=0.8)
+    create_project(owner=alice, title="Secret side project", visibility="private")
+
+    page.goto(f"{live_server.url}/u/{alice.profile.slug}/")
+    expect(page.get_by_text("ML engineer, churn and fraud")).to_be_visible()
+    expect(page.get_by_text("Secret side project")).to_have_count(0)
+    page.get_by_role("link", name="Churn model").first.click()
+
+    expect(page).to_have_url(re.compile(rf"/u/{alice.profile.slug}/{project.slug}/$"))
+    expect(page.get_by_text("runs.csv").first).to_be_visible()
+    # Charts load as they scroll into view.
+    page.locator("[data-testid=chart-slot]").first.scroll_into_view_if_needed()
+    card = page.locator("[data-testid=chart-card]").first
+    expect(card.locator(".main-svg").first).to_be_visible()
+    expect(card.locator(".scatterlayer .trace")).not_to_have_count(0)
+    assert csp_violations == []
