@@ -16,6 +16,7 @@ from django.urls import reverse
 from milestones.services import checkin_create, milestone_set_status
 from portfolio.comments import comment_on_revision
 from portfolio.mentorships import mentorship_accept, mentorship_invite
+from projects.models import Run
 from tests.factories import (
     GoalFactory,
     MilestoneFactory,
@@ -101,16 +102,27 @@ def _found(body: str) -> list[str]:
 def _urls(world) -> dict[str, list[str]]:
     alice, bob = world["alice"].profile.slug, world["bob"].profile.slug
     project = world["public"]
+    runs = ",".join(str(pk) for pk in project.runs.values_list("pk", flat=True))
     shown = [
         reverse("public:profile", args=[alice]),
         reverse("public:project", args=[alice, project.slug]),
-        reverse("public:chart", args=[alice, project.slug]) + "?metric=val/auc",
-        reverse("public:chart-data", args=[alice, project.slug]) + "?metric=val/auc",
+        reverse("public:chart", args=[alice, project.slug]) + f"?metric=val/auc&runs={runs}",
+        reverse("public:chart-data", args=[alice, project.slug]) + f"?metric=val/auc&runs={runs}",
+        reverse("public:resume-json", args=[alice]),
+        reverse("public:markdown", args=[alice]),
+        reverse("sitemap"),
+        reverse("robots"),
     ]
-    hidden = [reverse("public:profile", args=[bob])]
+    hidden = [
+        reverse("public:profile", args=[bob]),
+        reverse("public:resume-json", args=[bob]),
+        reverse("public:markdown", args=[bob]),
+        reverse("public:preview", args=[bob]),
+    ]
     for p in world["alice"].projects.exclude(pk=project.pk):
         hidden += [
             reverse("public:project", args=[alice, p.slug]),
+            reverse("public:project-preview", args=[alice, p.slug]),
             reverse("public:chart", args=[alice, p.slug]) + f"?metric={MARK}-x",
             reverse("public:chart-data", args=[alice, p.slug]) + f"?metric={MARK}-x",
         ]
@@ -134,6 +146,24 @@ def test_a_visitor_sees_no_marker_on_any_public_url(client, world):
         response = client.get(url)
         assert response.status_code == 404, url
         assert MARK.lower() not in response.content.decode().lower(), url
+
+
+@pytest.mark.parametrize("name", ["public:chart", "public:chart-data"])
+def test_a_public_chart_never_draws_runs_of_another_project(client, world, name):
+    alice = world["alice"]
+    others = alice.projects.exclude(pk=world["public"].pk)
+    run_ids = ",".join(
+        str(pk) for pk in Run.objects.filter(project__in=others).values_list("pk", flat=True)
+    )
+    metrics = [_m("private-metric"), _m("mentors-metric")]
+
+    for metric in metrics:
+        url = reverse(name, args=[alice.profile.slug, world["public"].slug])
+        response = client.get(url, {"metric": metric, "runs": run_ids})
+        body = response.content.decode().lower()
+        # The metric asked for may be echoed back; no run of those projects is drawn.
+        assert _m("private-run").lower() not in body
+        assert _m("mentors-run").lower() not in body
 
 
 def test_the_public_pages_show_the_public_work(client, world):

@@ -247,3 +247,39 @@ def test_a_new_revision_an_import_and_a_milestone_reach_the_cached_pages(
     assert "more.csv" in project
     assert "<strong>0.93</strong>" in profile
     assert "Go live" in profile
+
+
+def _jsonld(html: str) -> list[dict]:
+    import json
+    import re
+
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def test_the_pages_carry_sharing_tags_and_json_ld_naming_the_right_person(
+    client, public_alice, churn, bob
+):
+    profile = client.get(_profile_url(public_alice)).text
+    project = client.get(_project_url(churn)).text
+
+    [page] = _jsonld(profile)
+    assert page["@type"] == "ProfilePage"
+    assert page["mainEntity"]["name"] == "Alice Liddell"
+    assert [w["name"] for w in page["mainEntity"]["subjectOf"]] == ["Churn model"]
+    [work] = _jsonld(project)
+    assert work["name"] == "Churn model"
+    assert work["author"]["name"] == "Alice Liddell"
+    assert '<meta property="og:title" content="Alice Liddell: ML engineering portfolio">' in profile
+    assert 'property="og:image" content="http://testserver/u/alice/preview.png"' in profile
+    assert '<link rel="canonical" href="http://testserver/u/alice/">' in profile
+    assert "noindex" not in project
+
+
+def test_an_unlisted_project_has_no_structured_data(client, public_alice):
+    unlisted = create_project(owner=public_alice, title="Link only", visibility="unlisted")
+
+    page = client.get(_project_url(unlisted)).text
+
+    assert _jsonld(page) == []
+    assert '<meta name="robots" content="noindex">' in page
