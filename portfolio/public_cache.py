@@ -10,6 +10,7 @@ an import finished by a worker is seen by the web process at once.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 
@@ -48,3 +49,33 @@ def fragment(owner_id: int, name: str, build: Callable[[], str]) -> SafeString:
         html = str(build())
         cache.set(key, html, TIMEOUT)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates
+
+
+# --- Whole pages for visitors ---------------------------------------------------------------
+# A signed-out visitor gets the same bytes as the last one: the page is kept whole, found by
+# the profile slug without a query. The slug's owner is cached too; a changed slug or a profile
+# made private changes the owner's version, so nothing stale is reachable.
+
+
+def _slug_key(slug: str) -> str:
+    return f"cairn:public:slug:{slug}"
+
+
+def _page_key(owner_id: int, token: str, path: str, host: str) -> str:
+    digest = hashlib.blake2s(f"{host}|{path}".encode(), digest_size=12).hexdigest()
+    return f"cairn:public:{owner_id}:{token}:page:{digest}"
+
+
+def page_get(*, slug: str, path: str, host: str) -> bytes | None:
+    owner_id = cache.get(_slug_key(slug))
+    if owner_id is None:
+        return None
+    token = cache.get(_version_key(owner_id))
+    if token is None:
+        return None
+    return cache.get(_page_key(owner_id, token, path, host))
+
+
+def page_set(*, slug: str, owner_id: int, path: str, host: str, content: bytes) -> None:
+    cache.set(_slug_key(slug), owner_id, TIMEOUT)
+    cache.set(_page_key(owner_id, version(owner_id), path, host), content, TIMEOUT)

@@ -4,6 +4,8 @@ is cached per engineer (portfolio/public_cache.py) and made stale by any change 
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,6 +19,29 @@ from projects.sections import GROUPS, sections_in_group
 
 from . import public_cache, public_reads, seo
 from .models import Profile
+
+
+def _whole_page_for_visitors(view):
+    """Serve signed-out visitors the page as last rendered for one, without a query: they all
+    see the same page. Anyone signed in, and any query string, goes through the view."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated or request.GET:
+            return view(request, slug, *args, **kwargs)
+        path, host = request.path, request.get_host()
+        content = public_cache.page_get(slug=slug, path=path, host=host)
+        if content is not None:
+            return HttpResponse(content)
+        response = view(request, slug, *args, **kwargs)
+        owner_id = getattr(response, "cairn_owner_id", None)
+        if response.status_code == 200 and owner_id is not None:
+            public_cache.page_set(
+                slug=slug, owner_id=owner_id, path=path, host=host, content=response.content
+            )
+        return response
+
+    return wrapper
 
 
 def _visitor_profile(request: HttpRequest, slug: str) -> tuple[Profile, bool]:
@@ -58,6 +83,7 @@ def _profile_head(request: HttpRequest, profile: Profile) -> str:
 
 
 @require_GET
+@_whole_page_for_visitors
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     profile, preview = _visitor_profile(request, slug)
     owner = profile.user_id
@@ -66,7 +92,9 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         owner, f"profile-head:{request.get_host()}", lambda: _profile_head(request, profile)
     )
     context = {"profile": profile, "preview": preview, "body": body, "head": head}
-    return render(request, "portfolio/site/profile.html", context)
+    response = render(request, "portfolio/site/profile.html", context)
+    response.cairn_owner_id = None if preview else owner
+    return response
 
 
 def _visitor_project(request: HttpRequest, slug: str, project_slug: str):
@@ -121,6 +149,7 @@ def _project_head(request: HttpRequest, profile: Profile, project) -> str:
 
 
 @require_GET
+@_whole_page_for_visitors
 def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
     profile, preview, project = _visitor_project(request, slug, project_slug)
     owner = profile.user_id
@@ -139,7 +168,9 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
         "body": body,
         "head": head,
     }
-    return render(request, "portfolio/site/project.html", context)
+    response = render(request, "portfolio/site/project.html", context)
+    response.cairn_owner_id = None if preview else owner
+    return response
 
 
 @require_GET

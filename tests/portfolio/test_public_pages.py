@@ -283,3 +283,15 @@ def test_an_unlisted_project_has_no_structured_data(client, public_alice):
 
     assert _jsonld(page) == []
     assert '<meta name="robots" content="noindex">' in page
+
+
+def test_the_next_visitor_gets_the_whole_page_without_a_query(
+    client, public_alice, churn, django_assert_num_queries
+):
+    first = client.get(_profile_url(public_alice))
+
+    with django_assert_num_queries(0):
+        again = client.get(_profile_url(public_alice))
+
+    assert again.status_code == 200
+    assert again.content == first.content
