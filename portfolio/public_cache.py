@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
@@ -20,8 +21,25 @@ from django.utils.safestring import SafeString, mark_safe
 TIMEOUT = 24 * 3600
 
 
+def _release() -> str:
+    """A digest of the code and templates, so that a new release never serves pages rendered
+    by the old one. Contents, not dates: every machine of a release computes the same one,
+    so a worker's invalidation reaches the web servers."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2s(digest_size=6)
+    for folder in ("portfolio", "projects", "milestones", "templates"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".txt") and "migrations" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+RELEASE = _release()
+
+
 def _version_key(owner_id: int) -> str:
-    return f"cairn:public:version:{owner_id}"
+    return f"cairn:public:{RELEASE}:version:{owner_id}"
 
 
 def version(owner_id: int) -> str:
@@ -43,7 +61,7 @@ def invalidate(owner_id: int) -> None:
 
 def fragment(owner_id: int, name: str, build: Callable[[], str]) -> SafeString:
     """The HTML of a public page's part, from the cache or built (and stored) now."""
-    key = f"cairn:public:{owner_id}:{version(owner_id)}:{name}"
+    key = f"cairn:public:{RELEASE}:{owner_id}:{version(owner_id)}:{name}"
     html = cache.get(key)
     if html is None:
         html = str(build())
@@ -58,12 +76,12 @@ def fragment(owner_id: int, name: str, build: Callable[[], str]) -> SafeString:
 
 
 def _slug_key(slug: str) -> str:
-    return f"cairn:public:slug:{slug}"
+    return f"cairn:public:{RELEASE}:slug:{slug}"
 
 
 def _page_key(owner_id: int, token: str, path: str, host: str) -> str:
     digest = hashlib.blake2s(f"{host}|{path}".encode(), digest_size=12).hexdigest()
-    return f"cairn:public:{owner_id}:{token}:page:{digest}"
+    return f"cairn:public:{RELEASE}:{owner_id}:{token}:page:{digest}"
 
 
 def page_get(*, slug: str, path: str, host: str) -> bytes | None:

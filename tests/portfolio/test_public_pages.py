@@ -295,3 +295,19 @@ def test_the_next_visitor_gets_the_whole_page_without_a_query(
 
     assert again.status_code == 200
     assert again.content == first.content
+
+
+def test_a_new_release_never_serves_pages_of_the_old_one(client, public_alice, churn, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portfolio import public_cache
+
+    client.get(_profile_url(public_alice))
+    monkeypatch.setattr(public_cache, "RELEASE", "next-release")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_profile_url(public_alice))
+
+    assert response.status_code == 200
+    assert len(queries) > 0  # rendered again, not served from the old release's cache
