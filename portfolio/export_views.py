@@ -7,14 +7,15 @@ from django.views.decorators.http import require_GET
 
 from .models import Profile
 from .public_exports import json_resume, markdown
+from .public_reads import profile_for_visitor
 
 
 def _profile(request: HttpRequest, slug: str) -> Profile:
-    """A public profile; a private one only for its owner (a preview), else 404."""
-    profile = Profile.objects.select_related("user").filter(slug=slug).first()
-    if profile is None or not (profile.is_public or profile.user_id == request.user.pk):
+    """The same rule as the profile page: public, or the owner's preview; else 404."""
+    found = profile_for_visitor(slug=slug, viewer=request.user)
+    if found is None:
         raise Http404
-    return profile
+    return found[0]
 
 
 @require_GET

@@ -4,6 +4,7 @@ is cached per engineer (portfolio/public_cache.py) and made stale by any change 
 
 from __future__ import annotations
 
+import functools
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -51,8 +52,8 @@ def _visitor_profile(request: HttpRequest, slug: str) -> tuple[Profile, bool]:
     return found
 
 
-def _profile_body(profile: Profile) -> str:
-    page = public_reads.profile_page(profile)
+def _profile_body(page: public_reads.ProfilePage) -> str:
+    profile = page.profile
     activity = None
     # None unless the profile is public and shows it; it counts public work only.
     data = plan_charts.activity_for(profile.user, public=True)
@@ -63,8 +64,8 @@ def _profile_body(profile: Profile) -> str:
     )
 
 
-def _profile_head(request: HttpRequest, profile: Profile) -> str:
-    page = public_reads.profile_page(profile)
+def _profile_head(request: HttpRequest, page: public_reads.ProfilePage) -> str:
+    profile = page.profile
     url = request.build_absolute_uri(reverse("public:profile", args=[profile.slug]))
     meta = seo.page_meta(
         title=f"{profile.name}: ML engineering portfolio",
@@ -87,9 +88,11 @@ def _profile_head(request: HttpRequest, profile: Profile) -> str:
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     profile, preview = _visitor_profile(request, slug)
     owner = profile.user_id
-    body = public_cache.fragment(owner, "profile", lambda: _profile_body(profile))
+    # Read once for whichever of the body and the head the cache misses.
+    page = functools.cache(lambda: public_reads.profile_page(profile))
+    body = public_cache.fragment(owner, "profile", lambda: _profile_body(page()))
     head = public_cache.fragment(
-        owner, f"profile-head:{request.get_host()}", lambda: _profile_head(request, profile)
+        owner, f"profile-head:{request.get_host()}", lambda: _profile_head(request, page())
     )
     context = {"profile": profile, "preview": preview, "body": body, "head": head}
     response = render(request, "portfolio/site/profile.html", context)

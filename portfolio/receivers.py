@@ -85,9 +85,9 @@ def _owner_of(instance) -> int | None:
     from .models import Profile
 
     try:
-        if isinstance(instance, Profile | QuarterlyGoal):
-            return instance.user_id if isinstance(instance, Profile) else instance.owner_id
-        if isinstance(instance, Project):
+        if isinstance(instance, Profile):
+            return instance.user_id
+        if isinstance(instance, QuarterlyGoal | Project):
             return instance.owner_id
         if isinstance(instance, Milestone):
             return instance.goal.owner_id
