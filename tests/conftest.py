@@ -6,17 +6,24 @@ import datetime
 import uuid
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from tests.factories import GoalFactory, MilestoneFactory, UserFactory
 
 
+# Every test runs on one clock that starts here, whatever the date on the machine: quarters, due
+# dates, "since Nov" and overdue marks would otherwise change with the calendar. The clock ticks,
+# so durations and timeouts behave; time.monotonic and perf_counter stay real.
+FROZEN_NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.UTC)
+
+
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    """Pin "today" so that quarters, due dates and overdue marks do not depend on the calendar."""
-    fixed = datetime.date(2026, 11, 28)
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: fixed)
-    return fixed
+def clock():
+    """The whole wall clock (time.time, datetime.now, timezone.now and localdate) at FROZEN_NOW."""
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
+
+
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +36,8 @@ def _own_cache_namespace(settings):
 
 
 @pytest.fixture
-def today(_fixed_today) -> datetime.date:
-    return _fixed_today
+def today(clock) -> datetime.date:
+    return FROZEN_NOW.date()
 
 
 @pytest.fixture

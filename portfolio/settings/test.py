@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Tests run tasks in-process unless a test starts a real worker (tests/worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tests run the server on a clock pinned to 2026 (tests/conftest.py) while Chromium keeps the
+# machine's: cookies that end with the browser session cannot have expired before they are sent.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_AGE = None
