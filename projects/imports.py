@@ -184,10 +184,25 @@ def _fail(imp: ExperimentImport, message: str, report: dict | None = None) -> No
         pk=imp.pk, status=ImportStatus.RUNNING, claimed_by=imp.claimed_by
     ).update(
         status=ImportStatus.FAILED,
-        message=message[:500],
+        message=message,
         report=report or {},
         finished_at=timezone.now(),
         progress=0.0,
+    )
+
+
+def _hold_for_review(imp: ExperimentImport, result) -> None:
+    """Stop before writing: a guess about where data lands needs the user's eye."""
+    unsure = "; ".join(f"{d.subject}: {d.why}" for d in result.report.uncertain[:3])
+    ExperimentImport.objects.filter(
+        pk=imp.pk, status=ImportStatus.RUNNING, claimed_by=imp.claimed_by
+    ).update(
+        status=ImportStatus.REVIEW,
+        detected_format=result.format,
+        message=f"Check how Cairn read this file before it is imported ({unsure}).",
+        report=result.report.as_dict(),
+        progress=0.0,
+        finished_at=timezone.now(),
     )
 
 
@@ -219,9 +234,11 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
     workdir = Path(tempfile.mkdtemp(prefix="cairn-import-"))
     try:
         files = _local_files(imp, workdir)
+        choices = importers.Choices.from_dict(imp.choices)
         result = importers.parse(
             files,
             format=imp.requested_format or None,
+            choices=choices,
             progress=_Progress(imp, 0.0, 0.8),
         )
     except importers.ImportFailed as exc:
@@ -233,6 +250,10 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
         return imp
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if result.report.uncertain and not choices.confirmed:
+        _hold_for_review(imp, result)
+        imp.refresh_from_db()
+        return imp
     ExperimentImport.objects.filter(pk=imp.pk).update(
         progress=0.85, message="Saving runs", heartbeat_at=timezone.now()
     )
@@ -372,10 +393,26 @@ def _insert_series(values: list[list]) -> None:
                 copy.write_row(value)
 
 
-def import_retry(*, experiment_import: ExperimentImport) -> ExperimentImport:
-    """Queue a failed import again (an import in any other state is left as it is)."""
+def import_retry(
+    *,
+    experiment_import: ExperimentImport,
+    choices: dict | None = None,
+    run_name: str | None = None,
+    metric_name: str | None = None,
+) -> ExperimentImport:
+    """Queue a failed or held import again, read with new choices or names when given.
+
+    An import in any other state is left as it is. Bad choices raise importers.ImportFailed.
+    """
+    changes: dict = {}
+    if choices is not None:
+        changes["choices"] = importers.Choices.from_dict(choices).as_dict()
+    if run_name is not None:
+        changes["run_name"] = run_name
+    if metric_name is not None:
+        changes["metric_name"] = metric_name
     updated = ExperimentImport.objects.filter(
-        pk=experiment_import.pk, status=ImportStatus.FAILED
+        pk=experiment_import.pk, status__in=[ImportStatus.FAILED, ImportStatus.REVIEW]
     ).update(
         status=ImportStatus.QUEUED,
         attempts=0,
@@ -384,6 +421,7 @@ def import_retry(*, experiment_import: ExperimentImport) -> ExperimentImport:
         message="",
         report={},
         finished_at=None,
+        **changes,
     )
     if updated:
         transaction.on_commit(lambda: import_enqueue(experiment_import=experiment_import))

@@ -184,6 +184,8 @@ class ProjectRevision(models.Model):
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
+    # Read, but a guess about where data lands was uncertain: the user checks the preview.
+    REVIEW = "review", "Needs a check"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
 
@@ -210,8 +212,11 @@ class ExperimentImport(models.Model):
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
     )
     progress = models.FloatField(default=0.0)
-    message = models.CharField(max_length=500, blank=True)
+    message = models.TextField(blank=True)
     report = models.JSONField(default=dict, blank=True)
+    # How the files are to be read (importers.Choices.as_dict()): column roles, date order,
+    # delimiter, and whether the user confirmed the guesses. Kept for re-imports and provenance.
+    choices = models.JSONField(default=dict, blank=True)
     runs_count = models.PositiveIntegerField(default=0)
     series_count = models.PositiveIntegerField(default=0)
     points_count = models.BigIntegerField(default=0)
@@ -237,7 +242,8 @@ class ExperimentImport(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+        """Nothing more happens without the user: finished, failed, or waiting for a check."""
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED, ImportStatus.REVIEW)
 
     @property
     def percent(self) -> int:

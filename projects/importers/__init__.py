@@ -9,8 +9,12 @@ cannot be imported raises ImportFailed, whose message is written for the user.
 from __future__ import annotations
 
 from .base import (
+    DATE_ORDERS,
     FORMATS,
     IMPORTER_VERSION,
+    ROLES,
+    Choices,
+    Decision,
     ImportFailed,
     InputFile,
     Limits,
@@ -23,8 +27,12 @@ from .base import (
 from .pipeline import detect_format, parse
 
 __all__ = [
+    "DATE_ORDERS",
     "FORMATS",
     "IMPORTER_VERSION",
+    "ROLES",
+    "Choices",
+    "Decision",
     "ImportFailed",
     "InputFile",
     "Limits",

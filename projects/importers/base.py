@@ -44,6 +44,99 @@ class ImportFailed(Exception):
         self.message = message
 
 
+# What a column of a table can be made to hold; the preview offers these, the command line takes
+# them as --role COLUMN=ROLE and the API as roles={"COLUMN": "ROLE"}.
+ROLES: dict[str, str] = {
+    "run": "run name",
+    "step": "step",
+    "time": "time",
+    "param": "parameter",
+    "metric": "metric",
+    "tag": "tag",
+    "ignore": "ignored",
+}
+DATE_ORDERS: dict[str, str] = {"dmy": "day-month-year", "mdy": "month-day-year"}
+
+
+@dataclass(frozen=True)
+class Choices:
+    """How the user said to read the files; empty means "decide, and say how"."""
+
+    roles: dict[str, str] = field(default_factory=dict)  # column name -> a key of ROLES
+    date_order: str = ""  # "", or a key of DATE_ORDERS for dates like 04-08-2024
+    delimiter: str = ""  # "", or the one character that separates a CSV's columns
+    # The user saw the guesses (in the preview, or with --yes) and lets them stand.
+    confirmed: bool = False
+
+    def __post_init__(self):
+        bad = {c: r for c, r in self.roles.items() if r not in ROLES}
+        if bad:
+            column, role = next(iter(bad.items()))
+            raise ImportFailed(
+                f"“{role}” is not a column role (column “{column}”); roles are: "
+                f"{', '.join(ROLES)}."
+            )
+        if self.date_order and self.date_order not in DATE_ORDERS:
+            raise ImportFailed(
+                f"“{self.date_order}” is not a date order; use {' or '.join(DATE_ORDERS)}."
+            )
+        if self.delimiter and len(self.delimiter) != 1:
+            raise ImportFailed("The delimiter is one character, such as “,” or “;”.")
+
+    def role(self, column: str) -> str | None:
+        """The role the user gave this column, or None."""
+        return self.roles.get(column)
+
+    def as_dict(self) -> dict:
+        """Plain JSON data, kept on the import and shown in its provenance."""
+        out: dict = {}
+        if self.roles:
+            out["roles"] = dict(self.roles)
+        for name in ("date_order", "delimiter"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.confirmed:
+            out["confirmed"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Choices:
+        """Choices from as_dict() output (or a user's JSON); unknown keys are refused."""
+        data = dict(data or {})
+        known = {"roles", "date_order", "delimiter", "confirmed"}
+        unknown = set(data) - known
+        if unknown:
+            raise ImportFailed(f"Unknown import choice {quoted(sorted(unknown))}.")
+        roles = data.get("roles") or {}
+        if not isinstance(roles, dict):
+            raise ImportFailed("Column roles are a mapping of column name to role.")
+        return cls(
+            roles={str(k): str(v) for k, v in roles.items()},
+            date_order=str(data.get("date_order") or ""),
+            delimiter=str(data.get("delimiter") or ""),
+            confirmed=bool(data.get("confirmed")),
+        )
+
+
+@dataclass
+class Decision:
+    """A guess an importer made that changes where data lands: what it decided and why."""
+
+    subject: str  # "format", "columns", "step", "run name", "date format", "delimiter", ...
+    choice: str
+    why: str
+    certain: bool = True
+    file: str = ""
+
+    def as_dict(self) -> dict:
+        out = {"subject": self.subject, "choice": self.choice, "why": self.why}
+        if not self.certain:
+            out["certain"] = False
+        if self.file:
+            out["file"] = self.file
+        return out
+
+
 def unknown_format(name: str, seen: str) -> ImportFailed:
     """The failure for a file that matches no format: what Cairn reads and what it saw."""
     labels = "; ".join(FORMATS.values())
@@ -119,6 +212,9 @@ class Report:
     rows_rejected: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    # column name -> (role, why), for every column of every table read: the preview shows it.
+    roles: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Set by the pipeline while it reads one file of several, so messages say which file.
     current_file: str = field(default="", init=False, repr=False, compare=False)
     _by_reason: dict[str, Rejection] = field(
@@ -166,6 +262,22 @@ class Report:
         if message not in self.warnings:
             self.warnings.append(message)
 
+    def decide(self, subject: str, choice: str, why: str, *, certain: bool = True) -> None:
+        """Record a guess that changes where data lands; an uncertain one stops at a preview."""
+        decision = Decision(subject, choice, why, certain, self.current_file)
+        if decision not in self.decisions:
+            self.decisions.append(decision)
+
+    def assign(self, column: str, role: str, why: str) -> None:
+        """Record the role a table column was given (a key of ROLES) and why."""
+        assert role in ROLES, role
+        self.roles[column] = (role, why)
+
+    @property
+    def uncertain(self) -> list[Decision]:
+        """The decisions the user should look at before the data is written."""
+        return [d for d in self.decisions if not d.certain]
+
     def finish(self) -> None:
         """Turn the counts gathered while building series into warning sentences."""
         self.current_file = ""
@@ -204,6 +316,8 @@ class Report:
                 for r in self.rejected
             ],
             "warnings": list(self.warnings),
+            "decisions": [d.as_dict() for d in self.decisions],
+            "roles": {column: list(pair) for column, pair in self.roles.items()},
         }
 
 

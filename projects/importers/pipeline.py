@@ -19,6 +19,7 @@ import yaml
 from . import jsonl, long, mlflow, tensorboard, wandb, wide
 from .base import (
     FORMATS,
+    Choices,
     ImportFailed,
     InputFile,
     Limits,
@@ -61,6 +62,8 @@ class Plan:
     stores: list[Store] = field(default_factory=list)  # zipped MLflow stores
     skipped: list[str] = field(default_factory=list)  # zip members that hold no data
     why: dict[str, str] = field(default_factory=dict)  # and why each was skipped
+    choices: Choices = field(default_factory=Choices)  # what the user said about reading them
+    seen: list[str] = field(default_factory=list)  # what each data file looked like
 
 
 def detect_format(
@@ -77,10 +80,16 @@ def parse(
     files: list[InputFile],
     *,
     format: str | None = None,
+    choices: Choices | None = None,
     progress: Callable[[float], None] | None = None,
     limits: Limits = Limits(),  # noqa: B008 (frozen, so one shared default is safe)
 ) -> ParseResult:
-    """Detect (unless told) and parse the files of one import into runs, series and a report."""
+    """Detect (unless told) and parse the files of one import into runs, series and a report.
+
+    Every guess that changes where data lands is in result.report.decisions; the uncertain
+    ones (report.uncertain) should be shown to the user before the runs are kept, unless
+    choices.confirmed says they were.
+    """
     if format is not None and format not in FORMATS:
         raise ImportFailed(f"Unknown format “{format}”; Cairn reads: {', '.join(FORMATS)}.")
     step = Progress(progress)
@@ -89,6 +98,8 @@ def parse(
         def work() -> ParseResult:
             report = Report()
             plan = _plan(files, Path(tmp), limits, format)
+            plan.choices = choices or Choices()
+            _decide_format(plan, report, told=bool(format))
             step(0.05)
             per_file = PARSERS[plan.format](plan, report, limits, step.part(0.05, 0.95))
             if plan.skipped:
@@ -101,6 +112,14 @@ def parse(
         result = _guarded(work)
     step(1.0)
     return result
+
+
+def _decide_format(plan: Plan, report: Report, *, told: bool) -> None:
+    if told:
+        report.decide("format", FORMATS[plan.format], "the format was named for this import")
+        return
+    seen = "; ".join(dict.fromkeys(plan.seen)) or "a zipped mlruns/ folder with meta.yaml files"
+    report.decide("format", FORMATS[plan.format], f"the file looks like {seen}")
 
 
 def _guarded(work: Callable):
@@ -229,6 +248,7 @@ def _add(
         raise unknown_format(name, found.seen)
     plan.sources.append(source)
     plan.formats.append(found.format)
+    plan.seen.append(found.seen)
 
 
 def _check_wanted(plan: Plan, wanted: str) -> None:
