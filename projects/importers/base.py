@@ -53,6 +53,8 @@ ROLES: dict[str, str] = {
     "param": "parameter",
     "metric": "metric",
     "tag": "tag",
+    "key": "metric name (long tables)",
+    "value": "metric value (long tables)",
     "ignore": "ignored",
 }
 DATE_ORDERS: dict[str, str] = {"dmy": "day-month-year", "mdy": "month-day-year"}
@@ -319,6 +321,29 @@ class Report:
             "decisions": [d.as_dict() for d in self.decisions],
             "roles": {column: list(pair) for column, pair in self.roles.items()},
         }
+
+
+def settle_roles(
+    columns: list[str],
+    guessed: dict[str, tuple[str, str]],
+    report: Report,
+    choices: Choices,
+) -> dict[str, str]:
+    """Every column's role: the user's where given, else the importer's (role, why); all recorded.
+
+    Table importers call this once per header and read the columns by the roles it returns, so
+    the preview, the command line's --role and the API's roles change where data lands.
+    """
+    roles: dict[str, str] = {}
+    for column in columns:
+        given = choices.role(column)
+        role, why = (given, "set by the user") if given else guessed.get(column, ("ignore", ""))
+        report.assign(column, role, why or "Cairn has no rule that reads this column")
+        roles[column] = role
+    missing = [c for c in choices.roles if c not in roles]
+    if missing:
+        report.warn(f"Roles were given for columns the file does not have: {quoted(missing)}.")
+    return roles
 
 
 @dataclass
