@@ -312,6 +312,7 @@ def _write(imp: ExperimentImport, token: str, result) -> bool:
                 params=run.params,
                 tags=run.tags,
                 started_at=run.started_at,
+                status=run.status[:20],
                 summary={key: s.summary or summarise(s.values) for key, s in run.series.items()},
             )
             for run in result.runs

@@ -280,6 +280,9 @@ class Run(models.Model):
     params = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # As the tracker said it (MLflow's RUNNING, FINISHED, FAILED, KILLED, SCHEDULED; W&B's state
+    # upper-cased); blank when the file does not say.
+    status = models.CharField(max_length=20, blank=True)
     # {metric: {"last": x, "min": x, "max": x, "count": n}}, so tables never read the points.
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

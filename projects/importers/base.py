@@ -194,6 +194,9 @@ class RunData:
     tags: dict[str, str] = field(default_factory=dict)
     started_at: datetime | None = None
     series: dict[str, Series] = field(default_factory=dict)
+    # The tracker's word for how the run ended, upper-case (FINISHED, RUNNING, FAILED, KILLED,
+    # CRASHED...), or "" when the file does not say.
+    status: str = ""
 
 
 @dataclass
