@@ -24,8 +24,6 @@ def clock():
         yield traveller
 
 
-
-
 @pytest.fixture(autouse=True)
 def _own_cache_namespace(settings):
     """Each test its own cache keys: the Redis cache outlives a test, and ids come back."""

@@ -75,8 +75,7 @@ class Choices:
         if bad:
             column, role = next(iter(bad.items()))
             raise ImportFailed(
-                f"“{role}” is not a column role (column “{column}”); roles are: "
-                f"{', '.join(ROLES)}."
+                f"“{role}” is not a column role (column “{column}”); roles are: {', '.join(ROLES)}."
             )
         if self.date_order and self.date_order not in DATE_ORDERS:
             raise ImportFailed(

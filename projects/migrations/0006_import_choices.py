@@ -4,25 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_unlisted_visibility'),
+        ("projects", "0005_unlisted_visibility"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='experimentimport',
-            name='choices',
+            model_name="experimentimport",
+            name="choices",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='experimentimport',
-            name='message',
+            model_name="experimentimport",
+            name="message",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='experimentimport',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('review', 'Needs a check'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], db_index=True, default='queued', max_length=10),
+            model_name="experimentimport",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("review", "Needs a check"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                ],
+                db_index=True,
+                default="queued",
+                max_length=10,
+            ),
         ),
     ]

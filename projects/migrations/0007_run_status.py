@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_import_choices'),
+        ("projects", "0006_import_choices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='run',
-            name='status',
+            model_name="run",
+            name="status",
             field=models.CharField(blank=True, max_length=20),
         ),
     ]

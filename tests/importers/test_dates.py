@@ -14,9 +14,9 @@ from projects.importers.dates import read_times
 
 UTC = dt.UTC
 # Instants to the second between 1990 and 2060, in UTC: what training logs hold.
-instants = st.datetimes(
-    min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)
-).map(lambda moment: moment.replace(microsecond=0, tzinfo=UTC))
+instants = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)).map(
+    lambda moment: moment.replace(microsecond=0, tzinfo=UTC)
+)
 
 # How each supported form writes an instant, and whether a column of them is always settled.
 FORMS = {
