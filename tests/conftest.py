@@ -10,7 +10,6 @@ import time_machine
 
 from tests.factories import GoalFactory, MilestoneFactory, UserFactory
 
-
 # Every test runs on one clock that starts here, whatever the date on the machine: quarters, due
 # dates, "since Nov" and overdue marks would otherwise change with the calendar. The clock ticks,
 # so durations and timeouts behave; time.monotonic and perf_counter stay real.
