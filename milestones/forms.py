@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.functional import cached_property
 
-from projects.models import Project
+from projects.models import Project, Visibility
 from projects.targets import metric_keys_by_project
 
 from .links import is_site_path, validate_evidence_link
@@ -28,6 +28,11 @@ TARGET_LABELS = {
     "target_comparison": "Comparison",
     "target_threshold": "Threshold",
 }
+
+
+def _project_label(project: Project) -> str:
+    private = project.visibility == Visibility.PRIVATE
+    return f"{project.title} (private: named to you alone)" if private else project.title
 
 
 class EvidenceLinkField(forms.URLField):
@@ -55,7 +60,11 @@ class TargetFormMixin:
         field = self.fields["target_project"]
         field.queryset = projects.order_by("title", "id")
         field.empty_label = "Choose a project…"
-        field.label_from_instance = lambda project: project.title
+        field.label_from_instance = _project_label
+        field.help_text = (
+            "On a private project, whoever sees this goal learns only that a run met the "
+            "target: never the project, the run, its value or its file."
+        )
         self.fields["target_comparison"].choices = [
             ("", "Choose…"),
             *self.fields["target_comparison"].choices[1:],

@@ -195,6 +195,11 @@ class CheckIn(models.Model):
     )
     # Written by Cairn (a metric target met, or its evidence import deleted), not typed.
     automatic = models.BooleanField(default=False)
+    # The project whose runs an automatic check-in names: its note is read in full only by
+    # those who may see that project (milestones.selectors.checkin_notes).
+    about_project = models.ForeignKey(
+        "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

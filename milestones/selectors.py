@@ -10,6 +10,8 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from projects.models import Project
+
 from .models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
 from .quarters import Quarter
 
@@ -144,3 +146,44 @@ def milestone_last_progress(*, milestone: Milestone) -> int:
     """The progress of the latest check-in, to start the next one from."""
     last = milestone.checkins.order_by("-created_at", "-id").values_list("progress", flat=True)
     return next(iter(last[:1]), 0)
+
+
+# What anyone but the owner reads of Cairn's own check-in notes about a project they may not see.
+SHARED_DONE_NOTE = "Done automatically: a run met this milestone's metric target."
+SHARED_REOPENED_NOTE = "Reopened automatically: the run that met the metric target was removed."
+
+
+def checkin_notes(checkins, *, viewer: AbstractBaseUser) -> dict[int, str]:
+    """Each check-in's note as this viewer may read it, by check-in id.
+
+    Automatic notes name a project's runs, values and files; they are read in full only by
+    those who may see that project now, so a private project is named to its owner alone.
+    """
+    checkins = list(checkins)
+    about = {c.about_project_id for c in checkins if c.automatic and c.about_project_id}
+    visible = (
+        set(Project.objects.visible_to(viewer).filter(pk__in=about).values_list("pk", flat=True))
+        if about
+        else set()
+    )
+    notes = {}
+    for checkin in checkins:
+        readable = not checkin.automatic or checkin.about_project_id in visible
+        if readable or checkin.author_id == getattr(viewer, "pk", None):
+            notes[checkin.pk] = checkin.note
+        else:
+            notes[checkin.pk] = (
+                SHARED_DONE_NOTE if checkin.progress == 100 else SHARED_REOPENED_NOTE
+            )
+    return notes
+
+
+def evidence_url_for(milestone: Milestone, *, viewer: AbstractBaseUser) -> str:
+    """The milestone's evidence link, unless it is a run of a project this viewer may not see."""
+    url = milestone.evidence_url
+    if not url or milestone.evidence_run_id is None or url.startswith(("http://", "https://")):
+        return url
+    if milestone.goal.owner_id == getattr(viewer, "pk", None):
+        return url
+    project = milestone.evidence_run.project_id
+    return url if Project.objects.visible_to(viewer).filter(pk=project).exists() else ""

@@ -209,6 +209,7 @@ def _automatic_checkin(milestone: Milestone, *, progress: int, note: str) -> Che
         confidence=5 if progress == 100 else 3,
         note=note,
         automatic=True,
+        about_project_id=milestone.target_project_id,
     )
 
 

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from milestones import selectors as milestone_selectors
 from milestones.models import Milestone
 from projects.models import Project, ProjectRevision
 from projects.sections import GROUPS, SECTIONS_BY_KEY, sections_in_group
@@ -194,15 +195,20 @@ def _milestone_page(
         dom_id = f"threads-checkin-{key}" if key else "threads-milestone"
         return Discussion(key, dom_id, label, found, form, field="checkin")
 
+    found = list(milestone.checkins.select_related("author__profile"))
+    notes = milestone_selectors.checkin_notes(found, viewer=request.user)
+    for c in found:
+        c.shown_note = notes[c.pk]
     checkins = [
         (c, discussion(str(c.pk), threads["by_checkin"].get(c.pk, []), "Comment on this check-in"))
-        for c in milestone.checkins.select_related("author__profile")
+        for c in found
     ]
     comment_url = reverse("mentoring:milestone-comment", args=[profile.slug, milestone.pk])
     page_url = _page_url(request, reverse("mentoring:milestone", args=[profile.slug, milestone.pk]))
     return {
         "profile": profile,
         "milestone": milestone,
+        "evidence_url": milestone_selectors.evidence_url_for(milestone, viewer=request.user),
         "overdue": milestone.is_overdue(),
         "checkins": checkins,
         "about": discussion("", threads["milestone"], "Comment on this milestone"),

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 
+from milestones import selectors as milestone_selectors
 from milestones.models import CheckIn, Milestone, QuarterlyGoal
 from milestones.quarters import Quarter
 from projects.models import Project, ProjectRevision
@@ -116,6 +117,21 @@ def _comment_url(comment: Comment, slug: str) -> str:
     return f"{url}#comment-{root}"
 
 
+def _checkin_notes_per_recipient(notifications: list[Notification]) -> dict[tuple, str]:
+    """Check-in notes as each notification's recipient may read them (automatic ones name runs)."""
+    by_recipient: dict[int, list] = {}
+    people = {}
+    for n in notifications:
+        if n.checkin_id:
+            by_recipient.setdefault(n.recipient_id, []).append(n.checkin)
+            people[n.recipient_id] = n.recipient
+    notes: dict[tuple, str] = {}
+    for recipient_id, checkins in by_recipient.items():
+        mine = milestone_selectors.checkin_notes(checkins, viewer=people[recipient_id])
+        notes |= {(recipient_id, pk): note for pk, note in mine.items()}
+    return notes
+
+
 def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
     """Each notification as text, a link to what it is about, and its dates."""
     rows = []
@@ -127,7 +143,10 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
         "checkin__milestone",
         "milestone",
         "revision__project",
+        "recipient",
     )
+    query = list(query)
+    notes = _checkin_notes_per_recipient(query)
     for n in query:
         actor = _name(n.actor)
         slug = n.engineer.profile.slug
@@ -149,7 +168,7 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
             m = n.checkin.milestone
             text = f"{actor} logged a check-in on “{m.title}” ({n.checkin.progress}%)"
             url = reverse("mentoring:milestone", args=[slug, m.pk]) + f"#checkin-{n.checkin_id}"
-            excerpt = n.checkin.note[:140]
+            excerpt = notes[n.recipient_id, n.checkin_id][:140]
         elif kind == K.MILESTONE:
             text = f"{actor} completed “{n.milestone.title}”"
             url = reverse("mentoring:milestone", args=[slug, n.milestone_id])

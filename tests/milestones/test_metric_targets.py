@@ -394,7 +394,9 @@ def test_the_target_project_select_lists_only_the_owners_projects(alice_client, 
     page = alice_client.get(_new_url(goal)).content.decode()
 
     assert "Complete automatically when a run reaches" in page
-    assert f'<option value="{project.pk}">Ticket router</option>' in page
+    assert (
+        f'<option value="{project.pk}">Ticket router (private: named to you alone)</option>' in page
+    )
     assert "Bob&#x27;s secret project" not in page
     assert "Bob's secret project" not in page
 
