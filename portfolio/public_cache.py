@@ -1,24 +1,64 @@
 """The cache of public pages, and its invalidation.
 
-Each engineer's public pages are cached under a version token of theirs. Any save or delete of
-something a public page may show (profile, goals, milestones, check-ins, projects, revisions,
-imports) replaces the token, so every cached page of that engineer is a miss from then on and
-old entries simply expire. The token lives in the same cache: Redis when REDIS_URL is set,
-otherwise a file-based cache under CAIRN_VAR_DIR, shared by the web server and the worker, so
-an import finished by a worker is seen by the web process at once.
+Each engineer's public pages are cached under a version token of theirs, kept in the database
+(Profile.public_version). Any save or delete of something a public page may show (profile,
+goals, milestones, check-ins, projects, revisions, imports) writes a new token in the same
+transaction, so a change cannot be lost: even when the cache is down at that moment, the copy
+of the token the cache holds lives VERSION_TTL seconds at most, and after that no page of the
+old version is served. The cache is told at once when it can be (the token's copy deleted).
+
+The cache itself is a help, never a need: when it fails (Redis down), pages are built as if
+every entry were missing, and writes go on.
+
+Whole pages for signed-out visitors are kept without what is particular to one request: the
+CSP nonce and the CSRF token are placeholders in the cache, filled for each visitor.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 
+log = logging.getLogger(__name__)
+
 TIMEOUT = 24 * 3600
+
+
+def _version_ttl() -> int:
+    return getattr(settings, "CAIRN_PUBLIC_VERSION_TTL", 15)
+
+
+def _get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # the cache is down: a miss, and the page is built from the database
+        log.warning("Cache unavailable (get %s)", key, exc_info=True)
+        return None
+
+
+def _set(key: str, value, timeout) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        log.warning("Cache unavailable (set %s)", key, exc_info=True)
+
+
+def _delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        log.warning("Cache unavailable (delete %s)", key, exc_info=True)
 
 
 def _release() -> str:
@@ -43,29 +83,36 @@ def _version_key(owner_id: int) -> str:
 
 
 def version(owner_id: int) -> str:
-    """The current version token of owner's public pages (made on first use)."""
+    """The current version token of owner's public pages: the database's, cached briefly."""
+    from .models import Profile
+
     key = _version_key(owner_id)
-    token = cache.get(key)
+    token = _get(key)
     if token is None:
-        token = uuid.uuid4().hex
-        # add(): of two processes making the first token, one wins and both use it.
-        if not cache.add(key, token, None):
-            token = cache.get(key) or token
+        found = Profile.objects.filter(user_id=owner_id).values_list("public_version", flat=True)
+        token = f"v{found.first() or ''}"
+        _set(key, token, _version_ttl())
     return token
 
 
 def invalidate(owner_id: int) -> None:
-    """Make every cached public page of owner stale."""
-    cache.set(_version_key(owner_id), uuid.uuid4().hex, None)
+    """Make every cached public page of owner stale: a new token in the database, now (in the
+    caller's transaction), and the cache's copy of the old one dropped now and after commit."""
+    from .models import Profile
+
+    Profile.objects.filter(user_id=owner_id).update(public_version=uuid.uuid4().hex)
+    _delete(_version_key(owner_id))
+    # A request between this write and its commit may have cached the old token again.
+    transaction.on_commit(lambda: _delete(_version_key(owner_id)))
 
 
 def fragment(owner_id: int, name: str, build: Callable[[], str]) -> SafeString:
     """The HTML of a public page's part, from the cache or built (and stored) now."""
     key = f"cairn:public:{RELEASE}:{owner_id}:{version(owner_id)}:{name}"
-    html = cache.get(key)
+    html = _get(key)
     if html is None:
         html = str(build())
-        cache.set(key, html, TIMEOUT)
+        _set(key, html, TIMEOUT)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates
 
 
@@ -84,16 +131,41 @@ def _page_key(owner_id: int, token: str, path: str, host: str) -> str:
     return f"cairn:public:{RELEASE}:{owner_id}:{token}:page:{digest}"
 
 
-def page_get(*, slug: str, path: str, host: str) -> bytes | None:
-    owner_id = cache.get(_slug_key(slug))
+NONCE_MARK = b"__cairn-csp-nonce__"
+CSRF_MARK = b"__cairn-csrf-token__"
+_PER_REQUEST = (
+    (re.compile(rb'(nonce=")[^"]*(")'), NONCE_MARK),
+    (re.compile(rb'("X-CSRFToken": ")[^"]*(")'), CSRF_MARK),
+    (re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")'), CSRF_MARK),
+)
+
+
+def _without_request_values(content: bytes) -> bytes:
+    """The page with its nonce and CSRF token replaced by marks: nothing of one visitor kept."""
+    for pattern, mark in _PER_REQUEST:
+        content = pattern.sub(rb"\g<1>" + mark + rb"\g<2>", content)
+    return content
+
+
+def _for_request(content: bytes, request) -> bytes:
+    """A kept page with this request's own nonce (the CSP header names it) and CSRF token."""
+    if NONCE_MARK in content:
+        content = content.replace(NONCE_MARK, str(get_nonce(request)).encode())
+    if CSRF_MARK in content:
+        content = content.replace(CSRF_MARK, get_token(request).encode())
+    return content
+
+
+def page_get(*, slug: str, path: str, host: str, request) -> bytes | None:
+    """The page a signed-out visitor asked for, as last rendered, made theirs; None if not kept."""
+    owner_id = _get(_slug_key(slug))
     if owner_id is None:
         return None
-    token = cache.get(_version_key(owner_id))
-    if token is None:
-        return None
-    return cache.get(_page_key(owner_id, token, path, host))
+    content = _get(_page_key(owner_id, version(owner_id), path, host))
+    return None if content is None else _for_request(content, request)
 
 
 def page_set(*, slug: str, owner_id: int, path: str, host: str, content: bytes) -> None:
-    cache.set(_slug_key(slug), owner_id, TIMEOUT)
-    cache.set(_page_key(owner_id, version(owner_id), path, host), content, TIMEOUT)
+    _set(_slug_key(slug), owner_id, TIMEOUT)
+    kept = _without_request_values(content)
+    _set(_page_key(owner_id, version(owner_id), path, host), kept, TIMEOUT)

@@ -31,7 +31,7 @@ def _whole_page_for_visitors(view):
         if request.user.is_authenticated or request.GET:
             return view(request, slug, *args, **kwargs)
         path, host = request.path, request.get_host()
-        content = public_cache.page_get(slug=slug, path=path, host=host)
+        content = public_cache.page_get(slug=slug, path=path, host=host, request=request)
         if content is not None:
             return HttpResponse(content)
         response = view(request, slug, *args, **kwargs)

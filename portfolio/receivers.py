@@ -107,10 +107,7 @@ def _public_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if owner_id is not None:
         from .public_cache import invalidate
 
-        # Now, for this transaction's own later reads, and again after the commit, in case a
-        # request cached the old page in between.
         invalidate(owner_id)
-        transaction.on_commit(lambda: invalidate(owner_id))
 
 
 def _connect_public_cache() -> None:

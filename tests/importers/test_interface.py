@@ -52,6 +52,7 @@ def test_it_exports_the_agreed_names():
         "tags",
         "started_at",
         "series",
+        "status",
     ]
     assert field_names(importers.ParseResult) == ["format", "runs", "report", "points"]
     assert field_names(importers.InputFile) == ["path", "name", "run_name", "metric_name"]

@@ -80,7 +80,15 @@ def test_the_report_is_plain_json_data(upload):
 
     data = parse([messy_file(upload)]).report.as_dict()
     assert json.loads(json.dumps(data)) == data
-    assert set(data) == {"rows_read", "rows_accepted", "rows_rejected", "rejected", "warnings"}
+    assert set(data) == {
+        "rows_read",
+        "rows_accepted",
+        "rows_rejected",
+        "rejected",
+        "warnings",
+        "decisions",
+        "roles",
+    }
     assert {"reason": "the value is not a number", "count": 1, "lines": [8]} in data["rejected"]
 
 

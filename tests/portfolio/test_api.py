@@ -160,6 +160,14 @@ def test_the_status_has_the_report_once_the_import_ran(
         "rows_rejected": 0,
         "rejected": [],
         "warnings": [],
+        "decisions": [
+            {
+                "subject": "format",
+                "choice": "JSON Lines",
+                "why": "the file looks like JSON objects, one a line",
+            }
+        ],
+        "roles": {},
     }
     assert body["finished_at"] is not None
     assert "duplicate" not in body

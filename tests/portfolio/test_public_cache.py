@@ -1,0 +1,135 @@
+"""The public page cache fails safe: a change is never lost when the cache is down during the
+write, pages still render while it is down, and no visitor gets another's CSRF token or nonce."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from portfolio import public_cache
+from projects.models import Project
+from tests.factories import create_project
+
+# Nothing listens on port 1: every cache call fails as it does when Redis is down.
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+@pytest.fixture
+def public_alice(alice):
+    alice.profile.is_public = True
+    alice.profile.display_name = "Alice Liddell"
+    alice.profile.save()
+    return alice
+
+
+@pytest.fixture
+def launch(public_alice):
+    return create_project(owner=public_alice, title="Launch forecaster", visibility="public")
+
+
+def _profile_url(user) -> str:
+    return reverse("public:profile", args=[user.profile.slug])
+
+
+def _project_url(project) -> str:
+    return reverse("public:project", args=[project.owner.profile.slug, project.slug])
+
+
+def _make_private(alice_client, project: Project):
+    revision = project.current_revision
+    data = {
+        **{key: value for key, value in revision.content().items() if value is not None},
+        "visibility": "private",
+        "base_revision": revision.number,
+        "change_note": "",
+    }
+    return alice_client.post(reverse("projects:edit", args=[project.slug]), data)
+
+
+def test_a_change_made_while_the_cache_is_down_is_saved_and_never_served_stale(
+    settings, client, alice_client, launch, public_alice
+):
+    settings.CAIRN_PUBLIC_VERSION_TTL = 1
+    assert client.get(_project_url(launch)).status_code == 200  # kept for the next visitor
+    assert "Launch forecaster" in client.get(_profile_url(public_alice)).text
+    working = settings.CACHES
+
+    settings.CACHES = DEAD_REDIS
+    response = _make_private(alice_client, launch)
+    settings.CACHES = working
+
+    assert response.status_code == 302
+    launch.refresh_from_db()
+    assert launch.visibility == "private"
+    time.sleep(1.1)  # the cache's copy of the old version lives CAIRN_PUBLIC_VERSION_TTL at most
+    client.logout()
+    assert client.get(_project_url(launch)).status_code == 404
+    assert "Launch forecaster" not in client.get(_profile_url(public_alice)).text
+
+
+def test_a_change_made_while_the_cache_is_up_is_seen_by_the_next_visitor_at_once(
+    client, alice_client, launch, public_alice
+):
+    assert client.get(_project_url(launch)).status_code == 200
+
+    _make_private(alice_client, launch)
+    client.logout()
+
+    assert client.get(_project_url(launch)).status_code == 404
+
+
+def test_public_pages_render_while_the_cache_is_down(settings, client, launch, public_alice):
+    settings.CACHES = DEAD_REDIS
+
+    profile = client.get(_profile_url(public_alice))
+    project = client.get(_project_url(launch))
+
+    assert profile.status_code == 200 and "Launch forecaster" in profile.text
+    assert project.status_code == 200 and "Launch forecaster" in project.text
+
+
+def _nonce(response) -> str:
+    return re.search(r'nonce="([^"]+)"', response.text).group(1)
+
+
+def _csrf(response) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', response.text).group(1)
+
+
+def test_each_visitor_of_a_cached_page_gets_their_own_nonce_and_csrf_token(
+    client, launch, public_alice
+):
+    first = client.get(_profile_url(public_alice))
+
+    second = Client().get(_profile_url(public_alice))
+
+    assert _nonce(first) != _nonce(second)
+    assert f"'nonce-{_nonce(second)}'" in second.headers["Content-Security-Policy"]
+    assert _csrf(first) != _csrf(second)
+    assert second.cookies["csrftoken"].value != first.cookies["csrftoken"].value
+
+
+def test_the_cache_keeps_no_visitors_token_or_nonce(client, launch, public_alice):
+    response = client.get(_project_url(launch))
+    owner = public_alice.pk
+    key = public_cache._page_key(
+        owner, public_cache.version(owner), _project_url(launch), "testserver"
+    )
+
+    kept = cache.get(key)
+
+    assert kept is not None and b"Launch forecaster" in kept
+    assert _csrf(response).encode() not in kept
+    assert _nonce(response).encode() not in kept
+    assert public_cache.NONCE_MARK in kept and public_cache.CSRF_MARK in kept
