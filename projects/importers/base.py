@@ -24,6 +24,9 @@ FORMATS: dict[str, str] = {
     "mlflow_runs_csv": "MLflow runs CSV",
     "mlflow_zip": "MLflow mlruns/ folder (zipped)",
     "jsonl": "JSON Lines",
+    "hf_trainer_state": "Hugging Face Trainer trainer_state.json",
+    "optuna_trials": "Optuna trials_dataframe() CSV",
+    "sklearn_cv_results": "scikit-learn cv_results_ CSV",
 }
 
 # How many line numbers a rejection reason keeps, and how many examples a warning names.

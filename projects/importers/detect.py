@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from . import hf_trainer, optuna, sklearn_cv
 from .base import Limits, quoted
 from .text import TextSource, sniff_csv
 
@@ -36,6 +37,9 @@ def find(columns: list[str], names: tuple[str, ...]) -> int | None:
 
 def classify_columns(columns: list[str]) -> str | None:
     """The CSV format a header belongs to, from its lowered column names."""
+    tuning = _tuning_table(columns)
+    if tuning:
+        return tuning
     names = set(columns)
     if len(columns) == 3 and names == {"wall time", "step", "value"}:
         return "tensorboard_csv"
@@ -58,6 +62,15 @@ def classify_columns(columns: list[str]) -> str | None:
         if sum(" - " in c for c in others) * 2 >= len(others):
             return "wandb_chart"
         return "wide_csv"
+    return None
+
+
+def _tuning_table(columns: list[str]) -> str | None:
+    """Optuna trials or scikit-learn cv_results_, told from all their column families."""
+    if sklearn_cv.looks_like_cv_results(columns):
+        return "sklearn_cv_results"
+    if optuna.looks_like_trials(columns):
+        return "optuna_trials"
     return None
 
 
@@ -100,6 +113,8 @@ def _sniff_json_array(head: str) -> Sniffed:
 
 
 def _sniff_json_object(head: str) -> Sniffed:
+    if hf_trainer.looks_like_trainer_state(head):
+        return Sniffed("hf_trainer_state", "a Hugging Face trainer_state.json (log_history)")
     first_line = head.split("\n", 1)[0].strip()
     try:
         value = json.loads(first_line)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import jsonl, long, mlflow, tensorboard, wandb, wide
+from . import hf_trainer, jsonl, long, mlflow, optuna, sklearn_cv, tensorboard, wandb, wide
 from .base import (
     FORMATS,
     Choices,
@@ -48,6 +48,9 @@ PARSERS: dict[str, Callable] = {
     "mlflow_runs_csv": mlflow.parse_runs_csv,
     "mlflow_zip": mlflow.parse_store,
     "jsonl": jsonl.parse,
+    "hf_trainer_state": hf_trainer.parse,
+    "optuna_trials": optuna.parse,
+    "sklearn_cv_results": sklearn_cv.parse,
 }
 
 

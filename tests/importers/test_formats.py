@@ -319,4 +319,7 @@ def test_detect_format_reads_several_files_of_one_format(samples):
         "mlflow_runs_csv",
         "mlflow_zip",
         "jsonl",
+        "hf_trainer_state",
+        "optuna_trials",
+        "sklearn_cv_results",
     }

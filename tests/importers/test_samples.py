@@ -36,6 +36,9 @@ SAMPLE_FORMATS = [
     (["mlflow_runs.csv"], "mlflow_runs_csv"),
     (["mlruns.zip"], "mlflow_zip"),
     (["metrics.jsonl"], "jsonl"),
+    (["trainer_state.json"], "hf_trainer_state"),
+    (["optuna_trials.csv"], "optuna_trials"),
+    (["sklearn_cv_results.csv"], "sklearn_cv_results"),
 ]
 
 
