@@ -86,8 +86,8 @@ def looks_like_trainer_state(head: str) -> bool:
     if not _LOG_HISTORY.search(head):
         return False
     keys = set(re.findall(r'"([a-z_]+)"\s*:', head))
-    entries = {"step", "epoch"} <= keys or not re.search(r'"log_history"\s*:\s*\[\s*\{', head)
-    return len(keys & STATE_KEYS) >= 2 and entries
+    # The list alone could be anyone's; a trainer's state key or a logged step beside it is not.
+    return bool(keys & STATE_KEYS) or "step" in keys
 
 
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:

@@ -59,6 +59,13 @@ SAMPLE_IMPORTS = [
     (["mlruns.zip"], "mlflow_zip", 2, 4, 2 * 2 * 20),
     # One run, bert-finetune, with loss and f1 at steps 0 to 9.
     (["metrics.jsonl"], "jsonl", 1, 2, 2 * 10),
+    # One run, bert-sst2: loss, learning_rate, grad_norm at 6 logging steps, 5 eval_* at 3
+    # evaluation steps, 5 numbers of the final summary and best_metric, one point each.
+    (["trainer_state.json"], "hf_trainer_state", 1, 3 + 5 + 5 + 1, 3 * 6 + 5 * 3 + 5 + 1),
+    # 6 trials: value and duration for 4, duration only for the failed one, none while running.
+    (["optuna_trials.csv"], "optuna_trials", 6, 4 * 2 + 1, 4 * 2 + 1),
+    # 4 candidates, each with mean fit time, score time, test and train score.
+    (["sklearn_cv_results.csv"], "sklearn_cv_results", 4, 16, 16),
 ]
 SAMPLE_IDS = [files[0].rsplit("/", 1)[-1] for files, *_ in SAMPLE_IMPORTS]
 
