@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from projects.importers import FORMATS
+
 IMPORT = {
     "type": "object",
     "required": ["id", "status", "progress", "status_url"],
@@ -81,7 +83,9 @@ def schema(*, server: str) -> dict:
                                         "file": {"type": "string", "format": "binary"},
                                         "format": {
                                             "type": "string",
-                                            "description": "Skip detection",
+                                            "enum": sorted(FORMATS),
+                                            "description": "Skip detection: read the file "
+                                            "as this format",
                                         },
                                         "run_name": {"type": "string"},
                                         "metric_name": {"type": "string"},

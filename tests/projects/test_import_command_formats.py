@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from projects.models import Run
 from tests.factories import create_project, sample
@@ -76,3 +77,29 @@ def test_sklearn_cv_results_import_as_one_run_a_candidate(project):
         "kernel": "rbf",
         "gamma": "scale",
     }
+
+
+def test_the_upload_form_the_api_description_and_the_command_offer_the_new_formats(
+    client, alice_client, project
+):
+    new = ["hf_trainer_state", "optuna_trials", "sklearn_cv_results"]
+    page = alice_client.get(project.get_absolute_url()).text
+    for key in new:
+        assert f'<option value="{key}">' in page
+    document = client.get(reverse("api:openapi")).json()
+    body = document["paths"]["/projects/{slug}/imports"]["post"]["requestBody"]
+    choices = body["content"]["multipart/form-data"]["schema"]["properties"]["format"]["enum"]
+    assert set(new) <= set(choices)
+    out, err = StringIO(), StringIO()
+    call_command(
+        "import_results",
+        "--project",
+        f"alice/{project.slug}",
+        str(sample("sklearn_cv_results.csv")),
+        "--format",
+        "sklearn_cv_results",
+        "--sync",
+        stdout=out,
+        stderr=err,
+    )
+    assert "(sklearn_cv_results)" in out.getvalue()
