@@ -77,7 +77,8 @@ IGNORED_KEYS = (
 STATE_KEYS = frozenset(
     {*PARAM_KEYS, *TAG_KEYS, *IGNORED_KEYS, "best_metric"} - {"log_history", "epoch"}
 )
-SUMMARY_KEYS = ("train_runtime", "total_flos", "train_samples_per_second")
+# Only the summary written when training ends has these (old versions logged total_flos often).
+SUMMARY_KEYS = ("train_runtime", "train_samples_per_second")
 _LOG_HISTORY = re.compile(r'"log_history"\s*:\s*\[')
 
 
@@ -176,6 +177,8 @@ def _parse_file(source, report: Report, progress: Progress, *, choices) -> list[
                         ignored[key] = None
                     continue
                 steps, values = collected.setdefault(key, ([], []))
+                if steps and steps[-1] == int(step) and _same(values[-1], number_value):
+                    continue  # logged again at the same step (tokens seen, in train and eval)
                 steps.append(int(step))
                 values.append(number_value)
             elif role in ("param", "tag") and value is not None:
@@ -206,6 +209,10 @@ def _parse_file(source, report: Report, progress: Progress, *, choices) -> list[
     )
     progress(1.0)
     return [run]
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def _guess(key: str, summary: bool) -> tuple[str, str]:

@@ -21,12 +21,21 @@ import numpy as np
 import pandas as pd
 
 from . import rows
-from .base import Limits, Progress, Report, RunData, each_source, utc_from_timestamp
+from .base import (
+    Limits,
+    Progress,
+    Report,
+    RunData,
+    each_source,
+    make_series,
+    utc_from_timestamp,
+)
 from .dates import read_times
 
 # The column families trials_dataframe() writes (lowered), and the states a trial can be in.
 FIXED = ("number", "value", "datetime_start", "datetime_complete", "duration", "state")
-PREFIXES = ("params_", "user_attrs_", "system_attrs_", "values_")
+PREFIXES = ("params_", "user_attrs_", "system_attrs_", "values_", "intermediate_values_")
+INTERMEDIATE = re.compile(r"^intermediate_values_(-?\d+)$", re.IGNORECASE)
 STATES = {"COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"}
 
 
@@ -73,6 +82,8 @@ def _guess(name: str, position: int, table: rows.Table, index: int) -> tuple[str
         return "metric", "how long the trial took, in seconds (duration_s)"
     if low == "state":
         return "tag", "the trial's state (COMPLETE, PRUNED, FAIL...) is the run's status"
+    if INTERMEDIATE.match(low):
+        return "metric", "a value the trial reported at this step: the series intermediate_value"
     if low.startswith("params_"):
         return "param", "a sampled hyperparameter (params_ dropped)"
     if low.startswith("user_attrs_"):
@@ -147,6 +158,12 @@ def _parse_file(
         report.decide(
             "run name", "trial <number>", f"each row is an Optuna trial; “{columns[run_at]}”"
         )
+    # trials_dataframe(attrs=(..., "intermediate_values")): one column a reported step.
+    intermediate = {
+        i: int(INTERMEDIATE.match(low).group(1))
+        for i, low in enumerate(lowered)
+        if INTERMEDIATE.match(low) and roles[i] == "metric"
+    }
     runs: list[RunData] = []
     seen: set[str] = set()
     states: dict[str, int] = {}
@@ -169,8 +186,9 @@ def _parse_file(
             if state:
                 run.status = state
                 states[state] = states.get(state, 0) + 1
+        _intermediate(run, table, intermediate, row, report)
         for i, role in roles.items():
-            if i in (run_at, state_at) or role in ("ignore", "time", "run"):
+            if i in (run_at, state_at) or i in intermediate or role in ("ignore", "time", "run"):
                 continue
             key = _key(columns[i])
             if role == "metric":
@@ -201,6 +219,20 @@ def _parse_file(
         report.decide("status", counted, "the “state” column gives each trial's state")
     progress(1.0)
     return runs
+
+
+def _intermediate(run: RunData, table: rows.Table, columns: dict, row: int, report: Report):
+    """The values a trial reported (trial.report) as one series over their steps."""
+    steps, values = [], []
+    for i, step in sorted(columns.items(), key=lambda item: item[1]):
+        present, numbers, bad = table.numbers(i)
+        if present[row] and not bad[row]:
+            steps.append(step)
+            values.append(numbers[row])
+    if steps:
+        run.series["intermediate_value"] = make_series(
+            "intermediate_value", steps, values, report, run=run.name, wall_times=None
+        )
 
 
 def _first(lowered: list[str], roles: dict[int, str], name: str, role: str) -> int | None:

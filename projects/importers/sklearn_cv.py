@@ -61,7 +61,10 @@ def looks_like_cv_results(columns: list[str]) -> bool:
         for c, f in zip(names, families, strict=True)
         if f or c == "params" or c.startswith("param_") or c in HALVING
     ]
-    return tests and params and summary and len(known) >= 0.8 * len(names)
+    if not (tests and params):
+        return False
+    # A rank or a fit time makes it sure; without one, every column must be cv_results_'s.
+    return len(known) == len(names) or (summary and len(known) >= 0.8 * len(names))
 
 
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
@@ -226,13 +229,18 @@ def _names(table: rows.Table, params: list[int], index_at: int | None, report: R
     varying = [
         i for i in params if len({table.text(row, i) for row in range(len(table.lines))}) > 1
     ]
+    # Pipeline params (clf__C, prep__num__strategy) are named by their last part when those
+    # parts tell them apart.
+    keys = [_param_key(table.columns[i]) for i in varying]
+    short = [key.rsplit("__", 1)[-1] for key in keys]
+    if len(set(short)) == len(short):
+        keys = short
     labels = []
     for row in range(len(table.lines)):
         parts = []
-        for i in varying:
+        for i, key in zip(varying, keys, strict=True):
             text = table.text(row, i)
             if text:
-                key = _param_key(table.columns[i])
                 parts.append(text if key.lower() == "params" else f"{key}={text}")
         labels.append(", ".join(parts))
     counts: dict[str, int] = {}
@@ -246,10 +254,9 @@ def _names(table: rows.Table, params: list[int], index_at: int | None, report: R
         else:
             names.append(label)
     if varying:
-        shown = [_param_key(table.columns[i]) for i in varying]
         report.decide(
             "run name",
-            "the varying params (" + ", ".join(shown) + ")",
+            "the varying params (" + ", ".join(keys) + ")",
             "each row is a candidate; its params that differ from the others tell it apart "
             "(“candidate <index>” where they cannot)",
         )

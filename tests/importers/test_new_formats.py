@@ -421,3 +421,57 @@ def test_sklearn_params_dict_alone_gives_the_params(upload):
 def test_a_table_with_one_sklearn_like_column_is_not_taken_for_cv_results(upload):
     file = upload("scores.csv", "epoch,mean_test_score,loss\n0,0.5,1.0\n1,0.6,0.9\n")
     assert detect_format([file]) == "wide_csv"
+
+
+def test_trainer_state_value_logged_twice_at_a_step_is_one_point(upload):
+    history = [
+        {"epoch": 0.5, "loss": 0.9, "num_input_tokens_seen": 2048, "step": 10, "total_flos": 1.0},
+        {"epoch": 0.5, "eval_loss": 0.8, "num_input_tokens_seen": 2048, "step": 10},
+        {"epoch": 1.0, "loss": 0.7, "num_input_tokens_seen": 4096, "step": 20, "total_flos": 2.0},
+    ]
+    result = parse([upload("trainer_state.json", trainer_state(history, max_steps=100))])
+
+    (run,) = result.runs
+    assert run.series["num_input_tokens_seen"].steps.tolist() == [10, 20]
+    assert result.report.warnings == [
+        "“trainer_state.json” has no final training summary (train_runtime): it was saved at a "
+        "checkpoint, at step 30 of 100, before training ended."
+    ]
+    # total_flos in every entry (older versions) is a series, not the end-of-training summary.
+    assert run.status == ""
+
+
+def test_trainer_state_nested_too_deeply_is_refused(upload):
+    deep = '{"global_step": 1, "log_history": [' + "[" * 100_000 + "]" * 100_000 + "]}"
+    with pytest.raises(ImportFailed, match="The file is nested too deeply to read"):
+        parse([upload("trainer_state.json", deep)])
+
+
+def test_optuna_intermediate_values_are_a_series_over_their_steps(upload):
+    file = upload(
+        "trials.csv",
+        "number,value,intermediate_values_0,intermediate_values_1,intermediate_values_2,"
+        "params_lr,state\n"
+        "0,0.7,0.5,0.6,0.7,0.01,COMPLETE\n"
+        "1,,0.3,,,0.1,PRUNED\n",
+    )
+
+    runs = by_name(parse([file]))
+
+    assert runs["trial 0"].series["intermediate_value"].steps.tolist() == [0, 1, 2]
+    assert runs["trial 0"].series["intermediate_value"].values.tolist() == [0.5, 0.6, 0.7]
+    assert runs["trial 1"].series["intermediate_value"].values.tolist() == [0.3]
+    assert runs["trial 1"].status == "PRUNED"
+
+
+def test_sklearn_pipeline_params_are_named_by_their_last_part(upload):
+    file = upload(
+        "cv.csv",
+        "param_clf__C,param_prep__scale,mean_test_score\n0.1,True,0.8\n1.0,False,0.9\n",
+    )
+
+    result = parse([file])
+
+    assert result.format == "sklearn_cv_results"
+    assert [run.name for run in result.runs] == ["C=0.1, scale=True", "C=1.0, scale=False"]
+    assert result.runs[0].params == {"clf__C": "0.1", "prep__scale": "True"}
