@@ -103,3 +103,26 @@ def test_the_upload_form_the_api_description_and_the_command_offer_the_new_forma
         stderr=err,
     )
     assert "(sklearn_cv_results)" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "run_name"),
+    [
+        ("trainer_state.json", "bert-sst2"),
+        ("optuna_trials.csv", "trial 4"),
+        ("sklearn_cv_results.csv", "C=1, kernel=rbf, gamma=scale"),
+    ],
+)
+def test_the_imported_runs_show_on_the_project_pages(alice_client, project, name, run_name):
+    _import(project, name)
+    run = Run.objects.get(project=project, name=run_name)
+
+    for url in (
+        reverse("projects:runs", args=[project.slug]),
+        reverse("projects:run", args=[project.slug, run.pk]),
+        reverse("projects:results", args=[project.slug]),
+        reverse("projects:import", args=[project.slug, run.experiment_import_id]),
+    ):
+        response = alice_client.get(url)
+        assert response.status_code == 200, url
+        assert run_name in response.text or url.endswith("/results/"), url
