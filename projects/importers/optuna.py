@@ -15,6 +15,7 @@ start time and `datetime_complete` the wall time of its values.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -31,10 +32,20 @@ from .base import (
     utc_from_timestamp,
 )
 from .dates import read_times
+from .rows import read_dict
 
 # The column families trials_dataframe() writes (lowered), and the states a trial can be in.
 FIXED = ("number", "value", "datetime_start", "datetime_complete", "duration", "state")
-PREFIXES = ("params_", "user_attrs_", "system_attrs_", "values_", "intermediate_values_")
+PREFIXES = (
+    "params_",
+    "user_attrs_",
+    "system_attrs_",
+    "values_",
+    "value_",
+    "intermediate_values_",
+)
+# trials_dataframe(multi_index=True) writes these groups over a second header row of names.
+GROUPS = ("params", "user_attrs", "system_attrs", "values", "value", "intermediate_values")
 INTERMEDIATE = re.compile(r"^intermediate_values_(-?\d+)$", re.IGNORECASE)
 STATES = {"COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"}
 
@@ -45,8 +56,8 @@ def looks_like_trials(columns: list[str]) -> bool:
     if not names or "number" not in names or {"name", "run", "run_id", "step"} & set(names):
         return False
     known = [c for c in names if c in FIXED or c.startswith(PREFIXES)]
-    objective = "value" in names or any(c.startswith("values_") for c in names)
-    params = any(c.startswith("params_") for c in names)
+    objective = "value" in names or any(c.startswith(("values_", "value_")) for c in names)
+    params = any(c.startswith("params_") or c == "params" for c in names)
     families = [
         objective,
         params,
@@ -54,8 +65,12 @@ def looks_like_trials(columns: list[str]) -> bool:
         "datetime_start" in names or "datetime_complete" in names,
         any(c.startswith(("user_attrs_", "system_attrs_")) for c in names),
     ]
-    # number and one more column could be any table: two Optuna families beside the number,
-    # one of them the objective or the params, and nearly every column Optuna's make it sure.
+    # A trial's number, state and value together are Optuna's (scripts write them with bare
+    # param names too). Otherwise number and one more column could be any table: two Optuna
+    # families beside the number, one of them the objective or the params, and nearly every
+    # column Optuna's make it sure.
+    if objective and "state" in names:
+        return True
     return (objective or params) and sum(families) >= 2 and len(known) >= 0.8 * len(names)
 
 
@@ -72,7 +87,7 @@ def _guess(name: str, position: int, table: rows.Table, index: int) -> tuple[str
         return "ignore", "the row index pandas writes"
     if low == "number":
         return "run", "the trial number names the run (“trial 12”)"
-    if low == "value" or low.startswith("values_"):
+    if low == "value" or low.startswith(("values_", "value_")):
         return "metric", "an objective value of the trial"
     if low == "datetime_start":
         return "time", "when the trial started"
@@ -90,9 +105,14 @@ def _guess(name: str, position: int, table: rows.Table, index: int) -> tuple[str
         return "tag", "a user attribute of the trial (user_attrs_ dropped)"
     if low.startswith("system_attrs_"):
         return "tag", "an attribute Optuna set (tag optuna.<name>)"
-    if table.is_numeric(index):
-        return "metric", "not an Optuna column; its cells are numbers"
-    return "param", "not an Optuna column; its cells are text"
+    if low in ("params", "user_attrs"):
+        role = "param" if low == "params" else "tag"
+        return role, "a dict of the trial's " + ("params" if low == "params" else "user attributes")
+    from .wandb import looks_like_metric  # wandb imports detect, which imports this module
+
+    if table.is_numeric(index) and looks_like_metric(name):
+        return "metric", "not an Optuna column; its cells are numbers and its name a metric's"
+    return "param", "not an Optuna column: a hyperparameter written under its own name"
 
 
 def _key(name: str) -> str:
@@ -107,6 +127,8 @@ def _key(name: str) -> str:
             return replacement + name[len(prefix) :]
     if low.startswith("values_") and not re.fullmatch(r"\d+", name[len("values_") :]):
         return name[len("values_") :]  # set_metric_names(): values_<metric name>
+    if low.startswith("value_"):
+        return name[len("value_") :]  # set_metric_names() with one objective: value_<name>
     if low == "duration":
         return "duration_s"
     return name
@@ -117,6 +139,9 @@ def _parse_file(
 ) -> list[RunData]:
     table = rows.read(source, report, limits)
     progress(0.5)
+    if table is None:
+        return []
+    table = _flatten_two_row_header(table, report)
     if table is None:
         return []
     columns = table.columns
@@ -205,8 +230,11 @@ def _parse_file(
                     )
             elif role in ("param", "tag"):
                 text = table.text(row, i)
-                if text:
-                    (run.params if role == "param" else run.tags)[key] = text
+                target = run.params if role == "param" else run.tags
+                if text and lowered[i] in ("params", "user_attrs"):
+                    target.update(read_dict(text, key))
+                elif text:
+                    target[key] = text
             else:
                 report.warn(f"The role “{role}” does not apply to a trials table; “{key}” skipped.")
         report.rows_accepted += 1
@@ -219,6 +247,35 @@ def _parse_file(
         report.decide("status", counted, "the “state” column gives each trial's state")
     progress(1.0)
     return runs
+
+
+def _flatten_two_row_header(table: rows.Table, report: Report) -> rows.Table | None:
+    """trials_dataframe(multi_index=True).to_csv(): groups (params, user_attrs...) on the header
+    line, their names on the next; the two become params_<name> and so on."""
+    lowered = [c.strip().lower() for c in table.columns]
+    grouped = [i for i, low in enumerate(lowered) if low in GROUPS]
+    if not grouped or "number" not in lowered:
+        return table
+    number = lowered.index("number")
+    first = [table.text(0, i) for i in range(len(lowered))]
+    if first[number] or not any(first[i] for i in grouped):
+        return table
+    names = list(table.columns)
+    for i in grouped:
+        if first[i]:
+            names[i] = f"{table.columns[i]}_{first[i]}"
+    report.decide(
+        "columns",
+        "two header lines",
+        "the file is trials_dataframe(multi_index=True): groups such as “params” on the first "
+        "header line and their names on the second",
+    )
+    report.rows_read -= 1
+    if len(table.lines) == 1:
+        return None
+    dialect = replace(table.dialect, columns=names)
+    frame = table.frame.iloc[1:].reset_index(drop=True)
+    return rows.Table(dialect, table.cells[1:], table.lines[1:], frame, {})
 
 
 def _intermediate(run: RunData, table: rows.Table, columns: dict, row: int, report: Report):

@@ -6,6 +6,8 @@ Shared by optuna.py and sklearn_cv.py: the table read whole as text, each column
 
 from __future__ import annotations
 
+import ast
+import json
 import math
 from dataclasses import dataclass
 
@@ -106,3 +108,20 @@ def one_point(
 def warn_unknown(names: list[str], what: str, report: Report) -> None:
     if names:
         report.warn(f"Columns that are not part of {what} were read as they look: {quoted(names)}.")
+
+
+def read_dict(text: str, name: str) -> dict[str, str]:
+    """A cell holding a dict (JSON, or Python's repr as pandas writes it) as flat text values;
+    {name: text} when it is no dict. Python literals are read, never run."""
+    value = None
+    if len(text) < MAX_VALUE_CHARS:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                value = None
+    if not isinstance(value, dict):
+        return {name: text}
+    return {str(k): str(v) for k, v in value.items()}

@@ -19,7 +19,6 @@ orders candidates, it is no measurement to chart. A candidate whose test scores 
 
 from __future__ import annotations
 
-import ast
 import re
 from functools import partial
 
@@ -168,7 +167,7 @@ def _parse_file(
             if not text:
                 continue
             if lowered[i] == "params":
-                run.params.update(_dict_params(text))
+                run.params.update(rows.read_dict(text, "params"))
             else:
                 run.params[_param_key(columns[i])] = text
         for i, role in roles.items():
@@ -263,14 +262,3 @@ def _names(table: rows.Table, params: list[int], index_at: int | None, report: R
     else:
         report.decide("run name", "candidate <index>", "no param varies between the candidates")
     return names
-
-
-def _dict_params(text: str) -> dict[str, str]:
-    """The `params` cell ("{'C': 1, 'kernel': 'rbf'}") as params; the whole text when unreadable."""
-    try:
-        value = ast.literal_eval(text) if len(text) < rows.MAX_VALUE_CHARS else None
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        value = None
-    if not isinstance(value, dict):
-        return {"params": text}
-    return {str(k): str(v) for k, v in value.items()}

@@ -254,6 +254,58 @@ def test_optuna_named_objectives_become_metric_names(upload):
     assert set(run.series) == {"accuracy", "latency_ms"}
 
 
+def test_optuna_one_named_objective_is_that_metric(upload):
+    file = upload(
+        "study.csv",
+        ",number,value_rmse,datetime_start,datetime_complete,duration,params_a,state\n"
+        "0,0,0.39,2026-01-05 08:00:00.5,2026-01-05 08:00:01,0 days 00:00:00.500000,0.3,COMPLETE\n",
+    )
+
+    (run,) = parse([file]).runs
+
+    assert run.series["rmse"].values.tolist() == [0.39]
+    assert run.series["duration_s"].values.tolist() == [0.5]
+
+
+def test_optuna_multi_index_header_reads_as_the_flat_one(upload):
+    file = upload(
+        "study.csv",
+        ",number,value,datetime_start,datetime_complete,duration,params,params,user_attrs,state\n"
+        ",,,,,,depth,lr,note,\n"
+        "0,0,0.25,2026-01-05 08:00:00,2026-01-05 08:01:00,0 days 00:01:00,3,0.1,warm,COMPLETE\n"
+        "1,1,,2026-01-05 08:01:00,2026-01-05 08:01:30,0 days 00:00:30,5,0.01,,PRUNED\n",
+    )
+
+    result = parse([file])
+
+    assert result.format == "optuna_trials"
+    assert [(r.name, r.status) for r in result.runs] == [
+        ("trial 0", "COMPLETE"),
+        ("trial 1", "PRUNED"),
+    ]
+    assert result.runs[0].params == {"depth": "3", "lr": "0.1"}
+    assert result.runs[0].tags == {"note": "warm"}
+    assert result.report.rows_rejected == 0 and result.report.rows_read == 2
+    assert decision(result, "columns")["choice"] == "two header lines"
+
+
+def test_optuna_table_a_script_wrote_with_bare_param_names(upload):
+    file = upload(
+        "trials.csv",
+        "number,state,value,learning_rate,val_loss,params\n"
+        '0,COMPLETE,0.91,0.001,0.35,"{""layers"": 2}"\n'
+        '1,PRUNED,,0.1,,"{""layers"": 4}"\n',
+    )
+
+    result = parse([file])
+
+    assert result.format == "optuna_trials"
+    first = result.runs[0]
+    assert first.params == {"learning_rate": "0.001", "layers": "2"}
+    assert first.series["val_loss"].values.tolist() == [0.35]
+    assert result.runs[1].status == "PRUNED" and result.runs[1].params["layers"] == "4"
+
+
 def test_optuna_table_without_times_or_state(upload):
     file = upload("trials.csv", "number,value,params_x,params_y\n0,1.5,0.1,a\n1,0.5,0.2,b\n")
 
