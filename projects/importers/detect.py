@@ -99,6 +99,8 @@ def _sniff_json_array(head: str) -> Sniffed:
         if head[1:].lstrip().startswith("]"):
             return Sniffed("tensorboard_json", "an empty JSON list")
         return Sniffed(None, "text starting with “[” that is not valid JSON")
+    if hf_trainer.looks_like_log_history(first):
+        return Sniffed("hf_trainer_state", "a Hugging Face Trainer log_history list")
     if (
         isinstance(first, list)
         and len(first) == 3

@@ -91,6 +91,15 @@ def looks_like_trainer_state(head: str) -> bool:
     return bool(keys & STATE_KEYS) or "step" in keys
 
 
+def looks_like_log_history(first) -> bool:
+    """Whether the first item of a JSON list is a Trainer log entry (state.log_history saved
+    on its own): a whole-number step beside the trainer's logged keys."""
+    if not isinstance(first, dict) or isinstance(first.get("step"), bool):
+        return False
+    logged = {"loss", "learning_rate", "eval_loss", "train_runtime", "grad_norm", "epoch"}
+    return isinstance(first.get("step"), int) and len(logged & set(first)) >= 2
+
+
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
     """Read trainer_state.json files: one run each."""
     return each_source(plan, report, progress, partial(_parse_file, choices=plan.choices))
@@ -111,6 +120,8 @@ def _load(source) -> dict:
             f"“{source.name}” is not valid JSON (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}); a trainer_state.json cut off while it was written looks like this."
         ) from None
+    if isinstance(state, list):
+        return {"log_history": state}  # trainer.state.log_history saved on its own
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
         raise ImportFailed(
             f"“{source.name}” is not a Hugging Face trainer_state.json: it needs a "

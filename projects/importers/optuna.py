@@ -153,7 +153,12 @@ def _parse_file(
     unknown = [
         columns[i]
         for i, low in enumerate(lowered)
-        if not (low in FIXED or low.startswith(PREFIXES) or rows.is_index_column(low, i))
+        if not (
+            low in FIXED
+            or low in ("params", "user_attrs")
+            or low.startswith(PREFIXES)
+            or rows.is_index_column(low, i)
+        )
     ]
     rows.warn_unknown(unknown, "an Optuna trials table", report)
     run_at = next((i for i, r in roles.items() if r == "run"), None)

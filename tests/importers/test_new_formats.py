@@ -161,6 +161,18 @@ def test_trainer_state_gaps_text_values_and_role_choices(upload):
     assert any("not numbers were skipped: “note”" in w for w in result.report.warnings)
 
 
+def test_log_history_saved_on_its_own_reads_as_a_trainer_run(upload):
+    history = [*TRAIN_ONLY, {"epoch": 1.0, "eval_loss": 0.6, "step": 30}]
+    file = upload("bert_log_history.json", json.dumps(history, indent=2))
+
+    assert detect_format([file]) == "hf_trainer_state"
+    (run,) = parse([file]).runs
+
+    assert run.name == "bert_log_history"
+    assert run.series["loss"].steps.tolist() == [10, 20, 30]
+    assert run.series["eval_loss"].values.tolist() == [0.6]
+
+
 def test_trainer_state_cut_off_fails_with_where_and_why(upload):
     text = trainer_state(TRAIN_ONLY)
     file = upload("trainer_state.json", text[: len(text) // 2])
