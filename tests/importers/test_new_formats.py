@@ -539,3 +539,28 @@ def test_sklearn_pipeline_params_are_named_by_their_last_part(upload):
     assert result.format == "sklearn_cv_results"
     assert [run.name for run in result.runs] == ["C=0.1, scale=True", "C=1.0, scale=False"]
     assert result.runs[0].params == {"clf__C": "0.1", "prep__scale": "True"}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ",number,value,datetime_start,params_x,state",
+        "mean_fit_time,param_C,mean_test_score,rank_test_score",
+    ],
+)
+def test_a_tuning_table_with_only_its_header_fails_clearly(upload, header):
+    with pytest.raises(ImportFailed, match="has no data rows"):
+        parse([upload("results.csv", header + "\n")])
+
+
+def test_a_hostile_params_cell_is_kept_as_text_never_run(upload):
+    nested = "[" * 300 + "]" * 300
+    call = "{'a': __import__('os').system('echo hi')}"
+    file = upload(
+        "cv.csv",
+        f'params,mean_test_score,rank_test_score\n"{nested}",0.5,2\n"{call}",0.9,1\n',
+    )
+
+    result = parse([file])
+
+    assert [run.params for run in result.runs] == [{"params": nested}, {"params": call}]
