@@ -207,10 +207,13 @@ def _parse_file(source, report: Report, progress: Progress, *, choices) -> list[
     if summary_at is not None:
         run.status = "FINISHED"
     else:
+        last = max((steps[-1] for steps, _ in collected.values() if steps), default=0)
+        where = f"step {state.get('global_step', last)}"
+        if state.get("max_steps"):
+            where += f" of {state['max_steps']}"
         report.warn(
             f"“{source.name}” has no final training summary (train_runtime): it was saved at "
-            f"a checkpoint, at step {state.get('global_step', '?')} of "
-            f"{state.get('max_steps', '?')}, before training ended."
+            f"{where}, before training ended, so the run's status is not known."
         )
     kinds = _entry_kinds(history)
     report.decide(

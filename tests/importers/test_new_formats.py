@@ -498,8 +498,8 @@ def test_trainer_state_value_logged_twice_at_a_step_is_one_point(upload):
     (run,) = result.runs
     assert run.series["num_input_tokens_seen"].steps.tolist() == [10, 20]
     assert result.report.warnings == [
-        "“trainer_state.json” has no final training summary (train_runtime): it was saved at a "
-        "checkpoint, at step 30 of 100, before training ended."
+        "“trainer_state.json” has no final training summary (train_runtime): it was saved at "
+        "step 30 of 100, before training ended, so the run's status is not known."
     ]
     # total_flos in every entry (older versions) is a series, not the end-of-training summary.
     assert run.status == ""
