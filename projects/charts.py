@@ -390,9 +390,9 @@ def group_param(runs: list[SeriesData]) -> str:
     best, best_count = "", 0
     for key in keys:
         values = {str(r.params.get(key, "")) for r in runs}
-        if 1 < len(values) < len(runs) and not _seedish(key):
-            if not best or len(values) < best_count:
-                best, best_count = key, len(values)
+        groups = 1 < len(values) < len(runs) and not _seedish(key)
+        if groups and (not best or len(values) < best_count):
+            best, best_count = key, len(values)
     return best
 
 
