@@ -118,7 +118,7 @@ def test_plot_text_escapes_markup_and_every_name_in_a_figure_is_escaped():
     assert "<a" not in text and "&lt;a href" in text
 
 
-# --- Labels ----------------------------------------------------------------------------------------
+# --- Labels --------------------------------------------------------------------------------------
 
 
 def test_runs_of_one_name_are_told_apart_by_the_param_that_differs():
@@ -143,7 +143,7 @@ def test_runs_alike_in_every_param_fall_back_to_start_time_then_number():
     assert bare == {7: "r · #7", 9: "r · #9"}
 
 
-# --- The Charts tab ------------------------------------------------------------------------------------
+# --- The Charts tab ------------------------------------------------------------------------------
 
 
 def test_a_runs_table_project_gets_summary_charts_with_a_dot_per_run(alice_client, summaries):
@@ -204,7 +204,7 @@ def test_the_default_metric_is_one_with_curves_when_the_success_metric_has_none(
     assert _slots(page)[0]["metric"] == "loss"
 
 
-# --- Runs table, compare ---------------------------------------------------------------------------------
+# --- Runs table, compare -------------------------------------------------------------------------
 
 
 def test_the_runs_table_shows_the_params_that_vary_and_distinct_names(alice_client, summaries):
@@ -272,7 +272,7 @@ def test_run_param_and_metric_names_reach_plotly_as_text(alice_client, alice):
     assert any("&lt;a href" in json.dumps(f["data"]) for f in figures)
 
 
-# --- The public page -------------------------------------------------------------------------------------
+# --- The public page -----------------------------------------------------------------------------
 
 
 @pytest.fixture
