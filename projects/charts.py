@@ -396,6 +396,17 @@ def group_param(runs: list[SeriesData]) -> str:
     return best
 
 
+TICK_LABEL = 26
+
+
+def _middle(name: str, limit: int = TICK_LABEL) -> str:
+    """A long name shortened in its middle: "A1_no_pos_enc…ng · seed 3"."""
+    if len(name) <= limit:
+        return name
+    tail = limit // 2 - 1
+    return f"{name[: limit - tail - 1]}…{name[-tail:]}"
+
+
 def summary_figure(
     key: str,
     runs: list[SeriesData],
@@ -429,18 +440,25 @@ def summary_figure(
             }
         )
     count = sum(len(members) for members in groups.values())
+    labels = [plot_text(run.name) for members in groups.values() for run, _ in members]
     layout = _layout(
         key, ChartOptions(log=log), height=max(height, 90 + 26 * count), legend=bool(by)
     )
     value_axis = {**layout["yaxis"], "title": {"text": plot_text(key), "standoff": 6}}
-    layout["xaxis"] = {**value_axis, "nticks": 6, "tickangle": 0}
+    layout["xaxis"] = {**value_axis, "tickangle": 0}
     layout["yaxis"] = {
         **{k: v for k, v in layout["xaxis"].items() if k in ("gridcolor", "linecolor")},
         "type": "category",
         "automargin": True,
         "autorange": "reversed",
         "zeroline": False,
+        # Long names shortened in the middle, so the seed at their end still shows; the
+        # whole name is in the hover text.
+        "tickmode": "array",
+        "tickvals": labels,
+        "ticktext": [plot_text(_middle(run.name)) for m in groups.values() for run, _ in m],
     }
+    layout["xaxis"]["nticks"] = 4
     layout["hovermode"] = "closest"
     layout["margin"] = {**layout["margin"], "l": 12}
     target_name = ""
