@@ -43,8 +43,12 @@ def _every_chart_has_points(page: Page, area: str, expected: int) -> None:
     slots = page.locator(f"{area} .chart-card")
     expect(slots).to_have_count(expected, timeout=20_000)
     for i in range(expected):
-        slots.nth(i).scroll_into_view_if_needed()
-        page.wait_for_timeout(100)
+        # By script: a slot is replaced by its card while it scrolls in.
+        page.evaluate(
+            "([s, i]) => { const e = document.querySelectorAll(s)[i]; if (e) e.scrollIntoView(); }",
+            [f"{area} .chart-card", i],
+        )
+        page.wait_for_timeout(150)
     cards = page.locator(f"{area} [data-testid=chart-card]")
     expect(cards).to_have_count(expected, timeout=20_000)
     for i in range(expected):
@@ -88,6 +92,14 @@ def test_a_runs_table_export_shows_a_dot_for_every_run_on_every_chart(
     page.reload()
     _every_chart_has_points(page, "#chart-area", 2)
     page.screenshot(path=str(tmp_path / "charts-phone.png"), full_page=True)
+
+    # Compare and statistics draw the same names as text, under the CSP.
+    ids = ",".join(str(i) for i in project.runs.values_list("id", flat=True))
+    for path in (f"compare/?runs={ids}", f"compare/?runs={ids}&chart=parcoords", "stats/"):
+        page.goto(f"{live_server.url}/projects/{project.slug}/{path}")
+        svg = page.locator(".main-svg").first
+        expect(svg).to_be_visible()
+        assert page.locator(".js-plotly-plot svg a").count() == 0
 
     # The public page: the same summary charts, never empty axes.
     alice.profile.is_public = True
