@@ -29,7 +29,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(f"{project.get_absolute_url()}#results")
     uploads = _uploads(files, request.POST.getlist("paths"))
     fmt = request.POST.get("format", "")
-    groups = group_uploads([u.name for u in uploads], [_kind(u) for u in uploads])
+    groups = group_uploads([u.name for u in uploads], [_kind(u) for u in uploads]) or [[]]
     try:
         made = []
         # Files of one format are one import, each hparams.yaml or meta_tags.csv with the
