@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 from . import chart_views, imports, selectors
 from .importers import FORMATS, group_uploads, kind_of
 from .models import ImportStatus
-from .uploads import upload_refusal
+from .uploads import upload_refusal, uploads_with_paths
 
 RUNS_PER_PAGE = 50
 
@@ -27,7 +27,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if refusal := upload_refusal(request):
         messages.error(request, refusal)
         return redirect(f"{project.get_absolute_url()}#results")
-    uploads = _uploads(files, request.POST.getlist("paths"))
+    uploads = uploads_with_paths(files, request.POST.getlist("paths"))
     fmt = request.POST.get("format", "")
     groups = group_uploads([u.name for u in uploads], [_kind(u) for u in uploads]) or [[]]
     try:
@@ -59,24 +59,6 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(made[0][0])
     messages.success(request, f"{len(made)} imports queued.")
     return redirect(f"{project.get_absolute_url()}#results")
-
-
-def _uploads(files, paths: list[str]) -> list[imports.Upload]:
-    """The uploaded files with their relative paths (a chosen folder's `version_3/metrics.csv`).
-
-    Browsers send a folder's files with their paths, but Django keeps only the file name, so
-    the page's script sends the paths too, in the files' order; a path is used only when it
-    ends with its file's name.
-    """
-    out = []
-    for index, f in enumerate(files):
-        name = f.name
-        if index < len(paths):
-            path = imports.upload_name(paths[index])
-            if path.rsplit("/", 1)[-1] == imports.upload_name(f.name):
-                name = path
-        out.append(imports.Upload(name=name, stream=f, size=f.size))
-    return out
 
 
 def _kind(upload: imports.Upload) -> str | None:
