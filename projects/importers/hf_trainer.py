@@ -44,6 +44,7 @@ from .base import (
     quoted,
     settle_roles,
 )
+from .names import GENERIC_FOLDERS
 
 # A trainer_state.json is read whole; past this size it would cost too much memory as objects.
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -293,7 +294,11 @@ def _run_name(source, state: dict, report: Report) -> str:
         folders = [source.path.parent.parent.name, source.path.parent.name]
     if folders and re.fullmatch(r"checkpoint-\d+", folders[-1]) and len(folders) > 1:
         name, why = folders[-2], f"the output folder holding “{folders[-1]}”"
-    elif folders and not re.fullmatch(r"checkpoint-\d+", folders[-1]):
+    elif (
+        folders
+        and not re.fullmatch(r"checkpoint-\d+", folders[-1])
+        and folders[-1].lower() not in GENERIC_FOLDERS
+    ):
         name, why = folders[-1], "the folder of the file"
     else:
         best = str(state.get("best_model_checkpoint") or "").replace("\\", "/").rstrip("/")
@@ -301,7 +306,7 @@ def _run_name(source, state: dict, report: Report) -> str:
         if len(parts) > 1 and re.fullmatch(r"checkpoint-\d+", parts[-1]):
             name, why = parts[-2], "the output folder of best_model_checkpoint"
         elif folders:
-            name, why = folders[-1], "the checkpoint folder of the file"
+            name, why = folders[-1], "the folder of the file"
         else:
             name, why = PurePosixPath(source.name).stem, "the file's name (it names no folder)"
     report.decide("run name", name, why)

@@ -564,3 +564,14 @@ def test_a_hostile_params_cell_is_kept_as_text_never_run(upload):
     result = parse([file])
 
     assert [run.params for run in result.runs] == [{"params": nested}, {"params": call}]
+
+
+def test_trainer_state_in_a_generic_folder_is_named_by_its_best_checkpoint(tmp_path, samples):
+    archive = tmp_path / "outputs.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(samples / "trainer_state.json", "outputs/trainer_state.json")
+        zipped.writestr("distilbert-imdb/trainer_state.json", trainer_state(TRAIN_ONLY))
+
+    result = parse(one(archive))
+
+    assert sorted(run.name for run in result.runs) == ["bert-sst2", "distilbert-imdb"]

@@ -40,7 +40,8 @@ def test_trainer_state_imports_as_one_run_with_train_and_eval_curves(project):
 
     assert "trainer_state.json: 1 run, 14 series, 39 points (hf_trainer_state); " in out
     run = Run.objects.get(project=project)
-    assert run.name == "bert-sst2"
+    # The command line keeps the file's folders: the folder it lies in names the run.
+    assert run.name == "samples"
     assert run.status == "FINISHED"
     assert run.params["train_batch_size"] == "32"
     counts = dict(run.series.values_list("key", "count"))
@@ -108,7 +109,7 @@ def test_the_upload_form_the_api_description_and_the_command_offer_the_new_forma
 @pytest.mark.parametrize(
     ("name", "run_name"),
     [
-        ("trainer_state.json", "bert-sst2"),
+        ("trainer_state.json", "samples"),
         ("optuna_trials.csv", "trial 4"),
         ("sklearn_cv_results.csv", "C=1, kernel=rbf, gamma=scale"),
     ],
@@ -126,3 +127,43 @@ def test_the_imported_runs_show_on_the_project_pages(alice_client, project, name
         response = alice_client.get(url)
         assert response.status_code == 200, url
         assert run_name in response.text or url.endswith("/results/"), url
+
+
+def test_a_checkpoint_trainer_state_and_a_trials_table_on_one_command_line(project, tmp_path):
+    folder = tmp_path / "roberta-lr3e5" / "checkpoint-30"
+    folder.mkdir(parents=True)
+    state = sample("trainer_state.json").read_text().replace('"./bert-sst2/checkpoint-60"', "null")
+    (folder / "trainer_state.json").write_text(state)
+    out, err = StringIO(), StringIO()
+
+    call_command(
+        "import_results",
+        "--project",
+        f"alice/{project.slug}",
+        str(folder / "trainer_state.json"),
+        str(sample("optuna_trials.csv")),
+        "--sync",
+        stdout=out,
+        stderr=err,
+    )
+
+    assert err.getvalue() == ""
+    assert sorted(project.imports.values_list("detected_format", flat=True)) == [
+        "hf_trainer_state",
+        "optuna_trials",
+    ]
+    trainer = project.imports.get(detected_format="hf_trainer_state")
+    # The run is named by the output folder that holds the checkpoint.
+    assert list(trainer.runs.values_list("name", flat=True)) == ["roberta-lr3e5"]
+
+
+def test_uploads_of_trainer_logs_are_told_apart_from_json_lines():
+    from projects.importers import kind_of
+
+    state = sample("trainer_state.json").read_bytes()[:4096]
+    history = b'[{"epoch": 0.5, "loss": 0.7, "step": 10}, {"epoch": 1.0, "loss": 0.5, "step": 20}]'
+
+    assert kind_of("trainer_state.json", state) == "hf_trainer_state"
+    assert kind_of("log_history.json", history) == "hf_trainer_state"
+    assert kind_of("metrics.jsonl", b'{"step": 1, "loss": 2}\n') == "jsonl"
+    assert kind_of("scalars.json", b"[[1700000000.0, 1, 0.5]]") == "tensorboard_json"
