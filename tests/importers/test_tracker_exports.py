@@ -203,12 +203,11 @@ def test_search_runs_with_prefixes_stripped_reads_metrics_and_params_from_values
     rows = []
     for i in range(10):
         acc, loss = rng.uniform(0.6, 0.95), rng.uniform(0.1, 1.0)
-        rows.append(
-            [f"id{i}", 3, "FINISHED", f"file:///m/{i}", f"2026-02-{i + 1:02d} 09:00:00+00:00", ""]
-            + [f"{acc:.6f}", f"{loss:.6f}", "12.0"]  # metrics, as pandas writes floats
-            + [["0.01", "0.001"][i % 2], "12", "adam"]  # params, logged as strings
-        )
-    header = SEARCH_HEAD.split(",") + ["accuracy", "loss", "epochs_done", "lr", "epochs", "optim"]
+        fixed = [f"id{i}", 3, "FINISHED", f"file:///m/{i}", f"2026-02-{i + 1:02d} 09:00+00:00", ""]
+        metrics = [f"{acc:.6f}", f"{loss:.6f}", "12.0"]  # as pandas writes floats
+        params = [["0.01", "0.001"][i % 2], "12", "adam"]  # logged as strings
+        rows.append([*fixed, *metrics, *params])
+    header = [*SEARCH_HEAD.split(","), "accuracy", "loss", "epochs_done", "lr", "epochs", "optim"]
 
     result = parse([upload("runs.csv", csv_text(header, rows))])
 
@@ -221,6 +220,13 @@ def test_search_runs_with_prefixes_stripped_reads_metrics_and_params_from_values
     assert decision(result, "metrics and params").certain
 
 
+def test_a_split_nothing_settles_is_reported_uncertain(upload):
+    # One run, two numbers with plain names and plain values: either could be a setting.
+    result = parse([upload("runs.csv", "Name,foo,bar\nr,0.25,0.35\n")])
+    assert result.format == "wandb_runs"
+    assert not decision(result, "config and summary").certain
+
+
 # --- MLflow UI download --------------------------------------------------------------------
 
 UI_HEAD = '"Start Time","Duration","Run ID","Name","Source Type","Source Name","User","Status"'
@@ -229,10 +235,16 @@ UI_HEAD = '"Start Time","Duration","Run ID","Name","Source Type","Source Name","
 @pytest.mark.parametrize(
     ("dates", "expected"),
     [
-        (["04-08-2024 14:28", "13-08-2024 09:05", "05-08-2024 10:00"], datetime(2024, 8, 4, 14, 28)),
-        (["2024-04-08 14:28:05", "2024-04-09 10:00:00", "2024-04-10 10:00:00"], datetime(2024, 4, 8, 14, 28, 5)),
+        (
+            ["04-08-2024 14:28", "13-08-2024 09:05", "05-08-2024 10:00"],
+            datetime(2024, 8, 4, 14, 28),
+        ),
+        (
+            ["2024-04-08 14:28:05", "2024-04-09 10:00:00", "2024-04-10 10:00:00"],
+            datetime(2024, 4, 8, 14, 28, 5),
+        ),
     ],
-)  # fmt: skip
+)
 def test_mlflow_ui_download_keeps_start_times_params_and_same_named_metrics(
     upload, dates, expected
 ):
