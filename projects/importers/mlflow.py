@@ -1,12 +1,12 @@
 """MLflow: the runs table as CSV, and a file store (mlruns/) uploaded as a zip.
 
 Runs CSV comes in two shapes. `mlflow.search_runs(...).to_csv()` prefixes its columns
-(`metrics.rmse`, `params.alpha`, `tags.mlflow.runName`). The MLflow UI's download has
-`Start Time, Duration, Run ID, Name, Source Type, Source Name, User, Status`, then params,
-metrics and tags under their bare names; there the rule is: a column named `mlflow.*` is a tag,
-a column whose cells are all numbers is a metric, any other is a param (so a numeric param
-becomes a metric: the file does not say). Both give only the latest value of each metric,
-stored as a one-point series at step 0.
+(`metrics.rmse`, `params.alpha`, `tags.mlflow.runName`), or not when the prefixes were
+stripped; then metrics come before params and the split is found from the values. The MLflow
+UI's download has `Start Time, Duration, Run ID, Name, Source Type, Source Name, User, Status`,
+then params, metrics and tags under their bare names: params before metrics, split by
+runs_table.find_split over the header and values (a numeric param stays a param). Both give only
+the latest value of each metric, stored as a one-point series at step 0.
 
 File store. Runs are folders with a meta.yaml holding a run id; their metrics/<key> files hold
 "<timestamp_ms> <value> <step>" lines (keys may be nested folders: metrics/eval/r2 is "eval/r2").

@@ -1,15 +1,14 @@
 """Weights & Biases CSV exports: the runs table and a chart panel.
 
-Runs table. The columns are Name, State, Notes, User, Tags, Created, Runtime, Sweep, then the
-config keys, then the summary keys; the file does not mark where config ends. W&B writes config
-before summary, so the rule is: the summary starts at the first numeric column whose name looks
-like a metric (it holds "/", starts with "_", or names a metric word such as loss, acc, f1,
-rmse). Before it every column is a param. From it on, numeric columns are metrics, "_step" is
-their step, "_timestamp" their wall time, other "_" columns (W&B internals) are skipped and text
-columns are params. A table with no such column is all params. A runs table holds only final
-values: each metric becomes a one-point series at "_step" (0 without it).
+Runs table. The columns are Name, State, Notes, User, Tags, Created, Runtime, Sweep (a reduced
+export may keep only Name), then the config keys, then the summary keys; the file does not mark
+where config ends. The split is scored over the whole header and every row's values
+(runs_table.find_split), never read from one column's name, and recorded as a decision. In the
+summary, numeric columns are metrics, "_step" is their step, "_timestamp" their wall time, other
+"_" columns (W&B internals) are skipped and text columns are params. A runs table holds only
+final values: each metric becomes a one-point series at "_step" (0 without it).
 
-Chart export. `Step`, then `<run> - <metric>` per run with `__MIN` and `__MAX` companions, which
+Chart export. `Step` (or a custom x metric such as epoch), then `<run> - <metric>` per run with `__MIN` and `__MAX` companions, which
 become the lower and upper bounds of that series. Blank cells are no point.
 """
 
