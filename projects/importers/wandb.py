@@ -8,8 +8,9 @@ summary, numeric columns are metrics, "_step" is their step, "_timestamp" their 
 "_" columns (W&B internals) are skipped and text columns are params. A runs table holds only
 final values: each metric becomes a one-point series at "_step" (0 without it).
 
-Chart export. `Step` (or a custom x metric such as epoch), then `<run> - <metric>` per run with `__MIN` and `__MAX` companions, which
-become the lower and upper bounds of that series. Blank cells are no point.
+Chart export. `Step` (or a custom x metric such as epoch), then `<run> - <metric>` per run with
+`__MIN` and `__MAX` companions, which become the lower and upper bounds of that series. Blank
+cells are no point.
 """
 
 from __future__ import annotations
