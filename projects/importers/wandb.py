@@ -94,11 +94,22 @@ def _parse_runs_file(
         (c for c in block if c.low in NAME_COLUMNS and not c.numeric), None
     )
     ident = next((c for c in block + list(fixed.values()) if c.low in ID_COLUMNS), None)
+    if name is None and ident is None:
+        # No name column (a forced format, or a hand-made table): the first text column whose
+        # values are all different names the runs.
+        name = next((c for c in block if not c.numeric and _distinct(c, table)), None)
+        if name is not None:
+            report.decide(
+                "run name",
+                f"“{name.name}”",
+                "the table has no Name column; this is its first text column with a different "
+                "value in every row",
+            )
     block = [c for c in block if c is not name and c is not ident]
     if name is not None:
         spec.name_at = name.index
         spec.set(name, "run", "W&B's run name column")
-        if name.low != "name":
+        if name.low != "name" and name.low in NAME_COLUMNS:
             report.decide("run name", f"“{name.name}”", "the table has no Name column")
     if ident is not None:
         spec.id_at = ident.index
@@ -128,6 +139,11 @@ def _parse_runs_file(
     _warn_repeated_names(runs, report)
     progress(1.0)
     return runs
+
+
+def _distinct(column, table) -> bool:
+    values = table[f"c{column.index}"][column.present]
+    return bool(column.present.all()) and values.str.strip().nunique() == len(values)
 
 
 def _split_block(block: list, spec, report: Report) -> None:

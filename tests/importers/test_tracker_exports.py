@@ -345,3 +345,10 @@ def test_import_results_reads_tracker_exports_without_being_told(alice, upload, 
     assert failed.params == {"alpha": "0.5"}
     assert failed.started_at == datetime(2024, 8, 4, 14, 28, tzinfo=UTC)
     assert runs.get(name="r1").params == {"lr": "0.01"}
+
+
+def test_a_forced_wandb_runs_format_without_a_name_column_names_runs_by_a_distinct_column(upload):
+    text = "model,lr,acc\nresnet,0.1,0.81234\nvit,0.01,0.91234\n"
+    result = parse([upload("table.csv", text)], format="wandb_runs")
+    assert [r.name for r in result.runs] == ["resnet", "vit"]
+    assert "first text column" in decision(result, "run name").why
