@@ -98,7 +98,7 @@ def _mostly_distinct(rows: list[list[str]], index: int) -> bool:
 def sample_rows(source: TextSource, dialect: CsvDialect, limit: int = SAMPLE_ROWS) -> list:
     """Up to limit data rows from the head of a file, as lists of text cells."""
     lines = source.head.splitlines()
-    if len(source.head) >= HEAD_BYTES - 4 and len(lines) > dialect.header_line + 2:
+    if source.size > HEAD_BYTES and len(lines) > dialect.header_line + 2:
         lines = lines[:-1]  # the head may end inside a line
     body = lines[dialect.header_line + 1 : dialect.header_line + 1 + limit]
     try:
