@@ -11,6 +11,8 @@ from . import seo_views, views
 from .forms import CeleryPasswordResetForm, GuardedPasswordChangeForm
 from .seo import SITEMAPS
 
+handler400 = "portfolio.views.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
