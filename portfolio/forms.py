@@ -8,7 +8,7 @@ from django.core.validators import URLValidator
 from django.template import loader
 
 from . import limits
-from .models import RESERVED_SLUGS, Profile
+from .models import Profile
 from .tasks import send_email
 
 MAX_LINKS = 8
@@ -78,9 +78,12 @@ class ProfileForm(forms.ModelForm):
         }
 
     def clean_slug(self) -> str:
+        from .services import slug_availability
+
         slug = self.cleaned_data["slug"].strip().lower()
-        if slug in RESERVED_SLUGS:
-            raise ValidationError(f"“{slug}” is reserved; pick another.")
+        ok, message = slug_availability(slug=slug, profile=self.instance)
+        if not ok:
+            raise ValidationError(message, code="unavailable")
         return slug
 
 
