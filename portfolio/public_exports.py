@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from milestones.links import safe_link
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
 from projects.models import ExperimentImport, Project, Visibility
@@ -160,7 +161,9 @@ def json_resume(*, profile: Profile, absolute: Callable[[str], str]) -> dict:
                     "goal": m.goal.title,
                     "quarter": Quarter(m.goal.year, m.goal.quarter).label,
                     "date": m.done_at.date().isoformat() if m.done_at else None,
-                    "evidence": m.evidence_url if m.evidence_url.startswith("http") else "",
+                    "evidence": link
+                    if (link := safe_link(m.evidence_url)).startswith("http")
+                    else "",
                 }
                 for m in milestones
             ],
