@@ -19,6 +19,7 @@ from milestones.quarters import Quarter
 from projects.models import ExperimentImport, Project, Visibility
 from projects.targets import SuccessCheck, project_success
 
+from .markdown import sanitize_markdown_source
 from .models import Profile
 
 SCHEMA = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"
@@ -143,7 +144,7 @@ def json_resume(*, profile: Profile, absolute: Callable[[str], str]) -> dict:
             "name": profile.name,
             "label": profile.headline,
             "url": url,
-            "summary": profile.bio,
+            "summary": sanitize_markdown_source(profile.bio),
             "profiles": [
                 {"network": _network(link), "url": link}
                 for link in profile.links or []
