@@ -122,6 +122,11 @@ CAIRN_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 if CAIRN_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"AXES_PROXY_COUNT must be 0 or more; got {CAIRN_PROXY_COUNT}")
 AXES_CLIENT_IP_CALLABLE = "portfolio.clients.client_ip"
+# Rate limits (portfolio/limits.py): (attempts, window in seconds). Counted in the cache; with the
+# cache down they let requests through rather than fail them.
+CAIRN_LIMIT_PASSWORD_CHANGE = (env_int("CAIRN_PASSWORD_CHANGE_GUESSES", 5), 15 * 60)
+CAIRN_LIMIT_PASSWORD_RESET = (env_int("CAIRN_PASSWORD_RESET_EMAILS_PER_HOUR", 3), 60 * 60)
+CAIRN_LIMIT_API = (env_int("CAIRN_API_REQUESTS_PER_MINUTE", 120), 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "UTC"
