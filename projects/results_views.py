@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -124,8 +126,13 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("order") == "desc"
+    columns = [c.strip() for v in request.GET.getlist("col") for c in v.split(",") if c.strip()]
     table = selectors.runs_table(
-        project=project, q=request.GET.get("q", ""), sort=sort, descending=descending
+        project=project,
+        q=request.GET.get("q", ""),
+        sort=sort,
+        descending=descending,
+        columns=columns,
     )
     page = Paginator(table.rows, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -138,6 +145,8 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
             "sort": sort,
             "descending": descending,
             "q": request.GET.get("q", ""),
+            # The chosen columns, carried by the sort and page links.
+            "col_query": urlencode([("col", c) for c in table.params]) if table.chosen else "",
         },
     )
 
