@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -91,16 +91,25 @@ def stored_name(name: str) -> str:
 
 
 def shown_name(name: str) -> str:
-    """The upload's name as the user gave it, shortened in the middle only past NAME_LENGTH."""
-    name = Path(name.replace("\\", "/")).name or "upload"
+    """The upload's name (its kept relative path) as the user gave it, shortened in the middle
+    only past NAME_LENGTH."""
     if len(name) <= NAME_LENGTH:
         return name
     keep = (NAME_LENGTH - 1) // 2
     return f"{name[:keep]}…{name[-keep:]}"
 
 
+def upload_name(name: str) -> str:
+    """An upload's relative path as kept (`lightning_logs/version_3/metrics.csv`): up to four
+    parts, no root, "." or "..": the folders name runs (Lightning's version_N)."""
+    return importers.clean_path(name) or "file"
+
+
 def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
-    """Copy an upload to disk while hashing it; refuse it past the size limit."""
+    """Copy an upload to disk while hashing it; refuse it past the size limit.
+
+    Each file gets a folder of its own, so two `metrics.csv` of different folders do not meet.
+    """
     limit = _max_bytes()
     if upload.size is not None and upload.size > limit:
         raise UploadRefused(
@@ -108,7 +117,9 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
             too_large=True,
         )
     digest, size = hashlib.sha256(), 0
-    path = directory / stored_name(upload.name)
+    folder = directory / str(len(list(directory.iterdir())))
+    folder.mkdir()
+    path = folder / stored_name(upload_name(upload.name))
     with path.open("wb") as out:
         read = getattr(upload.stream, "chunks", None)
         chunks = read() if read else iter(lambda: upload.stream.read(1 << 20), b"")
@@ -145,10 +156,9 @@ def import_create(
             )
     workdir = Path(tempfile.mkdtemp(prefix="cairn-upload-"))
     try:
-        spooled, shown = [], {}
-        for upload in uploads:
-            spooled.append(_spool(upload, workdir))
-            shown[spooled[-1][0]] = shown_name(upload.name)
+        uploads = list(uploads)
+        spooled = [_spool(upload, workdir) for upload in uploads]
+        kept = [shown_name(upload_name(upload.name)) for upload in uploads]
         if not spooled:
             raise UploadRefused("Choose at least one file.")
         shas = sorted(sha for _, sha, _ in spooled)
@@ -160,16 +170,16 @@ def import_create(
             imp = ExperimentImport.objects.create(
                 project=project,
                 uploaded_by=user,
-                original_name=", ".join(shown[path] for path, _, _ in spooled)[:NAME_LENGTH],
+                original_name=", ".join(kept)[:NAME_LENGTH],
                 sha256=sha,
                 size=sum(size for _, _, size in spooled),
                 requested_format=requested_format,
                 run_name=run_name,
                 metric_name=metric_name,
             )
-            for path, file_sha, size in spooled:
+            for (path, file_sha, size), name in zip(spooled, kept, strict=True):
                 record = ImportFile(
-                    experiment_import=imp, original_name=shown[path], size=size, sha256=file_sha
+                    experiment_import=imp, original_name=name, size=size, sha256=file_sha
                 )
                 with path.open("rb") as handle:
                     record.file.save(path.name, File(handle), save=False)
@@ -322,8 +332,13 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
 
 def _local_files(imp: ExperimentImport, workdir: Path) -> list:
     files = []
-    for record in imp.files.all():
-        target = workdir / stored_name(record.original_name)
+    for number, record in enumerate(imp.files.all()):
+        # The relative path is kept (its folders name runs), under a folder of its own; each
+        # part as a file system can hold it.
+        name = upload_name(record.original_name)
+        parts = PurePosixPath(name).parts
+        target = workdir / str(number) / "/".join(stored_name(part) for part in parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             # On local storage, link rather than copy: a big file is read once, by the parser.
             target.symlink_to(record.file.path)
@@ -333,7 +348,7 @@ def _local_files(imp: ExperimentImport, workdir: Path) -> list:
         files.append(
             importers.InputFile(
                 path=target,
-                name=record.original_name,
+                name=name,
                 run_name=imp.run_name or None,
                 metric_name=imp.metric_name or None,
             )
