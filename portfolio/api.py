@@ -18,6 +18,7 @@ from projects import imports
 from projects.models import ExperimentImport, Project
 from projects.uploads import upload_refusal, uploads_with_paths
 
+from . import limits
 from .tokens import token_authenticate
 
 
@@ -29,7 +30,8 @@ def _error(status: int, message: str, **headers) -> JsonResponse:
 
 
 def token_required(view):
-    """Authenticate the request by its bearer token, or answer 401."""
+    """Authenticate the request by its bearer token, or answer 401; past the token's rate limit
+    (limits.api_requests), answer 429 with Retry-After."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
@@ -41,6 +43,15 @@ def token_required(view):
                 401,
                 "A valid API token is needed: Authorization: Bearer <token>.",
                 WWW_Authenticate='Bearer realm="cairn"',
+            )
+        limit = limits.api_requests()
+        verdict = limits.limit_hit(limit, f"token:{token.pk}")
+        if not verdict.allowed:
+            return _error(
+                429,
+                f"Too many requests with this token (at most {limit.describe()}). "
+                f"Try again in {verdict.wait}.",
+                Retry_After=str(verdict.retry_after),
             )
         request.user = token.user
         request.api_token = token
