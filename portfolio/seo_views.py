@@ -11,6 +11,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from outbox.services import send_task_safely
 from projects.models import Project
 
 from . import previews
@@ -47,8 +48,12 @@ def preview_image(request: HttpRequest, slug: str, project_slug: str | None = No
         response = FileResponse(default_storage.open(path), content_type="image/png")
         patch_cache_control(response, public=True, max_age=3600)
         return response
-    render_preview.delay_on_commit(
-        owner_id=profile.user_id, project_id=project.pk if project else None
+    # One waiting render per page version, however many visitors ask while the broker is down.
+    send_task_safely(
+        render_preview,
+        kwargs={"owner_id": profile.user_id, "project_id": project.pk if project else None},
+        owner=profile.user_id,
+        key=f"preview:{path}",
     )
     response = redirect(static("img/preview-default.png"))
     patch_cache_control(response, public=True, max_age=60)

@@ -23,9 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
-    """Start `celery worker` in a child process and route new tasks to it; yield its queue."""
-    queue = f"cairn-test-{uuid.uuid4().hex[:8]}"
+def celery_worker(
+    *, env: dict[str, str] | None = None, timeout: float = 60, queue: str | None = None
+) -> Iterator[str]:
+    """Start `celery worker` in a child process and route new tasks to it; yield its queue.
+    Name the queue ("celery", the default) only on a broker of the test's own: the worker then
+    also takes what it sends itself."""
+    queue = queue or f"cairn-test-{uuid.uuid4().hex[:8]}"
     child_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portfolio.settings.base",

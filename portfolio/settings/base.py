@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "outbox",
     "portfolio",
     "projects",
     "milestones",
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portfolio.context_processors.background_work",
             ],
         },
     },
@@ -225,13 +227,21 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {
         "task": "portfolio.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=CAIRN_DIGEST_HOUR),
-    }
+    },
+    # Tasks written to the outbox while the broker was down go out once it is back.
+    "drain-outbox": {"task": "outbox.tasks.drain_outbox", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 if REDIS_URL:
+    # The cache is a help, never a need (portfolio/public_cache.py): with Redis down, a call
+    # fails at once or within these timeouts, and the page is built without it.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
     }
 else:
     # On disk, not in process memory: the web server and the worker share it, so a change a
