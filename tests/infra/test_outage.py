@@ -42,6 +42,8 @@ def _fresh_banner():
 @pytest.fixture
 def own_redis(redis_server, settings):  # noqa: F811
     """The test process's cache and broker on the test's own Redis, tasks sent for real."""
+    # Read before any setting changes: Celery reads Django's settings once, lazily.
+    saved = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -49,8 +51,6 @@ def own_redis(redis_server, settings):  # noqa: F811
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_server.url
-    saved = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager)
     app.conf.broker_url = redis_server.url
     app.conf.broker_transport_options = {}
     app.conf.task_always_eager = False

@@ -39,22 +39,31 @@ def _fresh_banner():
     forget_background_work()
 
 
+_SAVED: list[tuple] = []
+
+
 @pytest.fixture
 def broker_down():
     """Tasks are sent to a broker that refuses every connection."""
-    saved = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager)
+    _SAVED.append(
+        (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager)
+    )
     app.conf.broker_url = DEAD_BROKER
     app.conf.broker_transport_options = {}
     app.conf.task_always_eager = False
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager = saved
+        broker_back()
+        _SAVED.clear()
 
 
 def broker_back():
-    """The test settings' broker: tasks run here, as a worker would run them."""
-    app.conf.task_always_eager = True
+    """The test settings' broker again: tasks run here, as a worker would run them."""
+    if _SAVED:
+        app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager = _SAVED[
+            -1
+        ]
 
 
 def _email(to: str = "mentor@example.com") -> dict:
