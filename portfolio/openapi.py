@@ -85,6 +85,12 @@ def schema(*, server: str) -> dict:
                                         },
                                         "run_name": {"type": "string"},
                                         "metric_name": {"type": "string"},
+                                        "paths": {
+                                            "type": "string",
+                                            "description": "Each file's relative path, in "
+                                            "the files' order (lightning_logs/version_3/"
+                                            "metrics.csv): its folders name the run",
+                                        },
                                     },
                                 }
                             }
