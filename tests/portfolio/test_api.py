@@ -233,15 +233,20 @@ def test_the_api_needs_no_csrf_token(project, token):
 # --- The OpenAPI document ----------------------------------------------------------------------
 
 
-def test_the_openapi_document_describes_both_paths(client):
+def test_the_openapi_document_describes_every_path(client):
     response = client.get(reverse("api:openapi"))
 
     assert response.status_code == 200
     document = json.loads(response.content)
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/projects/{slug}/imports", "/projects/{slug}/imports/{id}"}
+    assert set(document["paths"]) == {
+        "/projects/{slug}/imports",
+        "/projects/{slug}/imports/{id}",
+        "/projects/{slug}/imports/{id}/retry",
+    }
     assert set(document["paths"]["/projects/{slug}/imports"]) == {"post"}
     assert set(document["paths"]["/projects/{slug}/imports/{id}"]) == {"get"}
+    assert set(document["paths"]["/projects/{slug}/imports/{id}/retry"]) == {"post"}
     assert document["servers"] == [{"url": "http://testserver/api/v1"}]
     responses = document["paths"]["/projects/{slug}/imports"]["post"]["responses"]
     assert set(responses) == {"200", "202", "400", "401", "404", "413"}

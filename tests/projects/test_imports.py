@@ -137,7 +137,7 @@ def test_it_imports_each_sample_uploaded_on_the_project_page(
     assert response["Location"] == imp.get_absolute_url()
     # One import, sent to the worker once it was committed (the others, run as it finished,
     # make the owner's cached public pages stale).
-    assert len([c for c in callbacks if not c.__qualname__.startswith("_public_changed")]) == 1
+    assert len([c for c in callbacks if c.__qualname__.startswith("import_")]) == 1
     imp.refresh_from_db()
     assert imp.uploaded_by.username == "alice"
     _assert_imported(imp, fmt, runs, series, points)
@@ -334,7 +334,7 @@ def test_a_failed_import_can_be_queued_again_and_then_succeed(
         queued = import_retry(experiment_import=imp)
         assert (queued.status, queued.attempts, queued.message) == ("queued", 0, "")
 
-    assert len([c for c in callbacks if not c.__qualname__.startswith("_public_changed")]) == 1
+    assert len([c for c in callbacks if c.__qualname__.startswith("import_")]) == 1
     imp.refresh_from_db()
     _assert_imported(imp, "jsonl", 1, 2, 20)
     assert imp.attempts == 1
