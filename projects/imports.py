@@ -35,7 +35,7 @@ MAX_ATTEMPTS = 3
 # A running import whose worker has not reported for this long is taken to be abandoned
 # (settings.CAIRN_IMPORT_STALE_SECONDS; a worker touches its heartbeat every HEARTBEAT_EVERY).
 STALE_AFTER = timedelta(seconds=30)
-HEARTBEAT_EVERY = 5.0  # seconds
+HEARTBEAT_EVERY = 5.0  # seconds, at most: a quarter of the stale time when that is shorter
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
@@ -312,8 +312,9 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        every = max(0.2, min(HEARTBEAT_EVERY, stale_after().total_seconds() / 4))
         try:
-            while not self.stopped.wait(HEARTBEAT_EVERY):
+            while not self.stopped.wait(every):
                 try:
                     ExperimentImport.objects.filter(
                         pk=self.import_id, status=ImportStatus.RUNNING, claimed_by=self.token
