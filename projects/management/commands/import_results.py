@@ -87,6 +87,15 @@ class Command(BaseCommand):
 
     def _wait(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         """Show a progress bar until the worker is done; run in-process when none answers."""
+        try:
+            return self._wait_for(imp, timeout)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"\nStopped waiting; import {imp.pk} goes on in the worker "
+                f"({imp.get_absolute_url()})."
+            ) from None
+
+    def _wait_for(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         start = time.monotonic()
         while True:
             imp.refresh_from_db()
