@@ -109,6 +109,12 @@ def schema(*, server: str) -> dict:
                                         "file": {"type": "string", "format": "binary"},
                                         **NAMES,
                                         **CHOICES,
+                                        "paths": {
+                                            "type": "string",
+                                            "description": "Each file's relative path, in "
+                                            "the files' order (lightning_logs/version_3/"
+                                            "metrics.csv): its folders name the run",
+                                        },
                                     },
                                 }
                             }
