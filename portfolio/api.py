@@ -21,6 +21,7 @@ from projects import importers, imports
 from projects.models import ExperimentImport, ImportStatus, Project
 from projects.uploads import upload_refusal, uploads_with_paths
 
+from . import limits
 from .tokens import token_authenticate
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,8 @@ def _error(status: int, message: str, **headers) -> JsonResponse:
 
 
 def token_required(view):
-    """Authenticate the request by its bearer token, or answer 401."""
+    """Authenticate the request by its bearer token, or answer 401; past the token's rate limit
+    (limits.api_requests), answer 429 with Retry-After."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
@@ -88,6 +90,15 @@ def token_required(view):
                 401,
                 "A valid API token is needed: Authorization: Bearer <token>.",
                 WWW_Authenticate='Bearer realm="cairn"',
+            )
+        limit = limits.api_requests()
+        verdict = limits.limit_hit(limit, f"token:{token.pk}")
+        if not verdict.allowed:
+            return _error(
+                429,
+                f"Too many requests with this token (at most {limit.describe()}). "
+                f"Try again in {verdict.wait}.",
+                Retry_After=str(verdict.retry_after),
             )
         request.user = token.user
         request.api_token = token

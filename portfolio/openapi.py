@@ -127,6 +127,7 @@ def schema(*, server: str) -> dict:
                         "401": _error("No valid token"),
                         "404": _error("No such project of yours"),
                         "413": _error("The file is larger than the limit"),
+                        "429": _error("Too many requests with this token (see Retry-After)"),
                     },
                 }
             },
@@ -146,6 +147,7 @@ def schema(*, server: str) -> dict:
                         "200": {"description": "The import", "content": import_ref},
                         "401": _error("No valid token"),
                         "404": _error("No such import"),
+                        "429": _error("Too many requests with this token (see Retry-After)"),
                     },
                 }
             },

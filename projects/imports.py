@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -71,6 +71,43 @@ def _max_bytes() -> int:
     return getattr(settings, "CAIRN_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
 
+# A file name on disk: most file systems take 255 bytes, and a long non-ASCII name (three bytes a
+# character) passes that long before 255 characters.
+MAX_STORED_NAME_BYTES = 150
+NAME_LENGTH = 255  # ImportFile.original_name
+TEXT_LENGTH = 200  # ExperimentImport.run_name and metric_name
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    return text.encode(errors="replace")[:limit].decode(errors="ignore")
+
+
+def stored_name(name: str) -> str:
+    """The name an upload is kept under on disk: its own when it is short and plain, else its
+    start, a short hash and its extension, under MAX_STORED_NAME_BYTES."""
+    name = Path(name.replace("\\", "/").replace("\x00", "")).name.strip()
+    if name in {"", ".", ".."}:
+        return "upload"
+    if len(name.encode(errors="replace")) <= MAX_STORED_NAME_BYTES and name.isprintable():
+        return name
+    suffix = Path(name).suffix
+    if len(suffix) > 16 or not (suffix.isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    digest = hashlib.sha256(name.encode(errors="replace")).hexdigest()[:12]
+    plain = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
+    stem = _clip_bytes(plain[: len(plain) - len(suffix)], MAX_STORED_NAME_BYTES - 32)
+    return f"{stem}-{digest}{suffix}"
+
+
+def shown_name(name: str) -> str:
+    """The upload's name (its kept relative path) as the user gave it, shortened in the middle
+    only past NAME_LENGTH."""
+    if len(name) <= NAME_LENGTH:
+        return name
+    keep = (NAME_LENGTH - 1) // 2
+    return f"{name[:keep]}…{name[-keep:]}"
+
+
 def upload_name(name: str) -> str:
     """An upload's relative path as kept (`lightning_logs/version_3/metrics.csv`): up to four
     parts, no root, "." or "..": the folders name runs (Lightning's version_N)."""
@@ -91,7 +128,7 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
     digest, size = hashlib.sha256(), 0
     folder = directory / str(len(list(directory.iterdir())))
     folder.mkdir()
-    path = folder / Path(upload_name(upload.name)).name
+    path = folder / stored_name(upload_name(upload.name))
     with path.open("wb") as out:
         read = getattr(upload.stream, "chunks", None)
         chunks = read() if read else iter(lambda: upload.stream.read(1 << 20), b"")
@@ -133,11 +170,16 @@ def import_create(
             choices = importers.Choices.from_dict(choices).as_dict()
         except importers.ImportFailed as exc:
             raise UploadRefused(str(exc.message)) from None
+    for label, text in (("run name", run_name), ("metric name", metric_name)):
+        if len(text) > TEXT_LENGTH:
+            raise UploadRefused(
+                f"The {label} is {len(text):,} characters long; at most {TEXT_LENGTH} fit."
+            )
     workdir = Path(tempfile.mkdtemp(prefix="cairn-upload-"))
     try:
         uploads = list(uploads)
         spooled = [_spool(upload, workdir) for upload in uploads]
-        kept = [upload_name(upload.name) for upload in uploads]
+        kept = [shown_name(upload_name(upload.name)) for upload in uploads]
         if not spooled:
             raise UploadRefused("Choose at least one file.")
         shas = sorted(sha for _, sha, _ in spooled)
@@ -168,7 +210,7 @@ def _create(project, user, spooled, kept, sha, requested_format, run_name, metri
     imp = ExperimentImport.objects.create(
         project=project,
         uploaded_by=user,
-        original_name=", ".join(kept)[:255],
+        original_name=", ".join(kept)[:NAME_LENGTH],
         sha256=sha,
         size=sum(size for _, _, size in spooled),
         requested_format=requested_format,
@@ -176,9 +218,7 @@ def _create(project, user, spooled, kept, sha, requested_format, run_name, metri
         metric_name=metric_name,
     )
     for (path, file_sha, size), name in zip(spooled, kept, strict=True):
-        record = ImportFile(
-            experiment_import=imp, original_name=name[:255], size=size, sha256=file_sha
-        )
+        record = ImportFile(experiment_import=imp, original_name=name, size=size, sha256=file_sha)
         with path.open("rb") as handle:
             record.file.save(path.name, File(handle), save=False)
         record.save()
@@ -414,9 +454,11 @@ def _process(imp: ExperimentImport, token: str) -> ExperimentImport:
 def _local_files(imp: ExperimentImport, workdir: Path) -> list:
     files = []
     for number, record in enumerate(imp.files.all()):
-        # The relative path is kept (its folders name runs), under a folder of its own.
+        # The relative path is kept (its folders name runs), under a folder of its own; each
+        # part as a file system can hold it.
         name = upload_name(record.original_name)
-        target = workdir / str(number) / name
+        parts = PurePosixPath(name).parts
+        target = workdir / str(number) / "/".join(stored_name(part) for part in parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             # On local storage, link rather than copy: a big file is read once, by the parser.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from .env import env_bool, env_int, env_list, env_str
@@ -117,7 +118,17 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# Reverse proxies in front of the app (each appends to X-Forwarded-For); 0 trusts no header and
+# reads the socket address. Lockouts and rate limits key on this client address.
+CAIRN_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+if CAIRN_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"AXES_PROXY_COUNT must be 0 or more; got {CAIRN_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "portfolio.clients.client_ip"
+# Rate limits (portfolio/limits.py): (attempts, window in seconds). Counted in the cache; with the
+# cache down they let requests through rather than fail them.
+CAIRN_LIMIT_PASSWORD_CHANGE = (env_int("CAIRN_PASSWORD_CHANGE_GUESSES", 5), 15 * 60)
+CAIRN_LIMIT_PASSWORD_RESET = (env_int("CAIRN_PASSWORD_RESET_EMAILS_PER_HOUR", 3), 60 * 60)
+CAIRN_LIMIT_API = (env_int("CAIRN_API_REQUESTS_PER_MINUTE", 120), 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "UTC"

@@ -262,7 +262,7 @@ def test_the_openapi_document_describes_every_path(client):
     assert set(document["paths"]["/projects/{slug}/imports/{id}/retry"]) == {"post"}
     assert document["servers"] == [{"url": "http://testserver/api/v1"}]
     responses = document["paths"]["/projects/{slug}/imports"]["post"]["responses"]
-    assert set(responses) == {"200", "202", "400", "401", "404", "413"}
+    assert set(responses) == {"200", "202", "400", "401", "404", "413", "429"}
 
 
 def test_every_key_of_an_import_answer_is_in_the_schema(
@@ -429,3 +429,47 @@ def test_pages_outside_the_api_keep_their_html_errors(client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- Rate limit per token ----------------------------------------------------------------------
+
+
+def _status(client, project, raw):
+    return client.get(reverse("api:import", args=[project.slug, 999]), headers=_auth(raw))
+
+
+def test_a_token_past_its_rate_limit_gets_429_json_with_retry_after(
+    client, alice, project, token, settings, clock
+):
+    settings.CAIRN_LIMIT_API = (3, 60)
+    answers = [_status(client, project, token) for _ in range(3)]
+    refused = _status(client, project, token)
+
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["error"].startswith("Too many requests with this token (at most 3 per")
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # An upload is refused too, and nothing is created.
+    assert _post(client, project, token).status_code == 429
+    assert not ExperimentImport.objects.exists()
+    # Another token of the same user has its own allowance.
+    other = token_create(user=alice, name="laptop")[1]
+    assert _status(client, project, other).status_code == 404
+
+    clock.shift(int(refused["Retry-After"]))
+    assert _status(client, project, token).status_code == 404
+
+
+def test_the_api_keeps_answering_when_the_cache_is_down(client, project, token, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    settings.CAIRN_LIMIT_API = (1, 60)
+
+    answers = [_status(client, project, token).status_code for _ in range(3)]
+
+    assert answers == [404, 404, 404]
