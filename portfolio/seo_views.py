@@ -15,6 +15,7 @@ from outbox.services import send_task_safely
 from projects.models import Project
 
 from . import previews
+from .limits import first_in
 from .models import Profile
 from .seo import robots_txt
 from .tasks import render_preview
@@ -25,6 +26,9 @@ from .tasks import render_preview
 def robots(request: HttpRequest) -> HttpResponse:
     body = robots_txt(sitemap_url=request.build_absolute_uri(reverse("sitemap")))
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+RENDER_WAIT = 10 * 60
 
 
 @require_GET
@@ -48,13 +52,16 @@ def preview_image(request: HttpRequest, slug: str, project_slug: str | None = No
         response = FileResponse(default_storage.open(path), content_type="image/png")
         patch_cache_control(response, public=True, max_age=3600)
         return response
-    # One waiting render per page version, however many visitors ask while the broker is down.
-    send_task_safely(
-        render_preview,
-        kwargs={"owner_id": profile.user_id, "project_id": project.pk if project else None},
-        owner=profile.user_id,
-        key=f"preview:{path}",
-    )
+    # One queued render per page version, however many visitors (and crawlers) ask meanwhile;
+    # after RENDER_WAIT a lost job may be queued again. With the cache down, none is queued:
+    # the stand-in image serves until it is back.
+    if first_in(f"preview-render:{path}", seconds=RENDER_WAIT, when_down=False):
+        # Kept in the outbox while the broker is down.
+        send_task_safely(
+            render_preview,
+            kwargs={"owner_id": profile.user_id, "project_id": project.pk if project else None},
+            owner=profile.user_id,
+        )
     response = redirect(static("img/preview-default.png"))
     patch_cache_control(response, public=True, max_age=60)
     return response

@@ -75,7 +75,8 @@ def _kind(upload: imports.Upload) -> str | None:
 def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
-    context = {"project": project, "imp": imp, "formats": FORMATS}
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
+    context = {"project": project, "imp": imp, "formats": FORMATS, "stranded": stranded}
     if request.htmx:
         response = render(request, "projects/import_detail.html#import-status", context)
         if imp.is_done:
@@ -93,11 +94,12 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
 def import_retry(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
-    if imp.status == ImportStatus.FAILED:
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
+    if imp.status in (ImportStatus.FAILED, ImportStatus.REVIEW) or stranded:
         imports.import_retry(experiment_import=imp)
         messages.success(request, "Queued again.")
     else:
-        messages.info(request, "Only a failed import can be tried again.")
+        messages.info(request, "Only a failed or stalled import can be tried again.")
     return redirect(imp)
 
 

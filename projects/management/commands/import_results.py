@@ -22,7 +22,10 @@ BAR_WIDTH = 30
 class Command(BaseCommand):
     help = (
         "Import result files into a project (owner/slug) and wait for the result. "
-        "Exits 1 when an import failed."
+        "Exit status: 0 every file imported; 1 an import failed (or the command was used "
+        "wrongly); 2 an import is held for review: Cairn is unsure how to read the file, open "
+        "the import's page to check and continue. The same file again re-runs an import that "
+        "failed or is held, with the names given now."
     )
 
     def add_arguments(self, parser) -> None:
@@ -71,6 +74,8 @@ class Command(BaseCommand):
                     raise CommandError(str(exc)) from None
             if not created:
                 self.stdout.write(f"{imp.original_name}: imported already (import {imp.pk}).")
+                if not imp.is_done:  # another upload of the same file is under way: wait for it
+                    imp = self._wait(imp, options["timeout"])
             elif options["sync"]:
                 imports.import_process(import_id=imp.pk, token=f"cli-{uuid.uuid4().hex}")
             else:
@@ -80,6 +85,8 @@ class Command(BaseCommand):
             self._summary(imp)
         if any(imp.status == ImportStatus.FAILED for imp in results):
             sys.exit(1)
+        if any(imp.status == ImportStatus.REVIEW for imp in results):
+            sys.exit(2)
 
     def _project(self, spec: str) -> Project:
         owner, _, slug = spec.partition("/")
@@ -93,6 +100,15 @@ class Command(BaseCommand):
 
     def _wait(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         """Show a progress bar until the worker is done; run in-process when none answers."""
+        try:
+            return self._wait_for(imp, timeout)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"\nStopped waiting; import {imp.pk} goes on in the worker "
+                f"({imp.get_absolute_url()})."
+            ) from None
+
+    def _wait_for(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         start = time.monotonic()
         while True:
             imp.refresh_from_db()
@@ -134,6 +150,14 @@ class Command(BaseCommand):
             )
             for warning in report.get("warnings", [])[:10]:
                 self.stdout.write(f"  warning: {warning}")
+        elif imp.status == ImportStatus.REVIEW:
+            self.stderr.write(
+                self.style.WARNING(f"{imp.original_name}: held for review: {imp.message}")
+            )
+            self.stderr.write(
+                f"  Check it on the import's page ({imp.get_absolute_url()}), or import the "
+                "same file again with the choices to use."
+            )
         else:
             self.stderr.write(self.style.ERROR(f"{imp.original_name}: failed: {imp.message}"))
 
