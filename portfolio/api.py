@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import imports
+from projects import import_choices, imports
 from projects.models import ExperimentImport, Project
 from projects.uploads import upload_refusal
 
@@ -70,6 +70,7 @@ def import_json(request: HttpRequest, imp: ExperimentImport) -> dict:
         "series": imp.series_count,
         "points": imp.points_count,
         "report": imp.report or None,
+        "choices": imp.choices or {},
         "created_at": imp.created_at.isoformat(),
         "finished_at": imp.finished_at.isoformat() if imp.finished_at else None,
         "status_url": request.build_absolute_uri(
@@ -91,6 +92,10 @@ def import_create(request: HttpRequest, slug: str) -> JsonResponse:
     if not files:
         return _error(400, "Send the result file as multipart form data in the field “file”.")
     try:
+        choices = import_choices.from_api(request.POST.get("choices"))
+    except import_choices.ChoicesInvalid as exc:
+        return _error(400, exc.message)
+    try:
         imp, created = imports.import_create(
             project=project,
             user=request.user,
@@ -98,6 +103,7 @@ def import_create(request: HttpRequest, slug: str) -> JsonResponse:
             requested_format=request.POST.get("format", ""),
             run_name=request.POST.get("run_name", ""),
             metric_name=request.POST.get("metric_name", ""),
+            choices=choices.as_dict() if choices else None,
         )
     except imports.UploadRefused as exc:
         return _error(413 if exc.too_large else 400, str(exc))

@@ -24,6 +24,12 @@ IMPORT = {
             "description": "Rows read, accepted and rejected (with reasons and line "
             "numbers) and warnings",
         },
+        "choices": {
+            "type": "object",
+            "description": "How the files are read, as the owner chose: roles (column name "
+            "to run, step, time, param, metric, tag, key, value or ignore), date_order (dmy or "
+            "mdy), delimiter, confirmed",
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "finished_at": {"type": ["string", "null"], "format": "date-time"},
         "status_url": {"type": "string", "format": "uri"},
@@ -85,6 +91,12 @@ def schema(*, server: str) -> dict:
                                         },
                                         "run_name": {"type": "string"},
                                         "metric_name": {"type": "string"},
+                                        "choices": {
+                                            "type": "string",
+                                            "description": "JSON object: roles "
+                                            '{"lr": "param"}, date_order "dmy"|"mdy", '
+                                            "delimiter, confirmed (import even when unsure)",
+                                        },
                                     },
                                 }
                             }

@@ -169,20 +169,24 @@ def from_form(
     """
     guessed = guessed or {}
     earlier = kept.roles if kept else {}
+    every: dict[str, str] = {}  # every column's role as the form says, to check as a whole
     roles: dict[str, str] = {}
     for index, column in enumerate(columns):
         role = data.get(f"role-{index}")
         if role is None:
+            if column in guessed:
+                every[column] = guessed[column]
             continue
+        every[column] = role
         if role != guessed.get(column) or column in earlier:
             roles[column] = role
-    return build(
-        roles=roles,
-        date_order=data.get("date_order", ""),
-        delimiter=data.get("delimiter", ""),
-        confirmed=True,
-        columns=columns,
-    )
+    options = {
+        "date_order": data.get("date_order", ""),
+        "delimiter": data.get("delimiter", ""),
+        "confirmed": True,
+    }
+    build(roles=every, columns=columns, **options)
+    return build(roles=roles, columns=columns, **options)
 
 
 def describe(choices: dict | None, *, by: str = "the owner") -> str:

@@ -97,10 +97,20 @@ def import_create(
     requested_format: str = "",
     run_name: str = "",
     metric_name: str = "",
+    choices: dict | None = None,
 ) -> tuple[ExperimentImport, bool]:
-    """Store uploaded files as one import and queue it; the same files twice give the first."""
+    """Store uploaded files as one import and queue it; the same files twice give the first.
+
+    choices (importers.Choices.as_dict()) say how to read the files; bad ones raise
+    UploadRefused.
+    """
     if requested_format and requested_format not in importers.FORMATS:
         raise UploadRefused(f"Unknown format “{requested_format}”.")
+    if choices is not None:
+        try:
+            choices = importers.Choices.from_dict(choices).as_dict()
+        except importers.ImportFailed as exc:
+            raise UploadRefused(str(exc.message)) from None
     workdir = Path(tempfile.mkdtemp(prefix="cairn-upload-"))
     try:
         spooled = [_spool(upload, workdir) for upload in uploads]
@@ -121,6 +131,7 @@ def import_create(
                 requested_format=requested_format,
                 run_name=run_name,
                 metric_name=metric_name,
+                choices=choices or {},
             )
             for path, file_sha, size in spooled:
                 record = ImportFile(
