@@ -168,6 +168,12 @@ def _table(
     width = len(dialect.columns)
     out.rows = [[cell[:MAX_CELL] for cell in (row + [""] * width)[:width]] for row in parsed]
     out.columns = [
-        Column(i, column, "ignore", "", examples=[r[i] for r in out.rows[:3] if r[i]])
+        Column(
+            i,
+            column,
+            "ignore",
+            "",
+            examples=list(dict.fromkeys(r[i] for r in out.rows if r[i]))[:3],
+        )
         for i, column in enumerate(dialect.columns)
     ]
