@@ -54,6 +54,7 @@ def test_the_import_page_sends_the_owner_to_the_preview(alice_client, held):
     page = alice_client.get(held.get_absolute_url()).content.decode()
     assert url(held) in page
     assert "Check the columns and import" in page
+    assert url(held) in alice_client.get(held.project.get_absolute_url()).content.decode()
 
 
 def test_the_preview_shows_the_role_matrix_rows_and_the_doubt(alice_client, held):
