@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from projects import import_choices, imports
 from projects.models import ExperimentImport, Project
-from projects.uploads import upload_refusal
+from projects.uploads import upload_refusal, uploads_with_paths
 
 from .tokens import token_authenticate
 
@@ -99,7 +99,7 @@ def import_create(request: HttpRequest, slug: str) -> JsonResponse:
         imp, created = imports.import_create(
             project=project,
             user=request.user,
-            uploads=[imports.Upload(f.name, f, f.size) for f in files],
+            uploads=uploads_with_paths(files, request.POST.getlist("paths")),
             requested_format=request.POST.get("format", ""),
             run_name=request.POST.get("run_name", ""),
             metric_name=request.POST.get("metric_name", ""),

@@ -97,6 +97,12 @@ def schema(*, server: str) -> dict:
                                             '{"lr": "param"}, date_order "dmy"|"mdy", '
                                             "delimiter, confirmed (import even when unsure)",
                                         },
+                                        "paths": {
+                                            "type": "string",
+                                            "description": "Each file's relative path, in "
+                                            "the files' order (lightning_logs/version_3/"
+                                            "metrics.csv): its folders name the run",
+                                        },
                                     },
                                 }
                             }

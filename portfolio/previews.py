@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.db.models.fields.json import KeyTransform
 
 from milestones.models import Milestone, MilestoneStatus
+from projects.charts import plot_text
 from projects.models import Project, Run, Visibility
 from projects.selectors import metric_direction
 
@@ -100,7 +101,7 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
         if isinstance(value, int | float) and math.isfinite(value):
             values.append(float(value))
     if not values:
-        return _empty(fig, f"No values of {metric} yet")
+        return _empty(fig, plot_text(f"No values of {metric} yet"))
     best, running = [], None
     for value in values:
         running = value if running is None else (min if stat == "min" else max)(running, value)
@@ -113,7 +114,7 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
     if revision and revision.success_metric == metric and revision.success_target is not None:
         fig.add_hline(y=revision.success_target, line={"color": INK, "dash": "dash", "width": 2})
     fig.update_xaxes(title={"text": "run"}, gridcolor="#e3e8ef")
-    fig.update_yaxes(title={"text": f"{metric} ({stat} per run)"}, gridcolor="#e3e8ef")
+    fig.update_yaxes(title={"text": plot_text(f"{metric} ({stat} per run)")}, gridcolor="#e3e8ef")
     return fig
 
 

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
 from projects import compare
+from projects.labels import run_labels
 from projects.models import ExperimentImport, ImportFile, Project, ProjectRevision, Run
 from projects.selectors import guessed_direction
 from projects.targets import comparison_for, is_met
@@ -166,14 +167,34 @@ class ProjectPage:
     stats_note: str = ""
 
 
+SUMMARY_RUNS = 30  # runs on a summary chart (one dot each)
+
+
+def _points(summary: dict | None, metric: str) -> int:
+    count = ((summary or {}).get(metric) or {}).get("count")
+    return int(count) if isinstance(count, int | float) else 2
+
+
 def _best_run_ids(project: Project, runs: list[tuple], metric: str) -> list[int]:
+    """The runs to chart for a metric: the best ones with a curve of it (training over steps),
+    or, when every run holds one value of it (a runs table), the best of those for a summary
+    chart."""
     lower = (project.metric_directions.get(metric) or guessed_direction(metric)) == "lower"
-    scored = []
+    scored, summaries = [], []
     for run_id, _, summary, _ in runs:
         value = ((summary or {}).get(metric) or {}).get("min" if lower else "max")
         if isinstance(value, int | float) and math.isfinite(value):
-            scored.append((value if lower else -value, run_id))
-    return [run_id for _, run_id in sorted(scored)[:TOP_RUNS]]
+            which = scored if _points(summary, metric) > 1 else summaries
+            which.append((value if lower else -value, run_id))
+    if scored:
+        return [run_id for _, run_id in sorted(scored)[:TOP_RUNS]]
+    return [run_id for _, run_id in sorted(summaries)[:SUMMARY_RUNS]]
+
+
+def _has_curve(runs: list[tuple], metric: str) -> bool:
+    return any(
+        metric in (summary or {}) and _points(summary, metric) > 1 for _, _, summary, _ in runs
+    )
 
 
 def _source(imp: ExperimentImport) -> Source:
@@ -205,11 +226,14 @@ def project_page(project: Project) -> ProjectPage:
         .order_by("-finished_at", "-id")
     )
     sources = {imp.pk: _source(imp) for imp in imports}
-    runs = list(
-        Run.objects.filter(project=project).values_list(
-            "id", "name", "summary", "experiment_import_id"
+    rows = list(
+        Run.objects.filter(project=project).values(
+            "id", "name", "params", "started_at", "summary", "experiment_import_id"
         )
     )
+    labels = run_labels(rows)
+    # Each run under its distinct label: runs of one name (seeds) told apart.
+    runs = [(r["id"], labels[r["id"]], r["summary"], r["experiment_import_id"]) for r in rows]
     metrics = sorted({m for _, _, summary, _ in runs for m in (summary or {})})
     metric = revision.success_metric if revision and revision.success_metric in metrics else ""
     metric = metric or (metrics[0] if metrics else "")
@@ -225,7 +249,9 @@ def project_page(project: Project) -> ProjectPage:
             values.append(RunValue(name, float(value), sources.get(import_id)))
     values.sort(key=lambda r: r.value, reverse=stat == "max")
     key_metric = _key_metrics([project]).get(project.pk)
-    chart_metrics = [metric, *[m for m in metrics if m != metric]][:CHART_METRICS] if metric else []
+    # The success metric first, then the metrics with training curves before one-value ones.
+    others = sorted((m for m in metrics if m != metric), key=lambda m: not _has_curve(runs, m))
+    chart_metrics = [metric, *others][:CHART_METRICS] if metric else []
     charts = []
     for m in chart_metrics:
         ids = _best_run_ids(project, runs, m)

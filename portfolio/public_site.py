@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -112,16 +113,19 @@ def _project_body(profile: Profile, project) -> str:
     page = public_reads.project_page(project)
     chart_url = reverse("public:chart", args=[profile.slug, project.slug])
     data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
-    slots = [
-        {
-            "key": metric,
-            "url": f"{chart_url}?metric={metric}&runs={','.join(map(str, ids))}",
-            "data_url": f"{data_url}?metric={metric}&runs={','.join(map(str, ids))}",
-            "files": files,
-        }
-        for metric, ids, files in page.charts
-        if ids
-    ]
+    slots = []
+    for metric, ids, files in page.charts:
+        if not ids:
+            continue
+        query = urlencode({"metric": metric, "runs": ",".join(map(str, ids))}, safe="/,")
+        slots.append(
+            {
+                "key": metric,
+                "url": f"{chart_url}?{query}",
+                "data_url": f"{data_url}?{query}",
+                "files": files,
+            }
+        )
     groups = [
         (group, [(s, getattr(page.revision, s.key)) for s in sections_in_group(group.key)])
         for group in GROUPS

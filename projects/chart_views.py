@@ -22,9 +22,12 @@ from .charts import (
     SeriesData,
     Target,
     Window,
+    is_summary,
     metric_figure,
     metric_traces,
+    summary_figure,
 )
+from .labels import labels_for, run_labels
 from .models import MetricSeries, Project, Run
 from .series import VALUE_DTYPE, unpack
 
@@ -112,21 +115,23 @@ def series_for_chart(
 ) -> list[SeriesData]:
     """The points of one metric for the given runs of the project, in the order of run_ids;
     runs of other projects and runs without the metric are left out."""
-    fields = ["run_id", "run__name", "count", "steps", "values"]
+    fields = ["run_id", "run__params", "count", "steps", "values"]
     if wall_times:
         fields.append("wall_times")
     rows = MetricSeries.objects.filter(
         run__project=project, run_id__in=run_ids, key=key
     ).values_list(*fields)
     by_run = {}
+    labels = labels_for(project, run_ids) if run_ids else {}
     for row in rows:
         series = MetricSeries(count=row[2], steps=row[3], values=row[4])
         times = unpack(row[5], VALUE_DTYPE) if wall_times else None
         by_run[row[0]] = SeriesData(
-            name=row[1],
+            name=labels.get(row[0], str(row[0])),
             steps=series.step_array(),
             values=series.value_array(),
             wall_times=times,
+            params=row[1] or {},
         )
     return [by_run[i] for i in run_ids if i in by_run]
 
@@ -146,42 +151,90 @@ class RunChoice:
     best: float | None
     checked: bool
     metrics: frozenset = frozenset()
+    points: int = 0  # of the metric: 1 for a summary (a runs-table row), more for a curve
+
+
+# A chart of summaries shows more runs than a chart of curves: a dot per run stays readable.
+DEFAULT_SUMMARY_RUNS = 30
+
+
+def _points(summary: dict | None, key: str) -> int:
+    stats = (summary or {}).get(key) or {}
+    count = stats.get("count")
+    return int(count) if isinstance(count, int | float) else 2
 
 
 def run_choices(
     *, project: Project, key: str, q: str = "", chosen: list[int] | None = None
 ) -> list[RunChoice]:
-    """The project's runs, best first on the metric, filtered by words in the name or params;
-    the chosen ones checked, or by default the best DEFAULT_RUNS."""
-    rows = Run.objects.filter(project=project).values_list("id", "name", "params", "summary")
+    """The project's runs, curves before one-point summaries, then best first on the metric,
+    filtered by words in the name or params; the chosen ones checked, or by default the best
+    DEFAULT_RUNS with a curve of the metric (the best summaries when no run has a curve)."""
+    rows = list(
+        Run.objects.filter(project=project).values("id", "name", "params", "summary", "started_at")
+    )
+    labels = run_labels(rows)
     words = q.lower().split()
     lower = selectors.metric_direction(key, project) == "lower"
     choices = []
-    for run_id, name, params, summary in rows:
+    for row in rows:
+        run_id, params, summary = row["id"], row["params"], row["summary"]
         checked = chosen is not None and run_id in chosen
         if words and not checked:
             # Chosen runs stay in the list whatever the filter, so they stay chosen.
-            haystack = " ".join([name, *(f"{k}={v}" for k, v in (params or {}).items())])
+            haystack = " ".join([labels[run_id], *(f"{k}={v}" for k, v in (params or {}).items())])
             if not all(word in haystack.lower() for word in words):
                 continue
         stats = (summary or {}).get(key) or {}
         best = stats.get("min" if lower else "max")
-        choices.append(RunChoice(run_id, name, best, checked, frozenset(summary or {})))
-    choices.sort(
-        key=lambda c: (c.best is None, (c.best if lower else -c.best) if c.best is not None else 0)
-    )
+        choices.append(
+            RunChoice(
+                run_id,
+                labels[run_id],
+                best,
+                checked,
+                frozenset(summary or {}),
+                _points(summary, key) if stats else 0,
+            )
+        )
+
+    def order(c: RunChoice):
+        value = (c.best if lower else -c.best) if c.best is not None else 0
+        return (c.best is None, c.points <= 1, value)
+
+    choices.sort(key=order)
     if chosen is None:
-        for choice in [c for c in choices if c.best is not None][:DEFAULT_RUNS]:
+        with_value = [c for c in choices if c.best is not None]
+        curves = [c for c in with_value if c.points > 1]
+        default = curves[:DEFAULT_RUNS] if curves else with_value[:DEFAULT_SUMMARY_RUNS]
+        for choice in default:
             choice.checked = True
     return choices
 
 
 def project_metrics(*, project: Project) -> list[str]:
     """Every metric any run of the project has, by name."""
-    keys = set()
+    return sorted(metric_points(project=project))
+
+
+def metric_points(*, project: Project) -> dict[str, int]:
+    """Every metric any run of the project has, with the most points any run has of it."""
+    most: dict[str, int] = {}
     for summary in Run.objects.filter(project=project).values_list("summary", flat=True):
-        keys.update(summary or {})
-    return sorted(keys)
+        for key in summary or {}:
+            most[key] = max(most.get(key, 0), _points(summary, key))
+    return most
+
+
+def default_metric(project: Project, points: dict[str, int]) -> str:
+    """The metric the Charts tab opens on: the success metric when some run has a curve of it
+    (or when no metric has a curve), else the first metric with a curve."""
+    revision = project.current_revision
+    wanted = revision.success_metric if revision else ""
+    curves = sorted(k for k, n in points.items() if n > 1)
+    if wanted in points and (wanted in curves or not curves):
+        return wanted
+    return curves[0] if curves else min(points, default="")
 
 
 # --- URLs the pages hand to htmx ---------------------------------------------------------------
@@ -246,13 +299,13 @@ def chart_card(request: HttpRequest, project: Project, data_url: str) -> HttpRes
     if not runs:
         context["message"] = f"None of the chosen runs has a metric “{key}”."
         return render(request, "projects/_chart.html", context)
-    figure = metric_figure(
-        key,
-        runs,
-        options,
-        target=project_target(project, key),
-        height=240 if small else 360,
-    )
+    height = 240 if small else 360
+    target = project_target(project, key)
+    if is_summary(runs):
+        # One value per run (a runs table): a dot per run, not lines that draw nothing.
+        figure = summary_figure(key, runs, target=target, height=height, log=options.log)
+    else:
+        figure = metric_figure(key, runs, options, target=target, height=height)
     if not figure["data"]:
         context["message"] = "; ".join([figure["note"]]) or "Nothing to draw."
         return render(request, "projects/_chart.html", context)
@@ -262,7 +315,7 @@ def chart_card(request: HttpRequest, project: Project, data_url: str) -> HttpRes
         figure=figure,
         chart_id=chart_id,
         figure_id=f"figure-{chart_id}",
-        data_url=f"{data_url}?{query}",
+        data_url="" if figure.get("summary") else f"{data_url}?{query}",
         runs=runs,
         small=small,
         options=options,
@@ -319,7 +372,8 @@ def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     """Charts of a project's runs: one metric for the chosen runs, then every metric small."""
     project = selectors.project_for_owner(user=request.user, slug=slug)
-    metrics = project_metrics(project=project)
+    points = metric_points(project=project)
+    metrics = sorted(points)
     errors = []
     try:
         options = parse_options(request.GET)
@@ -331,9 +385,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         errors.append(f"No run has a metric “{key}”; showing another.")
         key = ""
     if not key and metrics:
-        revision = project.current_revision
-        wanted = revision.success_metric if revision else ""
-        key = wanted if wanted in metrics else metrics[0]
+        key = default_metric(project, points)
     try:
         chosen = parse_run_ids(request.GET) if "runs" in request.GET else None
     except BadRequest as exc:
@@ -348,7 +400,11 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     if chosen == [] and key:
         errors.append("Choose at least one run to chart.")
     # Small charts of the other metrics that the chosen runs have.
-    others = sorted(set().union(*(c.metrics for c in choices if c.checked)) - {key})
+    # Curves before one-value summaries.
+    others = sorted(
+        set().union(*(c.metrics for c in choices if c.checked)) - {key},
+        key=lambda m: (points.get(m, 0) <= 1, m),
+    )
     context = {
         "project": project,
         "metrics": metrics,

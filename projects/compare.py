@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 
 from . import stats
+from .charts import plot_text
+from .labels import run_labels
 from .models import Project, Run
 from .selectors import DIRECTIONS, guessed_direction, metric_direction
 
@@ -33,11 +35,16 @@ class ChoiceError(ValueError):
 
 
 def _rows(project: Project) -> list[dict]:
-    return list(
+    """The project's runs, each with its distinct label (labels.py) beside its name."""
+    rows = list(
         Run.objects.filter(project=project)
         .order_by("name", "id")
-        .values("id", "name", "params", "tags", "summary")
+        .values("id", "name", "params", "tags", "summary", "started_at")
     )
+    labels = run_labels(rows)
+    for row in rows:
+        row["label"] = labels[row["id"]]
+    return rows
 
 
 def _figure(fig: go.Figure) -> dict:
@@ -267,12 +274,12 @@ def _metric_rows(project, chosen, metrics) -> list[CompareRow]:
 def _axis_values(chosen: list[dict], key: str) -> tuple[list, bool]:
     """A param's values for each run, and whether they all read as numbers."""
     if key == NAME_KEY:
-        return [r["name"] for r in chosen], False
+        return [plot_text(r["label"]) for r in chosen], False
     raw = [(r["params"] or {}).get(key) for r in chosen]
     numbers = [_float(v) for v in raw]
     if all(n is not None for n in numbers):
         return numbers, True
-    return ["(none)" if v is None else str(v) for v in raw], False
+    return [plot_text("(none)" if v is None else v) for v in raw], False
 
 
 def _parcoords(chosen, params, metric, which, direction) -> tuple[dict, str]:
@@ -284,6 +291,7 @@ def _parcoords(chosen, params, metric, which, direction) -> tuple[dict, str]:
     axes = []  # (label, scaled values, low label, high label)
     for key in params[:8]:
         axis, numeric = _axis_values(plotted, key)
+        key = plot_text(key)
         if not numeric:
             categories = sorted(set(axis))
             axis = [categories.index(v) for v in axis]
@@ -291,7 +299,7 @@ def _parcoords(chosen, params, metric, which, direction) -> tuple[dict, str]:
         else:
             ends = None
         axes.append((key, *_scaled(axis, ends)))
-    label = f"{metric} ({'best' if which == 'best' else 'final'})"
+    label = plot_text(f"{metric} ({'best' if which == 'best' else 'final'})")
     axes.append((label, *_scaled(values, None)))
     low, high = min(values, default=0), max(values, default=0)
     fig = go.Figure()
@@ -304,10 +312,11 @@ def _parcoords(chosen, params, metric, which, direction) -> tuple[dict, str]:
                 x=list(range(len(axes))),
                 y=[axis[1][i] for axis in axes],
                 mode="lines+markers",
-                name=run["name"],
+                name=plot_text(run["label"]),
                 line={"color": ACCENT_2 if good >= 0.5 else ACCENT, "width": 1 + 2 * good},
-                customdata=[[run["name"]]] * len(axes),
-                hovertemplate=f"%{{customdata[0]}}<br>{label}: {values[i]:.4g}<extra></extra>",
+                customdata=[[plot_text(run["label"])]] * len(axes),
+                hovertemplate="%{customdata[0]}<br>%{meta}: " + f"{values[i]:.4g}<extra></extra>",
+                meta=label,
             )
         )
     fig.update_layout(
@@ -351,7 +360,7 @@ def _scatter(chosen, x, metric, which, direction) -> tuple[dict, str]:
         go.Scatter(
             x=axis,
             y=[metric_value(r, metric, which, direction) for r in plotted],
-            text=[r["name"] for r in plotted],
+            text=[plot_text(r["label"]) for r in plotted],
             mode="markers",
             marker={"size": 10, "color": ACCENT},
             hovertemplate="%{text}<br>%{x}: %{y}<extra></extra>",
@@ -363,10 +372,10 @@ def _scatter(chosen, x, metric, which, direction) -> tuple[dict, str]:
         margin={"l": 60, "r": 20, "t": 20, "b": 60},
         template="plotly_white",
         xaxis={
-            "title": {"text": "run" if x == NAME_KEY else x},
+            "title": {"text": "run" if x == NAME_KEY else plot_text(x)},
             "type": "linear" if numeric else "category",
         },
-        yaxis={"title": {"text": f"{metric} ({which}, {arrow})"}},
+        yaxis={"title": {"text": plot_text(f"{metric} ({which}, {arrow})")}},
     )
     return _figure(fig), note
 
@@ -526,7 +535,7 @@ def _groups_figure(page: StatsPage) -> dict:
         fig.add_trace(
             go.Box(
                 y=list(group.values),
-                name=group.label,
+                name=plot_text(group.label),
                 boxpoints="all",
                 jitter=0.35,
                 pointpos=0,
@@ -542,7 +551,7 @@ def _groups_figure(page: StatsPage) -> dict:
     below = [(g.mean - g.ci_low) if g.ci_low is not None else 0 for g in with_mean]
     fig.add_trace(
         go.Scatter(
-            x=[g.label for g in with_mean],
+            x=[plot_text(g.label) for g in with_mean],
             y=[g.mean for g in with_mean],
             mode="markers",
             name="mean and 95% CI",
@@ -564,7 +573,7 @@ def _groups_figure(page: StatsPage) -> dict:
         margin={"l": 60, "r": 20, "t": 30, "b": 50},
         template="plotly_white",
         legend={"orientation": "h", "y": 1.08, "x": 0},
-        yaxis={"title": {"text": f"{page.metric} ({page.which}, {arrow})"}},
+        yaxis={"title": {"text": plot_text(f"{page.metric} ({page.which}, {arrow})")}},
         xaxis={"type": "category"},
     )
     return _figure(fig)

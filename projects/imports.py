@@ -62,8 +62,17 @@ def _max_bytes() -> int:
     return getattr(settings, "CAIRN_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
 
+def upload_name(name: str) -> str:
+    """An upload's relative path as kept (`lightning_logs/version_3/metrics.csv`): up to four
+    parts, no root, "." or "..": the folders name runs (Lightning's version_N)."""
+    return importers.clean_path(name) or "file"
+
+
 def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
-    """Copy an upload to disk while hashing it; refuse it past the size limit."""
+    """Copy an upload to disk while hashing it; refuse it past the size limit.
+
+    Each file gets a folder of its own, so two `metrics.csv` of different folders do not meet.
+    """
     limit = _max_bytes()
     if upload.size is not None and upload.size > limit:
         raise UploadRefused(
@@ -71,7 +80,9 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
             too_large=True,
         )
     digest, size = hashlib.sha256(), 0
-    path = directory / Path(upload.name).name
+    folder = directory / str(len(list(directory.iterdir())))
+    folder.mkdir()
+    path = folder / Path(upload_name(upload.name)).name
     with path.open("wb") as out:
         read = getattr(upload.stream, "chunks", None)
         chunks = read() if read else iter(lambda: upload.stream.read(1 << 20), b"")
@@ -113,7 +124,9 @@ def import_create(
             raise UploadRefused(str(exc.message)) from None
     workdir = Path(tempfile.mkdtemp(prefix="cairn-upload-"))
     try:
+        uploads = list(uploads)
         spooled = [_spool(upload, workdir) for upload in uploads]
+        kept = [upload_name(upload.name) for upload in uploads]
         if not spooled:
             raise UploadRefused("Choose at least one file.")
         shas = sorted(sha for _, sha, _ in spooled)
@@ -125,7 +138,7 @@ def import_create(
             imp = ExperimentImport.objects.create(
                 project=project,
                 uploaded_by=user,
-                original_name=", ".join(path.name for path, _, _ in spooled)[:255],
+                original_name=", ".join(kept)[:255],
                 sha256=sha,
                 size=sum(size for _, _, size in spooled),
                 requested_format=requested_format,
@@ -133,9 +146,9 @@ def import_create(
                 metric_name=metric_name,
                 choices=choices or {},
             )
-            for path, file_sha, size in spooled:
+            for (path, file_sha, size), name in zip(spooled, kept, strict=True):
                 record = ImportFile(
-                    experiment_import=imp, original_name=path.name, size=size, sha256=file_sha
+                    experiment_import=imp, original_name=name[:255], size=size, sha256=file_sha
                 )
                 with path.open("rb") as handle:
                     record.file.save(path.name, File(handle), save=False)
@@ -288,8 +301,11 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
 
 def _local_files(imp: ExperimentImport, workdir: Path) -> list:
     files = []
-    for record in imp.files.all():
-        target = workdir / record.original_name
+    for number, record in enumerate(imp.files.all()):
+        # The relative path is kept (its folders name runs), under a folder of its own.
+        name = upload_name(record.original_name)
+        target = workdir / str(number) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             # On local storage, link rather than copy: a big file is read once, by the parser.
             target.symlink_to(record.file.path)
@@ -299,7 +315,7 @@ def _local_files(imp: ExperimentImport, workdir: Path) -> list:
         files.append(
             importers.InputFile(
                 path=target,
-                name=record.original_name,
+                name=name,
                 run_name=imp.run_name or None,
                 metric_name=imp.metric_name or None,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,9 +14,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from . import chart_views, import_choices, imports, selectors
-from .importers import DATE_ORDERS, FORMATS, Choices, ImportFailed
+from .importers import DATE_ORDERS, FORMATS, Choices, ImportFailed, group_uploads, kind_of
 from .models import ImportStatus
-from .uploads import upload_refusal
+from .uploads import upload_refusal, uploads_with_paths
 
 RUNS_PER_PAGE = 50
 
@@ -27,27 +29,24 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if refusal := upload_refusal(request):
         messages.error(request, refusal)
         return redirect(f"{project.get_absolute_url()}#results")
-    uploads = [imports.Upload(name=f.name, stream=f, size=f.size) for f in files]
+    uploads = uploads_with_paths(files, request.POST.getlist("paths"))
     fmt = request.POST.get("format", "")
+    groups = group_uploads([u.name for u in uploads], [_kind(u) for u in uploads]) or [[]]
     try:
         made = []
-        if len(uploads) > 1 and not _companions(uploads):
-            # Several unrelated files: one import each, so one bad file fails alone.
-            for upload in uploads:
-                made.append(
-                    imports.import_create(
-                        project=project, user=request.user, uploads=[upload], requested_format=fmt
-                    )
-                )
-        else:
+        # Files of one format are one import, each hparams.yaml or meta_tags.csv with the
+        # metrics of its folder; other files one import each, so one bad file fails alone.
+        for group in groups:
             made.append(
                 imports.import_create(
                     project=project,
                     user=request.user,
-                    uploads=uploads,
+                    uploads=[uploads[i] for i in group],
                     requested_format=fmt,
-                    run_name=request.POST.get("run_name", "").strip(),
-                    metric_name=request.POST.get("metric_name", "").strip(),
+                    run_name=request.POST.get("run_name", "").strip() if len(groups) == 1 else "",
+                    metric_name=(
+                        request.POST.get("metric_name", "").strip() if len(groups) == 1 else ""
+                    ),
                 )
             )
     except imports.UploadRefused as exc:
@@ -64,10 +63,10 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(f"{project.get_absolute_url()}#results")
 
 
-def _companions(uploads) -> bool:
-    """True when the files belong together (a metrics file with its hparams.yaml)."""
-    names = [u.name.lower() for u in uploads]
-    return len(uploads) == 2 and any(n.endswith((".yaml", ".yml")) for n in names)
+def _kind(upload: imports.Upload) -> str | None:
+    head = upload.stream.read(1 << 16)
+    upload.stream.seek(0)
+    return kind_of(upload.name, head)
 
 
 @login_required
@@ -208,8 +207,13 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("order") == "desc"
+    columns = [c.strip() for v in request.GET.getlist("col") for c in v.split(",") if c.strip()]
     table = selectors.runs_table(
-        project=project, q=request.GET.get("q", ""), sort=sort, descending=descending
+        project=project,
+        q=request.GET.get("q", ""),
+        sort=sort,
+        descending=descending,
+        columns=columns,
     )
     page = Paginator(table.rows, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -222,6 +226,8 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
             "sort": sort,
             "descending": descending,
             "q": request.GET.get("q", ""),
+            # The chosen columns, carried by the sort and page links.
+            "col_query": urlencode([("col", c) for c in table.params]) if table.chosen else "",
         },
     )
 

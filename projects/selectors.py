@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from .labels import run_labels
 from .models import ExperimentImport, Project, ProjectRevision, Run
 from .sections import SECTION_KEYS
 
@@ -107,26 +108,46 @@ class RunRow:
 
 @dataclass
 class RunsTable:
-    params: list[str]
+    params: list[str]  # the columns shown
     metrics: list[str]
     directions: dict[str, str]
     rows: list[RunRow]
     total: int
+    all_params: list[str] = field(default_factory=list)  # every param, to choose columns from
+    chosen: bool = False  # the columns are the user's choice (?col=), not the default
+    unknown: list[str] = field(default_factory=list)  # asked-for columns no run has
 
 
-def _varying_params(rows: list[dict], limit: int = 4) -> list[str]:
+DEFAULT_COLUMNS = 6
+
+
+def varying_params(rows: list[dict], limit: int = DEFAULT_COLUMNS) -> list[str]:
+    """The params worth a column: those whose value differs among the runs, the ones that
+    group runs (a model, a learning rate) before those set apart on every run (a seed, an
+    output path); when none differs, the first ones by name."""
     keys: dict[str, set] = {}
     for row in rows:
-        for key, value in (row["params"] or {}).items():
-            keys.setdefault(key, set()).add(str(value))
+        for key in row["params"] or {}:
+            keys.setdefault(key, set())
+    for key, values in keys.items():
+        for row in rows:
+            values.add(str((row["params"] or {}).get(key, "")))
+    n = len(rows)
     varying = [k for k, values in keys.items() if len(values) > 1]
-    return sorted(varying or keys)[:limit]
+    varying.sort(key=lambda k: (len(keys[k]) >= n, len(keys[k]), k))
+    return (varying or sorted(keys))[:limit]
 
 
 def runs_table(
-    *, project: Project, q: str = "", sort: str = "name", descending: bool = False
+    *,
+    project: Project,
+    q: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    columns: list[str] | None = None,
 ) -> RunsTable:
-    """The project's runs with their chosen params and each metric's last and best value.
+    """The project's runs with their params (the ones that vary, or the chosen `columns`) and
+    each metric's last and best value; each run named by its distinct label (labels.py).
 
     Sorting and filtering happen in Python over the runs' summaries (never their points): a
     project holds thousands of runs at most, and the summaries are small JSON.
@@ -134,6 +155,10 @@ def runs_table(
     rows = list(
         Run.objects.filter(project=project).values("id", "name", "started_at", "params", "summary")
     )
+    labels = run_labels(rows)
+    all_params = sorted({key for row in rows for key in (row["params"] or {})})
+    for row in rows:
+        row["name"] = labels[row["id"]]
     words = q.lower().split()
     if words:
 
@@ -157,12 +182,17 @@ def runs_table(
             RunRow(row["id"], row["name"], row["started_at"], row["params"] or {}, cells)
         )
     table_rows.sort(key=_sort_key(sort), reverse=descending)
+    known = set(all_params)
+    wanted = list(dict.fromkeys(c for c in columns or [] if c))
     return RunsTable(
-        params=_varying_params(rows),
+        params=[c for c in wanted if c in known] if wanted else varying_params(rows),
         metrics=metrics,
         directions=directions,
         rows=table_rows,
         total=len(table_rows),
+        all_params=all_params,
+        chosen=bool(wanted),
+        unknown=[c for c in wanted if c not in known],
     )
 
 

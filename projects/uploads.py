@@ -9,12 +9,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
-from .imports import megabytes
+from .imports import Upload, megabytes, upload_name
 
 
 def upload_refusal(request) -> str | None:
     """Why the request's upload was stopped, or None."""
     return getattr(request, "cairn_upload_refused", None)
+
+
+def uploads_with_paths(files, paths: list[str]) -> list[Upload]:
+    """Uploaded files with their relative paths (a chosen folder's `version_3/metrics.csv`).
+
+    Browsers send a folder's files with their paths, but Django keeps only the file name, so
+    the page's script (or an API client) sends the paths too, in the files' order, in the field
+    "paths"; a path is used only when it ends with its file's name.
+    """
+    out = []
+    for index, f in enumerate(files):
+        name = f.name
+        if index < len(paths):
+            path = upload_name(paths[index])
+            if path.rsplit("/", 1)[-1] == upload_name(f.name):
+                name = path
+        out.append(Upload(name=name, stream=f, size=f.size))
+    return out
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

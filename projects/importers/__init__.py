@@ -24,6 +24,8 @@ from .base import (
     RunData,
     Series,
 )
+from .companions import group_uploads, kind_of
+from .names import clean_path
 from .pipeline import detect_format, parse
 
 __all__ = [
@@ -41,6 +43,9 @@ __all__ = [
     "Report",
     "RunData",
     "Series",
+    "clean_path",
     "detect_format",
+    "group_uploads",
+    "kind_of",
     "parse",
 ]

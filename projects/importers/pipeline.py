@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import jsonl, long, mlflow, tensorboard, wandb, wide
+from . import companions, jsonl, long, mlflow, tensorboard, wandb, wide
 from .base import (
     FORMATS,
     Choices,
@@ -32,7 +32,7 @@ from .base import (
     unknown_format,
     utc_from_timestamp,
 )
-from .detect import is_yaml, sniff
+from .detect import sniff
 from .safety import Member, Store, check_size, extract_zip, inspect_zip, is_zip
 from .text import TextSource, binary_kind, prepare_text
 
@@ -58,7 +58,8 @@ class Plan:
     format: str = ""
     sources: list[TextSource] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)  # one per source
-    companions: list[Member] = field(default_factory=list)  # YAML beside the data
+    companions: list[Member] = field(default_factory=list)  # hparams.yaml, meta_tags.csv
+    params: dict[str, dict[str, str]] = field(default_factory=dict)  # data file -> companion's
     stores: list[Store] = field(default_factory=list)  # zipped MLflow stores
     skipped: list[str] = field(default_factory=list)  # zip members that hold no data
     why: dict[str, str] = field(default_factory=dict)  # and why each was skipped
@@ -99,8 +100,10 @@ def parse(
             report = Report()
             plan = _plan(files, Path(tmp), limits, format, choices or Choices())
             _decide_format(plan, report, told=bool(format))
+            plan.params = companions.pair(plan, report, limits)
             step(0.05)
             per_file = PARSERS[plan.format](plan, report, limits, step.part(0.05, 0.95))
+            _give_params(plan, per_file)
             if plan.skipped:
                 report.current_file = ""
                 report.warn(f"Files Cairn does not read were skipped: {quoted(plan.skipped, 5)}.")
@@ -119,6 +122,16 @@ def _decide_format(plan: Plan, report: Report, *, told: bool) -> None:
         return
     seen = "; ".join(dict.fromkeys(plan.seen)) or "a zipped mlruns/ folder with meta.yaml files"
     report.decide("format", FORMATS[plan.format], f"the file looks like {seen}")
+
+
+def _give_params(plan: Plan, per_file: list[list[RunData]]) -> None:
+    """Companion params for the runs of formats that do not take them while reading."""
+    if plan.format == "wide_csv" or not plan.params or len(per_file) != len(plan.sources):
+        return
+    for source, runs in zip(plan.sources, per_file, strict=True):
+        for run in runs:
+            for key, value in plan.params.get(source.name, {}).items():
+                run.params.setdefault(key, value)
 
 
 def _guarded(work: Callable):
@@ -221,7 +234,7 @@ def _add(
     lenient: bool,
 ) -> None:
     """Sort one file into the plan; zip members that are not data are skipped, not fatal."""
-    if is_yaml(name):
+    if companions.is_companion(name):
         plan.companions.append(Member(path=path, name=name))
         return
     try:

@@ -2,54 +2,82 @@
 
 Run and tag come from the file name TensorBoard gives the download, `run-<run>-tag-<tag>`.
 TensorBoard writes "/" in names as "_", but "_" may also be real, so the tag is kept as
-written; the upload form can name the run and metric instead.
+written; the upload form can name the run and metric instead. A file named otherwise is one
+metric (its stem) of the run its folder (or the upload's run name) names, so two tag files
+of one run become one run with two metrics.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from functools import partial
-from pathlib import PurePosixPath
 
 import numpy as np
 
+from . import names
 from .base import ImportFailed, Limits, Progress, Report, RunData, each_source, make_series
 from .text import TextSource, dialect_notes, integers, numbers, read_table, sniff_csv
 
-_NAMED = (
-    re.compile(r"^run-(?P<run>.+?)-tag-(?P<tag>.+)$"),
-    re.compile(r"^run_(?P<run>.+?)_tag_(?P<tag>.+)$"),
-)
 CHUNK_ROWS = 500_000
 
 
-def names_for(source: TextSource) -> tuple[str, str]:
-    """(run, tag) from the overrides, else the file name, else (file stem, "value")."""
-    stem = PurePosixPath(source.name.replace("\\", "/")).name
-    stem = re.sub(r"\.(csv|json)$", "", stem, flags=re.IGNORECASE)
-    run, tag = stem or "run", "value"
-    for pattern in _NAMED:
-        match = pattern.match(stem)
-        if match:
-            run, tag = match.group("run"), match.group("tag")
-            break
-    return source.run_name or run, source.metric_name or tag
+def names_for(source: TextSource, shared: str = "") -> tuple[str, str]:
+    """(run, tag): the user's names, else TensorBoard's `run-<run>-tag-<tag>` download name,
+    else the file's folder (or the name the import's files share) as run and its stem as tag."""
+    return _named(source, shared)[:2]
+
+
+def _named(source: TextSource, shared: str = "") -> tuple[str, str, str]:
+    found = names.tensorboard(source.name)
+    if found:
+        run, tag = found
+        why = f"TensorBoard's download name “{source.name}”"
+    else:
+        tag = names.stem_of(source.name) or "value"
+        run = names.folder(source.name) or shared or tag
+        if names.folder(source.name):
+            why = f"the folder of “{source.name}”; the file name is the metric"
+        elif shared:
+            why = "the name the import's TensorBoard files share; each file name is a metric"
+        else:
+            why = f"the file name “{source.name}” (no folder or run name says more)"
+    if source.run_name:
+        why = "the run name given with the upload"
+    return source.run_name or run, source.metric_name or tag, why
+
+
+def _shared(plan) -> str:
+    """A run name for several TensorBoard files without a folder or a run in their names:
+    their common beginning ("resnet_loss", "resnet_acc" -> "resnet"), else "run"."""
+    loose = [
+        names.stem_of(s.name)
+        for s in plan.sources
+        if not names.tensorboard(s.name) and not names.folder(s.name)
+    ]
+    if len(loose) < 2:
+        return ""
+    prefix = loose[0]
+    for stem in loose[1:]:
+        while not stem.startswith(prefix):
+            prefix = prefix[:-1]
+    prefix = prefix.rstrip("_-. /")
+    return prefix if len(prefix) >= 2 else "run"
 
 
 def parse_csv(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
     """Read TensorBoard scalar CSV downloads (Wall time, Step, Value)."""
-    return each_source(plan, report, progress, partial(_parse_csv_file, limits=limits))
+    read = partial(_parse_csv_file, limits=limits, shared=_shared(plan))
+    return each_source(plan, report, progress, read)
 
 
 def parse_json(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
     """Read TensorBoard scalar JSON downloads ([[wall_time, step, value], ...])."""
-    return each_source(plan, report, progress, _parse_json_file)
+    return each_source(plan, report, progress, partial(_parse_json_file, shared=_shared(plan)))
 
 
 def _parse_csv_file(
-    source: TextSource, report: Report, progress: Progress, *, limits: Limits
+    source: TextSource, report: Report, progress: Progress, *, limits: Limits, shared: str = ""
 ) -> list[RunData]:
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)
@@ -82,10 +110,12 @@ def _parse_csv_file(
         parts.append((steps[ok], values[ok], walls[ok], lines[ok]))
         if len(lines):
             progress(min(1.0, lines[-1] / max(1, source.line_count)))
-    return _one_run(source, report, parts)
+    return _one_run(source, report, parts, shared)
 
 
-def _parse_json_file(source: TextSource, report: Report, progress: Progress) -> list[RunData]:
+def _parse_json_file(
+    source: TextSource, report: Report, progress: Progress, *, shared: str = ""
+) -> list[RunData]:
     with source.open() as handle:
         text = handle.read()
     try:
@@ -136,18 +166,20 @@ def _parse_json_file(source: TextSource, report: Report, progress: Progress) -> 
     report.rows_accepted += int(ok.sum())
     progress(1.0)
     positions = np.flatnonzero(ok) + 1
-    return _one_run(source, report, [(steps[ok], rows[ok, 2], rows[ok, 0], positions)])
+    return _one_run(source, report, [(steps[ok], rows[ok, 2], rows[ok, 0], positions)], shared)
 
 
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _one_run(source: TextSource, report: Report, parts: list[tuple]) -> list[RunData]:
+def _one_run(source: TextSource, report: Report, parts: list[tuple], shared: str) -> list[RunData]:
     parts = [p for p in parts if p[0].size]
     if not parts:
         return []
-    run, tag = names_for(source)
+    run, tag, why = _named(source, shared)
+    report.decide("run name", run, why)
+    report.decide("metric name", tag, why)
     steps, values, walls, lines = (np.concatenate([p[i] for p in parts]) for i in range(4))
     series = make_series(tag, steps, values, report, run=run, wall_times=walls, lines=lines)
     return [RunData(name=run, series={tag: series})]

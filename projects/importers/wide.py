@@ -8,12 +8,11 @@ epoch is neither the step nor a metric.
 
 from __future__ import annotations
 
-import re
 from functools import partial
-from pathlib import PurePosixPath
 
 import numpy as np
 
+from . import names
 from .base import (
     Choices,
     ImportFailed,
@@ -24,8 +23,6 @@ from .base import (
     check_point_count,
     check_series_count,
     each_source,
-    flatten,
-    load_yaml,
     make_series,
     plural,
     quoted,
@@ -47,55 +44,29 @@ CHUNK_ROWS = 200_000
 
 
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
-    """Read wide CSV files, with hparams.yaml beside them as the runs' params."""
-    params = _companion_params(plan, report, limits)
-    read = partial(parse_file, limits=limits, params=params, choices=plan.choices)
+    """Read wide CSV files, with hparams.yaml or meta_tags.csv beside them as the runs' params."""
+    found = names.distinct([s.name for s in plan.sources], [file_run_name(s) for s in plan.sources])
+    chosen = {s.name: n for s, n in zip(plan.sources, found, strict=True)}
+    read = partial(
+        parse_file, limits=limits, params=plan.params, chosen=chosen, choices=plan.choices
+    )
     return each_source(plan, report, progress, read)
 
 
+def file_run_name(source: TextSource) -> names.Named:
+    """The run's name: the user's, else Lightning's log folder, else the folder or the stem."""
+    named = names.for_file(source.name, source.run_name)
+    if named.source == "file" and names.stem_of(source.name) == "metrics":
+        # A file without its folder: the folder on disk may still say which version it is.
+        on_disk = source.path.parent.name
+        if names.VERSION.fullmatch(on_disk):
+            return names.Named(on_disk, "lightning", f"Lightning's log folder {on_disk}")
+    return named
+
+
 def run_name(source: TextSource) -> str:
-    """The run's name: the override, else the log folder for Lightning, else the file's stem."""
-    if source.run_name:
-        return source.run_name
-    path = PurePosixPath(source.name.replace("\\", "/"))
-    if path.stem == "metrics":
-        if len(path.parts) > 1:
-            return path.parent.name
-        # An upload keeps only the file name; the folder on disk still says which version.
-        if re.fullmatch(r"version_\d+", source.path.parent.name):
-            return source.path.parent.name
-    return path.stem or "run"
-
-
-def _folder(name: str) -> str:
-    return str(PurePosixPath(name.replace("\\", "/")).parent)
-
-
-def _companion_params(plan, report: Report, limits: Limits) -> dict[str, dict[str, str]]:
-    """Params for each data file from the YAML in its folder (or the only YAML, for one file)."""
-    out: dict[str, dict[str, str]] = {}
-    for companion in plan.companions:
-        try:
-            data = load_yaml(companion.path)
-        except ValueError as exc:
-            report.warn(f"“{companion.name}” could not be read ({exc}); its params were skipped.")
-            continue
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            report.warn(f"“{companion.name}” is not a mapping of names to values; it was skipped.")
-            continue
-        params = flatten(data, budget=limits.max_columns)
-        matches = [s for s in plan.sources if _folder(s.name) == _folder(companion.name)]
-        if not matches and len(plan.sources) == 1:
-            matches = plan.sources
-        if not matches:
-            report.warn(
-                f"“{companion.name}” is in no folder with a metrics file; its params were skipped."
-            )
-        for source in matches:
-            out.setdefault(source.name, {}).update(params)
-    return out
+    """The name of the run a file without a run column holds."""
+    return file_run_name(source).name
 
 
 # The roles a column of a wide CSV can have.
@@ -134,6 +105,7 @@ def parse_file(
     *,
     limits: Limits,
     params: dict[str, dict[str, str]],
+    chosen: dict[str, names.Named] | None = None,
     choices: Choices | None = None,
 ) -> list[RunData]:
     """Read one wide CSV file into its run (or runs, when a run column names them)."""
@@ -163,6 +135,7 @@ def parse_file(
     extra = {
         i: roles[c] for i, c in enumerate(dialect.columns) if roles[c] in ("param", "tag") and c
     }
+    kept: dict[int, dict[int, str]] = {}  # run code -> params or tags from their columns
     metric_at: dict[int, str] = {}
     for index, name in enumerate(dialect.columns):
         if roles[name] != "metric" or index in (step_at, time_at, run_at):
@@ -173,9 +146,20 @@ def parse_file(
             report.warn(f"Column “{name}” appears twice; the second one was ignored.")
         else:
             metric_at[index] = name
-    kept: dict[int, dict[str, str]] = {}  # run code -> params or tags from their columns
-    # One run a file, unless a run column splits the rows into several.
-    run_codes: dict[str, int] = {} if run_at is not None else {run_name(source): 0}
+    # One run a file, unless a run column splits the rows into several, or the steps start
+    # again (Keras' CSVLogger appending a new training to the same file).
+    named = (chosen or {}).get(source.name) or file_run_name(source)
+    if run_at is None:
+        report.decide("run name", named.name, named.why)
+    else:
+        report.decide(
+            "run name",
+            f"column “{dialect.columns[run_at]}”",
+            "the file has a run-name column: each of its names is a run",
+        )
+    run_codes: dict[str, int] = {} if run_at is not None else {named.name: 0}
+    restarts = _Restarts(named.name, run_codes)
+    header_step = dialect.columns[step_at].strip().lower()
     parts: dict[int, list] = {index: [] for index in metric_at}
     filled: set[int] = set()
     text_cells: dict[int, list] = {index: [0, []] for index in metric_at}
@@ -184,6 +168,13 @@ def parse_file(
         present, parsed, text = numbers(chunk[f"c{step_at}"], dialect.decimal)
         steps, _, fraction = integers(parsed)
         ok = np.ones(len(chunk), dtype=bool)
+        if text.any():
+            # The header written again (Keras appending a training to the same file): no data.
+            cells = chunk[f"c{step_at}"].astype(str).str.strip().str.lower()
+            again = text & (cells == header_step).to_numpy()
+            if again.any():
+                restarts.headers.extend(int(x) for x in lines[again][:5])
+                ok &= ~again
         if run_at is None:
             runs = np.zeros(len(chunk), dtype=np.int32)
         else:
@@ -200,6 +191,9 @@ def parse_file(
                 report.reject(reason, lines[bad], count=int(bad.sum()))
                 ok &= ~bad
         report.rows_accepted += int(ok.sum())
+        if run_at is None:
+            runs = restarts.split(steps, ok, lines)
+            check_series_count(len(run_codes) * max(1, len(metric_at)), source.name)
         walls = None
         if time_at is not None:
             walls = _wall_times(chunk[f"c{time_at}"], dialect, report, choices, lines)
@@ -224,6 +218,7 @@ def parse_file(
         check_point_count(total, source.name)
         if len(lines):
             progress(min(1.0, lines[-1] / max(1, source.line_count)))
+    restarts.tell(report, source.name)
     file_params = params.get(source.name, {})
     runs = [RunData(name=name, params=dict(file_params)) for name in run_codes]
     for code, values in kept.items():
@@ -281,3 +276,56 @@ def _wall_times(column, dialect, report: Report, choices: Choices, lines) -> np.
         seconds = seconds.copy()
         seconds[text] = times.seconds
     return seconds
+
+
+class _Restarts:
+    """Trainings appended to one log file: the step falls back to where the file began.
+
+    Each training after the first is a run of its own ("name · 2"), so no point is lost as a
+    repeat of the first training's steps.
+    """
+
+    def __init__(self, name: str, codes: dict[str, int]):
+        self.name, self.codes = name, codes
+        self.first: int | None = None
+        self.previous: int | None = None
+        self.current = 0
+        self.at: list[int] = []  # the line of each restart
+        self.headers: list[int] = []  # lines where the header was written again
+
+    def split(self, steps: np.ndarray, ok: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        runs = np.zeros(len(steps), dtype=np.int32)
+        rows = np.flatnonzero(ok)
+        if not rows.size:
+            return runs
+        good = steps[rows]
+        if self.first is None:
+            self.first = int(good[0])
+        before = np.empty_like(good)
+        before[0] = good[0] if self.previous is None else self.previous
+        before[1:] = good[:-1]
+        again = (good < before) & (good <= self.first)
+        self.previous = int(good[-1])
+        segment = self.current + np.cumsum(again, dtype=np.int64)
+        for offset in np.flatnonzero(again):
+            self.at.append(int(lines[rows[offset]]))
+            number = len(self.at) + 1
+            self.codes.setdefault(names.restarted(self.name, number), number - 1)
+        self.current = int(segment[-1])
+        runs[rows] = segment
+        return runs
+
+    def tell(self, report: Report, file: str) -> None:
+        if self.headers:
+            report.warn(
+                f"The header of “{file}” is written again on line "
+                f"{', '.join(map(str, self.headers[:5]))}; those lines are headers, not data."
+            )
+        if self.at:
+            report.decide(
+                "runs in the file",
+                f"{len(self.at) + 1} trainings: “{self.name}” to "
+                f"“{names.restarted(self.name, len(self.at) + 1)}”",
+                f"the step starts again at {self.first} on line "
+                f"{', '.join(map(str, self.at[:5]))}: each training appended to the file is a run",
+            )

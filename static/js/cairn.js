@@ -19,6 +19,33 @@ document.addEventListener("click", (event) => {
 });
 
 // Drag and drop onto a file input's label: the files land in the input, then the form is sent.
+// Django keeps only a file's name; send each file's path inside a chosen folder too
+// (lightning_logs/version_3/metrics.csv), in the order the files are sent.
+document.querySelectorAll("form[data-dropzone]").forEach((form) => {
+  const inputs = form.querySelectorAll("input[type=file]");
+  const box = form.querySelector("[data-paths]");
+  if (!box) return;
+  const write = () => {
+    box.replaceChildren();
+    let any = false;
+    inputs.forEach((input) => {
+      Array.from(input.files).forEach((file) => {
+        any = true;
+        const field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "paths";
+        field.value = file.webkitRelativePath || file.name;
+        box.appendChild(field);
+      });
+    });
+    inputs.forEach((input) => {
+      if (!input.hasAttribute("data-folder")) input.required = !any;
+    });
+  };
+  inputs.forEach((input) => input.addEventListener("change", write));
+  form.addEventListener("submit", write);
+});
+
 document.querySelectorAll("form[data-dropzone]").forEach((form) => {
   const zone = form.querySelector(".dropzone");
   const input = form.querySelector("input[type=file]");

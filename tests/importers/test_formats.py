@@ -194,10 +194,10 @@ def test_tensorboard_files_of_one_run_become_one_run_with_one_series_a_tag(uploa
     assert set(run.series) == {"loss", "accuracy"}
 
 
-def test_tensorboard_file_without_the_usual_name_uses_its_stem_and_value(upload):
+def test_tensorboard_file_without_the_usual_name_uses_its_stem_as_the_metric(upload):
     result = parse([upload("export.json", "[[1.0, 0, 0.5], [2.0, 1, NaN]]")])
     (run,) = result.runs
-    assert run.name == "export" and list(run.series) == ["value"]
+    assert run.name == "export" and list(run.series) == ["export"]
     assert warned(result, "1 value was missing or NaN")
 
 

@@ -140,6 +140,19 @@ def test_an_upload_is_queued_and_answers_202_with_where_to_follow_it(client, pro
     assert imp.uploaded_by.username == "alice"
 
 
+def test_an_upload_with_its_folder_path_names_the_run_after_the_version(
+    client, project, token, django_capture_on_commit_callbacks
+):
+    metrics = SimpleUploadedFile("metrics.csv", b"epoch,step,loss\n0,9,0.9\n1,19,0.7\n")
+    data = {"file": metrics, "paths": "lightning_logs/version_7/metrics.csv"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, project, token, data)
+
+    assert response.status_code == 202
+    assert response.json()["file_name"] == "lightning_logs/version_7/metrics.csv"
+    assert project.runs.get().name == "version_7"
+
+
 def test_the_status_has_the_report_once_the_import_ran(
     client, project, token, django_capture_on_commit_callbacks
 ):

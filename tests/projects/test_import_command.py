@@ -135,3 +135,69 @@ def test_it_refuses_a_file_that_is_not_there(project, tmp_path):
 
     with pytest.raises(CommandError, match="No such file"):
         _call("--project", f"alice/{project.slug}", str(missing), "--sync")
+
+
+LIGHTNING = "epoch,step,train_loss,val_loss\n0,9,0.9,\n0,9,,0.8\n1,19,0.7,\n1,19,,0.6\n"
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_metrics_csv_and_its_hparams_yaml_are_one_import_with_params(project, tmp_path):
+    folder = tmp_path / "my_exp" / "version_3"
+    files = [
+        _write(folder / "metrics.csv", LIGHTNING),
+        _write(folder / "hparams.yaml", "lr: 0.001\nbatch_size: 64\n"),
+    ]
+
+    out, err = _call("--project", f"alice/{project.slug}", *files, "--sync")
+
+    imp = project.imports.get()
+    assert imp.status == "succeeded", imp.message
+    run = project.runs.get()
+    assert run.name == "my_exp/version_3"
+    assert run.params == {"lr": "0.001", "batch_size": "64"}
+    assert "1 run, 2 series, 4 points (wide_csv)" in out
+    assert err == ""
+
+
+def test_lightning_meta_tags_csv_on_the_command_line_gives_params(project, tmp_path):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    files = [
+        _write(folder / "metrics.csv", LIGHTNING),
+        _write(folder / "meta_tags.csv", "key,value\nlr,0.02\n"),
+    ]
+
+    _call("--project", f"alice/{project.slug}", *files, "--sync")
+
+    run = project.runs.get()
+    assert (run.name, run.params) == ("version_0", {"lr": "0.02"})
+
+
+def test_five_lightning_versions_one_at_a_time_get_five_names(project, tmp_path):
+    for n in range(5):
+        text = LIGHTNING.replace("0.9", f"0.9{n}")
+        path = _write(tmp_path / "lightning_logs" / f"version_{n}" / "metrics.csv", text)
+        _call("--project", f"alice/{project.slug}", path, "--sync")
+
+    names = sorted(project.runs.values_list("name", flat=True))
+    assert names == [f"version_{n}" for n in range(5)]
+    report = project.imports.first().report
+    assert any(d["subject"] == "run name" and "Lightning" in d["why"] for d in report["decisions"])
+
+
+def test_tensorboard_tag_files_of_one_folder_are_one_run(project, tmp_path):
+    tb = "Wall time,Step,Value\n1700000000.0,0,0.9\n1700000010.0,1,0.8\n"
+    files = [
+        _write(tmp_path / "resnet" / "loss.csv", tb),
+        _write(tmp_path / "resnet" / "accuracy.csv", tb),
+    ]
+
+    _call("--project", f"alice/{project.slug}", *files, "--sync")
+
+    run = project.runs.get()
+    assert run.name == "resnet"
+    assert sorted(run.summary) == ["accuracy", "loss"]

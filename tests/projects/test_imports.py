@@ -137,7 +137,7 @@ def test_it_imports_each_sample_uploaded_on_the_project_page(
     assert response["Location"] == imp.get_absolute_url()
     # One import, sent to the worker once it was committed (the others, run as it finished,
     # make the owner's cached public pages stale).
-    assert len([c for c in callbacks if not c.__qualname__.startswith("_public_changed")]) == 1
+    assert len([c for c in callbacks if c.__module__.startswith("projects.")]) == 1  # one task sent
     imp.refresh_from_db()
     assert imp.uploaded_by.username == "alice"
     _assert_imported(imp, fmt, runs, series, points)
@@ -155,6 +155,47 @@ def test_it_keeps_the_params_of_the_yaml_beside_a_lightning_log(project):
         "model.dropout": "0.1",
     }
     assert run.summary["val_acc"] == {"last": 0.88, "min": 0.6, "max": 0.88, "count": 5}
+
+
+def test_a_folder_uploaded_on_the_page_keeps_the_version_name_and_its_hparams(
+    alice_client, project, django_capture_on_commit_callbacks
+):
+    metrics = SimpleUploadedFile("metrics.csv", b"epoch,step,loss\n0,9,0.9\n1,19,0.7\n")
+    hparams = SimpleUploadedFile("hparams.yaml", b"lr: 0.003\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            reverse("projects:import-upload", args=[project.slug]),
+            {
+                "files": [metrics, hparams],
+                "paths": [
+                    "lightning_logs/version_3/metrics.csv",
+                    "lightning_logs/version_3/hparams.yaml",
+                ],
+            },
+        )
+
+    imp = project.imports.get()
+    assert response.status_code == 302
+    imp.refresh_from_db()
+    assert imp.status == "succeeded", imp.message
+    assert imp.original_name.startswith("lightning_logs/version_3/metrics.csv")
+    run = imp.runs.get()
+    assert (run.name, run.params) == ("version_3", {"lr": "0.003"})
+
+
+def test_a_path_that_does_not_end_with_its_files_name_is_not_used(
+    alice_client, project, django_capture_on_commit_callbacks
+):
+    metrics = SimpleUploadedFile("metrics.csv", b"epoch,step,loss\n0,9,0.9\n1,19,0.7\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            reverse("projects:import-upload", args=[project.slug]),
+            {"files": [metrics], "paths": ["../../etc/version_9/passwd"]},
+        )
+
+    imp = project.imports.get()
+    assert imp.original_name == "metrics.csv"
+    assert imp.files.get().original_name == "metrics.csv"
 
 
 # --- The same file twice -----------------------------------------------------------------------
@@ -334,7 +375,7 @@ def test_a_failed_import_can_be_queued_again_and_then_succeed(
         queued = import_retry(experiment_import=imp)
         assert (queued.status, queued.attempts, queued.message) == ("queued", 0, "")
 
-    assert len([c for c in callbacks if not c.__qualname__.startswith("_public_changed")]) == 1
+    assert len([c for c in callbacks if c.__module__.startswith("projects.")]) == 1  # one task sent
     imp.refresh_from_db()
     _assert_imported(imp, "jsonl", 1, 2, 20)
     assert imp.attempts == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -12,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
 from projects import import_choices, imports
-from projects.importers import FORMATS
+from projects.importers import FORMATS, group_uploads, kind_of, names
 from projects.models import ExperimentImport, ImportStatus, Project
 
 BAR_WIDTH = 30
@@ -26,7 +27,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--project", required=True, help="owner/slug, e.g. demo/fraud-model")
-        parser.add_argument("files", nargs="+", help="result files (several make one import each)")
+        parser.add_argument(
+            "files",
+            nargs="+",
+            help="result files; files of one format make one import, a hparams.yaml or "
+            "meta_tags.csv joins the metrics file of its folder",
+        )
         parser.add_argument("--format", choices=sorted(FORMATS), help="skip detection")
         parser.add_argument("--run-name", default="", help="run name for TensorBoard exports")
         parser.add_argument("--metric-name", default="", help="metric for TensorBoard exports")
@@ -68,17 +74,24 @@ class Command(BaseCommand):
             ).as_dict()
         except import_choices.ChoicesInvalid as exc:
             raise CommandError(exc.message) from None
-        results = []
+        paths = []
         for name in options["files"]:
             path = Path(name)
             if not path.is_file():
                 raise CommandError(f"No such file: {name}")
-            with path.open("rb") as stream:
+            paths.append(path)
+        results = []
+        for group in _groups(paths):
+            with ExitStack() as stack:
+                uploads = [
+                    imports.Upload(name, stack.enter_context(path.open("rb")), path.stat().st_size)
+                    for path, name in group
+                ]
                 try:
                     imp, created = imports.import_create(
                         project=project,
                         user=project.owner,
-                        uploads=[imports.Upload(path.name, stream, path.stat().st_size)],
+                        uploads=uploads,
                         requested_format=options["format"] or "",
                         run_name=options["run_name"],
                         metric_name=options["metric_name"],
@@ -91,7 +104,7 @@ class Command(BaseCommand):
                 imp = imports.import_reread(experiment_import=imp, choices=choices)
                 created = True
             if not created:
-                self.stdout.write(f"{path.name}: imported already (import {imp.pk}).")
+                self.stdout.write(f"{imp.original_name}: imported already (import {imp.pk}).")
             elif options["sync"]:
                 imports.import_process(import_id=imp.pk, token=f"cli-{uuid.uuid4().hex}")
             else:
@@ -183,3 +196,27 @@ class Command(BaseCommand):
             "  Import it as read with --yes, or change the reading with --role COLUMN=ROLE, "
             "--date-order dmy|mdy, --delimiter ';' (and --yes)."
         )
+
+
+def _kept_name(path: Path, kind: str | None) -> str:
+    """The file's name, with its two folders when they name its run: Lightning's
+    `my_exp/version_3/metrics.csv` (and hparams.yaml beside it), a TensorBoard export not
+    named `run-<run>-tag-<tag>`."""
+    parts = path.resolve().parts
+    foldered = (
+        kind == "companion"
+        or path.name.lower() == "metrics.csv"
+        or any(names.VERSION.fullmatch(p) for p in parts[-3:-1])
+        or (kind in ("tensorboard_csv", "tensorboard_json") and not names.tensorboard(path.name))
+    )
+    return "/".join(parts[-3:]) if foldered else path.name
+
+
+def _groups(paths: list[Path]) -> list[list[tuple[Path, str]]]:
+    """Files of one format as one import; each hparams.yaml or meta_tags.csv with its metrics."""
+    kinds = []
+    for path in paths:
+        with path.open("rb") as handle:
+            kinds.append(kind_of(path.name, handle.read(1 << 16)))
+    kept = [_kept_name(path, kind) for path, kind in zip(paths, kinds, strict=True)]
+    return [[(paths[i], kept[i]) for i in group] for group in group_uploads(kept, kinds)]
