@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 
 from projects.models import Project, Visibility
 from projects.targets import metric_keys_by_project
 
-from .links import is_site_path, validate_evidence_link
+from .links import SITE_PATH_HELP, is_site_path, validate_evidence_link
 from .models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,7 +43,10 @@ class EvidenceLinkField(forms.URLField):
 
     def to_python(self, value):
         value = (value or "").strip()
-        if is_site_path(value):
+        if value[:1] in ("/", "\\"):
+            # Never "https://"-completed: "//host" is another site dressed as a path.
+            if not is_site_path(value):
+                raise ValidationError(SITE_PATH_HELP, code="invalid")
             return value
         return super().to_python(value)
 
@@ -169,7 +173,7 @@ class TitleForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=MilestoneStatus.choices)
-    evidence_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    evidence_url = EvidenceLinkField(max_length=500, required=False, assume_scheme="https")
 
 
 class CheckInForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from projects.models import Project
 
+from .links import safe_link
 from .models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
 from .quarters import Quarter
 
@@ -180,7 +181,7 @@ def checkin_notes(checkins, *, viewer: AbstractBaseUser) -> dict[int, str]:
 
 def evidence_url_for(milestone: Milestone, *, viewer: AbstractBaseUser) -> str:
     """The milestone's evidence link, unless it is a run of a project this viewer may not see."""
-    url = milestone.evidence_url
+    url = safe_link(milestone.evidence_url)
     if not url or milestone.evidence_run_id is None or url.startswith(("http://", "https://")):
         return url
     if milestone.goal.owner_id == getattr(viewer, "pk", None):

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.template import loader
 
-from .models import RESERVED_SLUGS, Profile
+from . import limits
+from .models import Profile
 from .tasks import send_email
 
 MAX_LINKS = 8
@@ -77,14 +78,41 @@ class ProfileForm(forms.ModelForm):
         }
 
     def clean_slug(self) -> str:
+        from .services import slug_availability
+
         slug = self.cleaned_data["slug"].strip().lower()
-        if slug in RESERVED_SLUGS:
-            raise ValidationError(f"“{slug}” is reserved; pick another.")
+        ok, message = slug_availability(slug=slug, profile=self.instance)
+        if not ok:
+            raise ValidationError(message, code="unavailable")
         return slug
 
 
+class GuardedPasswordChangeForm(PasswordChangeForm):
+    """Password change that stops testing current passwords after a few wrong ones, so a
+    borrowed signed-in session cannot be used to guess the password."""
+
+    def clean_old_password(self) -> str:
+        limit = limits.password_change_guesses()
+        key = f"user:{self.user.pk}"
+        paused = limits.limit_check(limit, key)
+        if not paused.allowed:
+            raise ValidationError(
+                f"Too many wrong current passwords. Try again in {paused.wait}, or log out and "
+                "reset your password by email.",
+                code="too_many_guesses",
+            )
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            limits.limit_hit(limit, key)
+            raise
+
+
 class CeleryPasswordResetForm(PasswordResetForm):
-    """Password reset whose email goes out from a worker, so the request never waits on SMTP."""
+    """Password reset whose email goes out from a worker, so the request never waits on SMTP.
+
+    At most a few emails per address and per account an hour: more requests answer the same
+    page (nothing tells whether an account exists) and send nothing."""
 
     def send_mail(
         self,
@@ -95,6 +123,12 @@ class CeleryPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ) -> None:
+        limit = limits.password_reset_emails()
+        user = context.get("user")
+        per_address = limits.limit_hit(limit, f"email:{to_email.strip().lower()}")
+        per_account = limits.limit_hit(limit, f"user:{user.pk if user else to_email}")
+        if not (per_address.allowed and per_account.allowed):
+            return
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         send_email.delay_on_commit(subject=subject, body=body, to=[to_email])

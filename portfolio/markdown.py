@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown as md
 import nh3
 
@@ -26,3 +28,23 @@ def render_markdown(text: str) -> str:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
+
+
+_SAFE_TARGET = r"(?:https?://|mailto:|/(?![/\\])|#)"
+_INLINE_LINK = re.compile(
+    r"\]\(\s*<?(?!" + _SAFE_TARGET + r")(?:[^()]|\([^()]*\))*\)", re.IGNORECASE
+)
+_REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:)\s*<?(?!" + _SAFE_TARGET + r")\S+.*$", re.I | re.M)
+
+
+def sanitize_markdown_source(text: str) -> str:
+    """User Markdown kept as Markdown for exports (portfolio.md, JSON Resume), with what the
+    pages would drop taken out: raw HTML (tags removed, a stray "<" escaped) and link targets
+    other than http(s), mailto or a path on this site."""
+    if not text:
+        return ""
+    without_html = nh3.clean(text, tags=set(), attributes={}, strip_comments=True)
+    # Only "<" can start markup: ">" (block quotes) and "&" read as Markdown again.
+    without_html = without_html.replace("&gt;", ">").replace("&amp;", "&")
+    without_links = _INLINE_LINK.sub("](#)", without_html)
+    return _REFERENCE.sub(r"\1 #", without_links)

@@ -8,7 +8,12 @@ IMPORT = {
     "properties": {
         "id": {"type": "integer"},
         "project": {"type": "string", "description": "The project's slug"},
-        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+        "status": {
+            "type": "string",
+            "enum": ["queued", "running", "succeeded", "failed", "review"],
+            "description": "succeeded, failed and review (held: Cairn needs you to check how "
+            "it read the file) are final until you retry",
+        },
         "progress": {"type": "number", "minimum": 0, "maximum": 1},
         "message": {"type": "string", "description": "Why it failed, or what it is doing"},
         "file_name": {"type": "string"},
@@ -42,6 +47,26 @@ IMPORT = {
     },
 }
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+CHOICES = {
+    "choices": {
+        "type": "string",
+        "description": 'How to read the files, as JSON: {"roles": {column: role}, '
+        '"date_order": "dmy"|"mdy", "delimiter": ",", "confirmed": true}. '
+        "Roles: run, step, time, param, metric, tag, key, value, ignore",
+    },
+    "roles": {"type": "string", "description": "JSON object column -> role (part of choices)"},
+    "date_order": {"type": "string", "description": "dmy (day-month-year) or mdy (month-day-year)"},
+    "delimiter": {"type": "string", "description": "The column delimiter of CSV files"},
+    "confirmed": {
+        "type": "boolean",
+        "description": "Import even where Cairn is unsure, as the choices say",
+    },
+}
+NAMES = {
+    "format": {"type": "string", "description": "Skip detection"},
+    "run_name": {"type": "string"},
+    "metric_name": {"type": "string"},
+}
 
 
 def _error(description: str) -> dict:
@@ -74,7 +99,10 @@ def schema(*, server: str) -> dict:
                 "post": {
                     "summary": "Upload result files as one import",
                     "description": "Answers at once; the file is processed in the "
-                    "background. Poll status_url until status is succeeded or failed.",
+                    "background. Poll status_url until status is succeeded, failed or review. "
+                    "The same file again answers the first import; when that one failed or "
+                    "was held for review, it is run again with this request's names and "
+                    "choices (202).",
                     "parameters": [slug],
                     "requestBody": {
                         "required": True,
@@ -85,18 +113,8 @@ def schema(*, server: str) -> dict:
                                     "required": ["file"],
                                     "properties": {
                                         "file": {"type": "string", "format": "binary"},
-                                        "format": {
-                                            "type": "string",
-                                            "description": "Skip detection",
-                                        },
-                                        "run_name": {"type": "string"},
-                                        "metric_name": {"type": "string"},
-                                        "choices": {
-                                            "type": "string",
-                                            "description": "JSON object: roles "
-                                            '{"lr": "param"}, date_order "dmy"|"mdy", '
-                                            "delimiter, confirmed (import even when unsure)",
-                                        },
+                                        **NAMES,
+                                        **CHOICES,
                                         "paths": {
                                             "type": "string",
                                             "description": "Each file's relative path, in "
@@ -115,6 +133,7 @@ def schema(*, server: str) -> dict:
                         "401": _error("No valid token"),
                         "404": _error("No such project of yours"),
                         "413": _error("The file is larger than the limit"),
+                        "429": _error("Too many requests with this token (see Retry-After)"),
                     },
                 }
             },
@@ -134,6 +153,42 @@ def schema(*, server: str) -> dict:
                         "200": {"description": "The import", "content": import_ref},
                         "401": _error("No valid token"),
                         "404": _error("No such import"),
+                        "429": _error("Too many requests with this token (see Retry-After)"),
+                    },
+                }
+            },
+            "/projects/{slug}/imports/{id}/retry": {
+                "post": {
+                    "summary": "Run a failed, held or stalled import again",
+                    "description": "Optionally with other names, format and choices (form "
+                    "fields as for an upload, without the file). A stalled import (queued or "
+                    "running with no worker answering) is sent again as it is.",
+                    "parameters": [
+                        slug,
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {**NAMES, **CHOICES},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Queued again", "content": import_ref},
+                        "400": _error("Bad choices or an unknown format"),
+                        "401": _error("No valid token"),
+                        "404": _error("No such import"),
+                        "409": _error("The import is under way or succeeded"),
                     },
                 }
             },

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from milestones.links import safe_link
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
 from projects.models import ExperimentImport, Project, Visibility
 from projects.targets import SuccessCheck, project_success
 
+from .markdown import sanitize_markdown_source
 from .models import Profile
 
 SCHEMA = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"
@@ -142,7 +144,7 @@ def json_resume(*, profile: Profile, absolute: Callable[[str], str]) -> dict:
             "name": profile.name,
             "label": profile.headline,
             "url": url,
-            "summary": profile.bio,
+            "summary": sanitize_markdown_source(profile.bio),
             "profiles": [
                 {"network": _network(link), "url": link}
                 for link in profile.links or []
@@ -160,7 +162,9 @@ def json_resume(*, profile: Profile, absolute: Callable[[str], str]) -> dict:
                     "goal": m.goal.title,
                     "quarter": Quarter(m.goal.year, m.goal.quarter).label,
                     "date": m.done_at.date().isoformat() if m.done_at else None,
-                    "evidence": m.evidence_url if m.evidence_url.startswith("http") else "",
+                    "evidence": link
+                    if (link := safe_link(m.evidence_url)).startswith("http")
+                    else "",
                 }
                 for m in milestones
             ],

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from projects.models import Project
 
 from . import previews
+from .limits import first_in
 from .models import Profile
 from .seo import robots_txt
 from .tasks import render_preview
@@ -24,6 +25,9 @@ from .tasks import render_preview
 def robots(request: HttpRequest) -> HttpResponse:
     body = robots_txt(sitemap_url=request.build_absolute_uri(reverse("sitemap")))
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+RENDER_WAIT = 10 * 60
 
 
 @require_GET
@@ -47,9 +51,13 @@ def preview_image(request: HttpRequest, slug: str, project_slug: str | None = No
         response = FileResponse(default_storage.open(path), content_type="image/png")
         patch_cache_control(response, public=True, max_age=3600)
         return response
-    render_preview.delay_on_commit(
-        owner_id=profile.user_id, project_id=project.pk if project else None
-    )
+    # One queued render per page version, however many visitors (and crawlers) ask meanwhile;
+    # after RENDER_WAIT a lost job may be queued again. With the cache down, none is queued:
+    # the stand-in image serves until it is back.
+    if first_in(f"preview-render:{path}", seconds=RENDER_WAIT, when_down=False):
+        render_preview.delay_on_commit(
+            owner_id=profile.user_id, project_id=project.pk if project else None
+        )
     response = redirect(static("img/preview-default.png"))
     patch_cache_control(response, public=True, max_age=60)
     return response

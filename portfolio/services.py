@@ -58,11 +58,13 @@ def slug_availability(*, slug: str, profile: Profile | None) -> tuple[bool, str]
     slug = slug.strip().lower()
     if not re.match(SLUG_PATTERN, slug):
         return False, "Use 3 to 40 lowercase letters, digits or hyphens."
+    # Reserved and taken answer alike, so the check does not tell that a private profile exists.
+    unavailable = f"“{slug}” is not available; pick another."
     if slug in RESERVED_SLUGS:
-        return False, f"“{slug}” is reserved."
+        return False, unavailable
     taken = Profile.objects.filter(slug=slug)
     if profile is not None:
         taken = taken.exclude(pk=profile.pk)
     if taken.exists():
-        return False, f"“{slug}” is taken."
+        return False, unavailable
     return True, f"“{slug}” is available."

@@ -8,8 +8,10 @@ from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.urls import include, path
 
 from . import seo_views, views
-from .forms import CeleryPasswordResetForm
+from .forms import CeleryPasswordResetForm, GuardedPasswordChangeForm
 from .seo import SITEMAPS
+
+handler400 = "portfolio.views.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +21,11 @@ urlpatterns = [
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=CeleryPasswordResetForm),
         name="password_reset",
+    ),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=GuardedPasswordChangeForm),
+        name="password_change",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("settings/profile/", views.profile_edit, name="profile"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,6 +13,26 @@ from django.views.decorators.vary import vary_on_headers
 from . import services, tokens
 from .forms import ProfileForm, SignupForm
 from .models import ApiToken
+
+UNREADABLE_FORM = (
+    "The form could not be read: a file name (or a field) is too long. Rename the file to "
+    "something shorter and send it again."
+)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400: a form whose body cannot be parsed (a file name of thousands of characters
+    overflows a part's headers) goes back to the page it came from with the reason; anything
+    else gets a page in the site's style."""
+    if isinstance(exception, MultiPartParserError):
+        back = request.headers.get("Referer", "")
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            messages.error(request, UNREADABLE_FORM, fail_silently=True)
+            return redirect(back)
+        return render(request, "400.html", {"reason": UNREADABLE_FORM}, status=400)
+    return render(request, "400.html", status=400)
 
 
 @require_GET

@@ -11,16 +11,17 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -31,9 +32,17 @@ from .series import VALUE_DTYPE, pack, pack_steps, summarise
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-# A running import whose worker has not reported for this long is taken to be abandoned.
-STALE_AFTER = timedelta(minutes=2)
+# A running import whose worker has not reported for this long is taken to be abandoned
+# (settings.CAIRN_IMPORT_STALE_SECONDS; a worker touches its heartbeat every HEARTBEAT_EVERY).
+STALE_AFTER = timedelta(seconds=30)
+HEARTBEAT_EVERY = 5.0  # seconds, at most: a quarter of the stale time when that is shorter
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def stale_after() -> timedelta:
+    """How long a queued import may wait, or a running one stay silent, before it is sent again."""
+    seconds = getattr(settings, "CAIRN_IMPORT_STALE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds is not None else STALE_AFTER
 
 
 class UploadRefused(Exception):
@@ -62,6 +71,43 @@ def _max_bytes() -> int:
     return getattr(settings, "CAIRN_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
 
+# A file name on disk: most file systems take 255 bytes, and a long non-ASCII name (three bytes a
+# character) passes that long before 255 characters.
+MAX_STORED_NAME_BYTES = 150
+NAME_LENGTH = 255  # ImportFile.original_name
+TEXT_LENGTH = 200  # ExperimentImport.run_name and metric_name
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    return text.encode(errors="replace")[:limit].decode(errors="ignore")
+
+
+def stored_name(name: str) -> str:
+    """The name an upload is kept under on disk: its own when it is short and plain, else its
+    start, a short hash and its extension, under MAX_STORED_NAME_BYTES."""
+    name = Path(name.replace("\\", "/").replace("\x00", "")).name.strip()
+    if name in {"", ".", ".."}:
+        return "upload"
+    if len(name.encode(errors="replace")) <= MAX_STORED_NAME_BYTES and name.isprintable():
+        return name
+    suffix = Path(name).suffix
+    if len(suffix) > 16 or not (suffix.isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    digest = hashlib.sha256(name.encode(errors="replace")).hexdigest()[:12]
+    plain = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
+    stem = _clip_bytes(plain[: len(plain) - len(suffix)], MAX_STORED_NAME_BYTES - 32)
+    return f"{stem}-{digest}{suffix}"
+
+
+def shown_name(name: str) -> str:
+    """The upload's name (its kept relative path) as the user gave it, shortened in the middle
+    only past NAME_LENGTH."""
+    if len(name) <= NAME_LENGTH:
+        return name
+    keep = (NAME_LENGTH - 1) // 2
+    return f"{name[:keep]}…{name[-keep:]}"
+
+
 def upload_name(name: str) -> str:
     """An upload's relative path as kept (`lightning_logs/version_3/metrics.csv`): up to four
     parts, no root, "." or "..": the folders name runs (Lightning's version_N)."""
@@ -82,7 +128,7 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
     digest, size = hashlib.sha256(), 0
     folder = directory / str(len(list(directory.iterdir())))
     folder.mkdir()
-    path = folder / Path(upload_name(upload.name)).name
+    path = folder / stored_name(upload_name(upload.name))
     with path.open("wb") as out:
         read = getattr(upload.stream, "chunks", None)
         chunks = read() if read else iter(lambda: upload.stream.read(1 << 20), b"")
@@ -110,10 +156,12 @@ def import_create(
     metric_name: str = "",
     choices: dict | None = None,
 ) -> tuple[ExperimentImport, bool]:
-    """Store uploaded files as one import and queue it; the same files twice give the first.
+    """Store uploaded files as one import and queue it; returns (import, queued now).
 
-    choices (importers.Choices.as_dict()) say how to read the files; bad ones raise
-    UploadRefused.
+    The same files twice give the first import: as it is when it succeeded or is still under
+    way (queued False), or queued again with the new names and choices when it had failed or
+    was held for review (queued True). Identical uploads at the same moment all get the one
+    import. Bad choices raise UploadRefused.
     """
     if requested_format and requested_format not in importers.FORMATS:
         raise UploadRefused(f"Unknown format “{requested_format}”.")
@@ -122,41 +170,74 @@ def import_create(
             choices = importers.Choices.from_dict(choices).as_dict()
         except importers.ImportFailed as exc:
             raise UploadRefused(str(exc.message)) from None
+    for label, text in (("run name", run_name), ("metric name", metric_name)):
+        if len(text) > TEXT_LENGTH:
+            raise UploadRefused(
+                f"The {label} is {len(text):,} characters long; at most {TEXT_LENGTH} fit."
+            )
     workdir = Path(tempfile.mkdtemp(prefix="cairn-upload-"))
     try:
         uploads = list(uploads)
         spooled = [_spool(upload, workdir) for upload in uploads]
-        kept = [upload_name(upload.name) for upload in uploads]
+        kept = [shown_name(upload_name(upload.name)) for upload in uploads]
         if not spooled:
             raise UploadRefused("Choose at least one file.")
         shas = sorted(sha for _, sha, _ in spooled)
         sha = shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
         existing = ExperimentImport.objects.filter(project=project, sha256=sha).first()
-        if existing:
-            return existing, False
-        with transaction.atomic():
-            imp = ExperimentImport.objects.create(
-                project=project,
-                uploaded_by=user,
-                original_name=", ".join(kept)[:255],
-                sha256=sha,
-                size=sum(size for _, _, size in spooled),
-                requested_format=requested_format,
-                run_name=run_name,
-                metric_name=metric_name,
-                choices=choices or {},
-            )
-            for (path, file_sha, size), name in zip(spooled, kept, strict=True):
-                record = ImportFile(
-                    experiment_import=imp, original_name=name[:255], size=size, sha256=file_sha
-                )
-                with path.open("rb") as handle:
-                    record.file.save(path.name, File(handle), save=False)
-                record.save()
-            transaction.on_commit(lambda: import_enqueue(experiment_import=imp))
-        return imp, True
+        if existing is None:
+            try:
+                # A savepoint: when an identical upload won the race, only this insert is undone.
+                with transaction.atomic():
+                    imp = _create(
+                        project, user, spooled, kept, sha, requested_format, run_name, metric_name
+                    )
+                    if choices is not None:
+                        imp.choices = choices
+                        imp.save(update_fields=["choices"])
+                    transaction.on_commit(lambda: import_enqueue(experiment_import=imp))
+                return imp, True
+            except IntegrityError:
+                existing = ExperimentImport.objects.filter(project=project, sha256=sha).first()
+                if existing is None:
+                    raise
+        return _again(existing, requested_format, run_name, metric_name, choices)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _create(project, user, spooled, kept, sha, requested_format, run_name, metric_name):
+    imp = ExperimentImport.objects.create(
+        project=project,
+        uploaded_by=user,
+        original_name=", ".join(kept)[:NAME_LENGTH],
+        sha256=sha,
+        size=sum(size for _, _, size in spooled),
+        requested_format=requested_format,
+        run_name=run_name,
+        metric_name=metric_name,
+    )
+    for (path, file_sha, size), name in zip(spooled, kept, strict=True):
+        record = ImportFile(experiment_import=imp, original_name=name, size=size, sha256=file_sha)
+        with path.open("rb") as handle:
+            record.file.save(path.name, File(handle), save=False)
+        record.save()
+    return imp
+
+
+def _again(existing, requested_format, run_name, metric_name, choices):
+    """The same files uploaded again: a failed or held import runs again, read as now asked."""
+    if existing.status not in (ImportStatus.FAILED, ImportStatus.REVIEW):
+        return existing, False
+    retried = import_retry(
+        experiment_import=existing,
+        choices=choices,
+        run_name=run_name,
+        metric_name=metric_name,
+        requested_format=requested_format,
+    )
+    # Two identical re-uploads at once: one of them queued it again, the other sees it queued.
+    return retried, retried.status == ImportStatus.QUEUED
 
 
 def import_enqueue(*, experiment_import: ExperimentImport) -> bool:
@@ -171,23 +252,47 @@ def import_enqueue(*, experiment_import: ExperimentImport) -> bool:
     return True
 
 
-def import_requeue_stalled(*, project: Project | None = None, older_than: timedelta = STALE_AFTER):
-    """Send again imports that wait too long: queued while the broker was down, or abandoned."""
-    cutoff = timezone.now() - older_than
-    stalled = ExperimentImport.objects.filter(
+def stalled_imports(*, older_than: timedelta | None = None):
+    """Imports nobody is working on: queued for too long, or running with a silent worker."""
+    cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
+    return ExperimentImport.objects.filter(
         Q(status=ImportStatus.QUEUED, created_at__lt=cutoff)
-        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=cutoff)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
+        | Q(status=ImportStatus.RUNNING)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
     )
+
+
+def import_requeue_stalled(
+    *, project: Project | None = None, older_than: timedelta | None = None
+) -> int:
+    """Send again imports that wait too long: queued while the broker was down, or abandoned.
+
+    A queued import sent again is marked (its heartbeat), so that one sweep after another does
+    not pile messages up while the first is still waiting for a worker. Returns how many were
+    sent.
+    """
+    stalled = stalled_imports(older_than=older_than)
     if project is not None:
         stalled = stalled.filter(project=project)
-    return sum(import_enqueue(experiment_import=imp) for imp in stalled)
+    sent = 0
+    for imp in stalled:
+        if import_enqueue(experiment_import=imp):
+            sent += 1
+            if imp.status == ImportStatus.QUEUED:
+                ExperimentImport.objects.filter(pk=imp.pk, status=ImportStatus.QUEUED).update(
+                    heartbeat_at=timezone.now()
+                )
+    if sent:
+        log.info("Sent %s stalled import(s) to a worker again", sent)
+    return sent
 
 
 def _claim(import_id: int, token: str) -> ExperimentImport | None:
     """Take the import for this worker, or None when it is done or another has it."""
     now = timezone.now()
     claimable = Q(status=ImportStatus.QUEUED) | Q(
-        status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+        status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after()
     )
     # The same task delivered again after its worker died may take its own row back.
     claimable |= Q(status=ImportStatus.RUNNING, claimed_by=token)
@@ -247,11 +352,58 @@ class _Progress:
         )
 
 
-def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
-    """Claim, parse and write one import; returns it, or None when there was nothing to do."""
+class _Heartbeat(threading.Thread):
+    """Touches a running import's heartbeat every HEARTBEAT_EVERY seconds from its own thread.
+
+    Long steps without progress callbacks (saving a million points) then never look like a dead
+    worker to the sweep; when the whole worker dies, the heartbeat stops with it.
+    """
+
+    def __init__(self, import_id: int, token: str):
+        super().__init__(name=f"import-{import_id}-heartbeat", daemon=True)
+        self.import_id, self.token = import_id, token
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        every = max(0.2, min(HEARTBEAT_EVERY, stale_after().total_seconds() / 4))
+        try:
+            while not self.stopped.wait(every):
+                try:
+                    ExperimentImport.objects.filter(
+                        pk=self.import_id, status=ImportStatus.RUNNING, claimed_by=self.token
+                    ).update(heartbeat_at=timezone.now())
+                except Exception:  # a busy database only delays the next beat
+                    log.debug("Heartbeat of import %s skipped", self.import_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=HEARTBEAT_EVERY * 2)
+
+
+def import_process(
+    *, import_id: int, token: str, heartbeat: bool = False
+) -> ExperimentImport | None:
+    """Claim, parse and write one import; returns it, or None when there was nothing to do.
+
+    heartbeat: touch the row from a thread while working (a worker process does; a test or the
+    command line running the job in its own process has no other process to convince).
+    """
     imp = _claim(import_id, token)
     if imp is None:
         return None
+    if not heartbeat:
+        return _process(imp, token)
+    beat = _Heartbeat(imp.pk, token)
+    beat.start()
+    try:
+        return _process(imp, token)
+    finally:
+        beat.stop()
+
+
+def _process(imp: ExperimentImport, token: str) -> ExperimentImport:
     if imp.attempts > MAX_ATTEMPTS:
         _fail(imp, f"Gave up after {MAX_ATTEMPTS} attempts: the worker stopped each time.")
         return imp
@@ -302,9 +454,11 @@ def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
 def _local_files(imp: ExperimentImport, workdir: Path) -> list:
     files = []
     for number, record in enumerate(imp.files.all()):
-        # The relative path is kept (its folders name runs), under a folder of its own.
+        # The relative path is kept (its folders name runs), under a folder of its own; each
+        # part as a file system can hold it.
         name = upload_name(record.original_name)
-        target = workdir / str(number) / name
+        parts = PurePosixPath(name).parts
+        target = workdir / str(number) / "/".join(stored_name(part) for part in parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             # On local storage, link rather than copy: a big file is read once, by the parser.
@@ -434,12 +588,24 @@ def import_retry(
     choices: dict | None = None,
     run_name: str | None = None,
     metric_name: str | None = None,
+    requested_format: str | None = None,
 ) -> ExperimentImport:
     """Queue a failed or held import again, read with new choices or names when given.
 
-    An import in any other state is left as it is. Bad choices raise importers.ImportFailed.
+    A stranded import (queued or running with nobody working on it, see stalled_imports) is
+    sent to a worker again as it is. An import in any other state is left as it is. Bad choices
+    raise importers.ImportFailed; an unknown format too.
     """
+    if requested_format and requested_format not in importers.FORMATS:
+        raise importers.ImportFailed(f"Unknown format “{requested_format}”.")
+    if stalled_imports().filter(pk=experiment_import.pk).exists():
+        ExperimentImport.objects.filter(pk=experiment_import.pk).update(attempts=0)
+        transaction.on_commit(lambda: import_enqueue(experiment_import=experiment_import))
+        experiment_import.refresh_from_db()
+        return experiment_import
     changes: dict = {}
+    if requested_format is not None:
+        changes["requested_format"] = requested_format
     if choices is not None:
         changes["choices"] = importers.Choices.from_dict(choices).as_dict()
     if run_name is not None:

@@ -75,10 +75,12 @@ def _kind(upload: imports.Upload) -> str | None:
 def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
     context = {
         "project": project,
         "imp": imp,
         "formats": FORMATS,
+        "stranded": stranded,
         "read_with": import_choices.describe(imp.choices),
     }
     if request.htmx:
@@ -177,11 +179,12 @@ def import_preview(request: HttpRequest, slug: str, import_id: int) -> HttpRespo
 def import_retry(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
-    if imp.status == ImportStatus.FAILED:
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
+    if imp.status in (ImportStatus.FAILED, ImportStatus.REVIEW) or stranded:
         imports.import_retry(experiment_import=imp)
         messages.success(request, "Queued again.")
     else:
-        messages.info(request, "Only a failed import can be tried again.")
+        messages.info(request, "Only a failed or stalled import can be tried again.")
     return redirect(imp)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from .env import env_bool, env_int, env_list, env_str
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every error answer under /api/ (404, 405, 413, CSRF, 500) becomes JSON.
+    "portfolio.api.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -115,7 +118,17 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# Reverse proxies in front of the app (each appends to X-Forwarded-For); 0 trusts no header and
+# reads the socket address. Lockouts and rate limits key on this client address.
+CAIRN_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+if CAIRN_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"AXES_PROXY_COUNT must be 0 or more; got {CAIRN_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "portfolio.clients.client_ip"
+# Rate limits (portfolio/limits.py): (attempts, window in seconds). Counted in the cache; with the
+# cache down they let requests through rather than fail them.
+CAIRN_LIMIT_PASSWORD_CHANGE = (env_int("CAIRN_PASSWORD_CHANGE_GUESSES", 5), 15 * 60)
+CAIRN_LIMIT_PASSWORD_RESET = (env_int("CAIRN_PASSWORD_RESET_EMAILS_PER_HOUR", 3), 60 * 60)
+CAIRN_LIMIT_API = (env_int("CAIRN_API_REQUESTS_PER_MINUTE", 120), 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "UTC"
@@ -199,7 +212,8 @@ X_FRAME_OPTIONS = "DENY"
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
+    # CELERY_BROKER_URL may name another Redis than the cache's (tests stop their own broker).
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -217,6 +231,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks go to when nothing else is said (a test worker listens on a queue of its own).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+# Imports that always end: every CAIRN_IMPORT_SWEEP_SECONDS (and whenever a worker starts) a
+# sweep sends again queued imports older than CAIRN_IMPORT_STALE_SECONDS and running imports
+# whose worker has not reported for that long (killed worker, broker outage).
+CAIRN_IMPORT_SWEEP_SECONDS = env_int("CAIRN_IMPORT_SWEEP_SECONDS", 30)
+CAIRN_IMPORT_STALE_SECONDS = env_int("CAIRN_IMPORT_STALE_SECONDS", 30)
 # Celery beat (`celery -A portfolio beat`, one per deployment; `make run` embeds it in its
 # worker) sends the daily digests at CAIRN_DIGEST_HOUR, in TIME_ZONE.
 CAIRN_DIGEST_HOUR = env_int("CAIRN_DIGEST_HOUR", 7)
@@ -225,7 +246,13 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {
         "task": "portfolio.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=CAIRN_DIGEST_HOUR),
-    }
+    },
+    "requeue-stalled-imports": {
+        "task": "projects.tasks.requeue_stalled_imports",
+        "schedule": float(CAIRN_IMPORT_SWEEP_SECONDS),
+        # A sweep that waited longer than the next one is useless: drop it.
+        "options": {"expires": float(CAIRN_IMPORT_SWEEP_SECONDS)},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

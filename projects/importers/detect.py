@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 
 from .base import Limits, quoted
-from .text import TextSource, sniff_csv
+from .text import HEAD_BYTES, CsvDialect, TextSource, sniff_csv
 
 STEP_COLUMNS = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "epoch")
 RUN_COLUMNS = ("run", "run_name", "run name", "run_id", "run id")
@@ -16,6 +17,11 @@ TIME_COLUMNS = ("timestamp", "wall_time", "wall time", "time", "_timestamp")
 ID_COLUMNS = ("run_id", "run id")
 WANDB_FIXED = ("name", "state", "notes", "user", "tags", "created", "runtime", "sweep")
 YAML_SUFFIXES = (".yaml", ".yml")
+# Columns of mlflow.search_runs() output besides run_id, metrics.*, params.* and tags.*.
+MLFLOW_SEARCH_COLUMNS = {
+    "experiment_id", "status", "artifact_uri", "start_time", "end_time", "lifecycle_stage",
+}  # fmt: skip
+SAMPLE_ROWS = 2000
 
 
 @dataclass
@@ -34,8 +40,13 @@ def find(columns: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def classify_columns(columns: list[str]) -> str | None:
-    """The CSV format a header belongs to, from its lowered column names."""
+def classify_columns(columns: list[str], rows: list[list[str]] | None = None) -> str | None:
+    """The CSV format of a table, from its lowered column names and a sample of its rows.
+
+    rows are the first data rows as text cells (sniff passes up to SAMPLE_ROWS); without them
+    the header alone decides, as it can.
+    """
+    rows = rows or []
     names = set(columns)
     if len(columns) == 3 and names == {"wall time", "step", "value"}:
         return "tensorboard_csv"
@@ -50,15 +61,50 @@ def classify_columns(columns: list[str]) -> str | None:
         return "mlflow_runs_csv"
     if "run id" in names and ("status" in names or "start time" in names):
         return "mlflow_runs_csv"
+    if "run_id" in names and len(names & MLFLOW_SEARCH_COLUMNS) >= 2:
+        return "mlflow_runs_csv"  # search_runs() with its metrics./params. prefixes stripped
     if {"name", "state"} <= names and names & {"created", "runtime", "user", "tags", "sweep"}:
         return "wandb_runs"
     step = find(columns, STEP_COLUMNS)
+    charted = [" - " in c for c in columns]
     if step is not None and len(columns) > 1:
         others = [c for i, c in enumerate(columns) if i != step]
         if sum(" - " in c for c in others) * 2 >= len(others):
             return "wandb_chart"
+    if step is None and any(charted) and not charted[0] and sum(charted) * 2 >= len(columns):
+        return "wandb_chart"  # a chart whose x-axis is a custom metric (train/global_step)
+    # A runs table has one row a run: a name column whose values are (mostly) distinct. A
+    # wide CSV repeats its run's name on every step, and has no "name" column at all.
+    for name, fmt in (("name", "wandb_runs"), ("run_id", "mlflow_runs_csv")):
+        if (
+            name in names
+            and (step is None or name == "name" or len(rows) > 1)
+            and _mostly_distinct(rows, columns.index(name))
+        ):
+            return fmt
+    if step is not None and len(columns) > 1:
         return "wide_csv"
     return None
+
+
+def _mostly_distinct(rows: list[list[str]], index: int) -> bool:
+    """Whether a column's sample values are nearly all different (one row each thing)."""
+    values = [row[index].strip() for row in rows if len(row) > index and row[index].strip()]
+    if len(values) <= 1:
+        return len(values) == len(rows) or not rows
+    return len(set(values)) >= 0.9 * len(values)
+
+
+def sample_rows(source: TextSource, dialect: CsvDialect, limit: int = SAMPLE_ROWS) -> list:
+    """Up to limit data rows from the head of a file, as lists of text cells."""
+    lines = source.head.splitlines()
+    if source.size > HEAD_BYTES and len(lines) > dialect.header_line + 2:
+        lines = lines[:-1]  # the head may end inside a line
+    body = lines[dialect.header_line + 1 : dialect.header_line + 1 + limit]
+    try:
+        return [row for row in csv.reader(body, delimiter=dialect.delimiter) if row]
+    except csv.Error:
+        return []
 
 
 def sniff(source: TextSource, limits: Limits) -> Sniffed:
@@ -70,7 +116,7 @@ def sniff(source: TextSource, limits: Limits) -> Sniffed:
         return _sniff_json_object(head)
     dialect = sniff_csv(source, limits)
     lowered = dialect.lowered()
-    fmt = classify_columns(lowered)
+    fmt = classify_columns(lowered, sample_rows(source, dialect))
     if fmt:
         return Sniffed(fmt, f"a table with the columns {quoted(dialect.columns)}")
     if len(dialect.columns) > 1:

@@ -1,12 +1,12 @@
 """MLflow: the runs table as CSV, and a file store (mlruns/) uploaded as a zip.
 
 Runs CSV comes in two shapes. `mlflow.search_runs(...).to_csv()` prefixes its columns
-(`metrics.rmse`, `params.alpha`, `tags.mlflow.runName`). The MLflow UI's download has
-`Start Time, Duration, Run ID, Name, Source Type, Source Name, User, Status`, then params,
-metrics and tags under their bare names; there the rule is: a column named `mlflow.*` is a tag,
-a column whose cells are all numbers is a metric, any other is a param (so a numeric param
-becomes a metric: the file does not say). Both give only the latest value of each metric,
-stored as a one-point series at step 0.
+(`metrics.rmse`, `params.alpha`, `tags.mlflow.runName`), or not when the prefixes were
+stripped; then metrics come before params and the split is found from the values. The MLflow
+UI's download has `Start Time, Duration, Run ID, Name, Source Type, Source Name, User, Status`,
+then params, metrics and tags under their bare names: params before metrics, split by
+runs_table.find_split over the header and values (a numeric param stays a param). Both give only
+the latest value of each metric, stored as a one-point series at step 0.
 
 File store. Runs are folders with a meta.yaml holding a run id; their metrics/<key> files hold
 "<timestamp_ms> <value> <step>" lines (keys may be nested folders: metrics/eval/r2 is "eval/r2").
@@ -19,7 +19,6 @@ in the file (0, 1, 2, ...) as its step and says so.
 from __future__ import annotations
 
 import io
-import math
 import posixpath
 from array import array
 from functools import partial
@@ -28,8 +27,10 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
+from . import runs_table
 from .base import (
     YAML_MAX_BYTES,
+    Choices,
     ImportFailed,
     Limits,
     Progress,
@@ -39,7 +40,6 @@ from .base import (
     check_series_count,
     each_source,
     make_series,
-    parse_datetime,
     parse_yaml,
     plural,
     quoted,
@@ -47,7 +47,7 @@ from .base import (
     utc_from_timestamp,
 )
 from .safety import ZipMembers
-from .text import BLANK_WORDS, TextSource, dialect_notes, numbers, read_whole_table, sniff_csv
+from .text import TextSource, dialect_notes, read_whole_table, sniff_csv
 
 SEARCH_RUNS_KNOWN = {
     "run_id",
@@ -67,133 +67,157 @@ UI_TAGS = {
     "status": "mlflow.status",
 }
 UI_FIXED = {"start time", "run id", "name", *UI_TAGS}
+PREFIXES = ("metrics.", "params.", "tags.")
+# The numeric codes of a file store's meta.yaml `status` (mlflow.entities.RunStatus).
+RUN_STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 
 
 def parse_runs_csv(plan, report: Report, limits: Limits, progress: Progress):
     """Read MLflow runs tables (search_runs CSV or the UI's download): one run a row."""
-    return each_source(plan, report, progress, partial(_parse_runs_file, limits=limits))
-
-
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = str(value).strip()
-    # The UI prefixes a quote to cells starting with = + - @ against spreadsheet injection.
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
-        text = text[1:]
-    return "" if text in BLANK_WORDS else text
+    read = partial(_parse_runs_file, limits=limits, choices=plan.choices)
+    return each_source(plan, report, progress, read)
 
 
 def _parse_runs_file(
-    source: TextSource, report: Report, progress: Progress, *, limits: Limits
+    source: TextSource, report: Report, progress: Progress, *, limits: Limits, choices: Choices
 ) -> list[RunData]:
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)
-    columns = dialect.lowered()
     table, lines = read_whole_table(source, dialect, report)
     progress(0.5)
     if table.empty:
         return []
-    parsed = {i: numbers(table[f"c{i}"], dialect.decimal) for i in range(len(columns))}
-    cells = table.to_numpy(dtype=object)
-    if "run_id" in columns:
-        runs = _search_runs_rows(dialect, columns, cells, parsed, lines, report)
+    columns = runs_table.profile(dialect.columns, table, dialect.decimal)
+    lowered = [c.low for c in columns]
+    if "run_id" in lowered or not ({"run id", "name"} & set(lowered)):
+        spec = _search_runs_spec(columns, report)
     else:
-        runs = _ui_rows(dialect, columns, cells, parsed, lines, report)
+        spec = _ui_spec(columns, report)
+    runs = runs_table.read_runs(
+        columns, spec, table.to_numpy(dtype=object), lines, report, choices, tracker="MLflow"
+    )
+    if spec.name_at is not None and columns[spec.name_at].low == "tags.mlflow.runname":
+        for run in runs:
+            if run.name != run.external_id:
+                run.tags["mlflow.runName"] = run.name
     progress(1.0)
     return runs
 
 
-def _search_runs_rows(dialect, columns, cells, parsed, lines, report: Report) -> list[RunData]:
-    at = {name: columns.index(name) for name in SEARCH_RUNS_KNOWN if name in columns}
-    unknown = [
-        dialect.columns[i] or f"column {i + 1}"
-        for i, name in enumerate(columns)
-        if name not in SEARCH_RUNS_KNOWN
-        and not name.startswith(("metrics.", "params.", "tags."))
-        and not (i == 0 and not name)  # the index pandas writes without index=False
-    ]
+def _search_runs_spec(columns: list[runs_table.Column], report: Report) -> runs_table.Spec:
+    """`mlflow.search_runs()` saved as CSV, with its metrics./params./tags. prefixes or without."""
+    spec = runs_table.Spec(nameless="the run_id is missing")
+    by_low = {}
+    for column in columns:
+        by_low.setdefault(column.low, column)
+    prefixed = any(c.low.startswith(PREFIXES) for c in columns)
+    name = by_low.get("tags.mlflow.runname") or by_low.get("mlflow.runname")
+    name = name or by_low.get("run_name")
+    ident = by_low.get("run_id") or by_low.get("run id")
+    if ident is None:
+        ident = next((c for c in columns if c.low in ("id", "name") and not c.numeric), None)
+        if ident is not None:
+            report.decide("run name", f"“{ident.name}”", "the table has no run_id column")
+    if ident is not None:
+        spec.id_at = ident.index
+        spec.set(ident, "run", "MLflow's run id (the name when the run has none)")
+    if name is not None:
+        spec.name_at = name.index
+        spec.set(name, "run", "MLflow's run name")
+    block, unknown = [], []
+    for index, column in enumerate(columns):
+        low = column.low
+        if column is ident or column is name:
+            continue
+        if index == 0 and not low:
+            spec.set(column, "ignore", "the row numbers pandas writes without index=False")
+        elif low == "start_time":
+            spec.start_at = column.index
+            spec.set(column, "time", "MLflow's start_time: the run's start")
+        elif low == "status":
+            spec.status_at = column.index
+            spec.set(column, "tag", "MLflow's run status", "mlflow.status")
+        elif low == "experiment_id":
+            spec.set(column, "tag", "MLflow's experiment id", "mlflow.experiment_id")
+        elif low == "lifecycle_stage":
+            spec.deleted_at = column.index
+            spec.set(column, "ignore", "MLflow's lifecycle stage: deleted runs are skipped")
+        elif low in SEARCH_RUNS_KNOWN:
+            spec.set(column, "ignore", f"MLflow's {column.name}")
+        elif low.startswith("metrics."):
+            spec.set(column, "metric", "an MLflow metric (metrics. prefix)", column.name[8:])
+        elif low.startswith("params."):
+            spec.set(column, "param", "an MLflow param (params. prefix)", column.name[7:])
+        elif low.startswith("tags."):
+            spec.set(column, "tag", "an MLflow tag (tags. prefix)", column.name[5:])
+        elif low.startswith("mlflow."):
+            spec.set(column, "tag", "an MLflow system tag (mlflow.*)")
+        elif prefixed:
+            unknown.append(column)
+            spec.set(column, "ignore", "not an MLflow column")
+        else:
+            block.append(column)
     if unknown:
-        report.warn(f"Unknown columns were ignored: {quoted(unknown)}.")
-    runs, deleted = [], 0
-    for row, line in enumerate(lines):
-        run_id = _text(cells[row, at["run_id"]])
-        if not run_id:
-            report.reject("the run_id is missing", int(line))
-            continue
-        if "lifecycle_stage" in at and _text(cells[row, at["lifecycle_stage"]]) == "deleted":
-            deleted += 1
-            report.rows_accepted += 1
-            continue
-        run = RunData(name=run_id, external_id=run_id)
-        if "start_time" in at:
-            run.started_at = parse_datetime(_text(cells[row, at["start_time"]]))
-        for index, name in enumerate(dialect.columns):
-            low = columns[index]
-            value = _text(cells[row, index])
-            if low.startswith("params.") and value:
-                run.params[name[len("params.") :]] = value
-            elif low.startswith("tags.") and value:
-                run.tags[name[len("tags.") :]] = value
-            elif low.startswith("metrics."):
-                present, values, bad = parsed[index]
-                if present[row] and not bad[row]:
-                    key = name[len("metrics.") :]
-                    run.series[key] = make_series(
-                        key, [0], [values[row]], report, run=run_id, wall_times=None
-                    )
-        for column, tag in (("experiment_id", "mlflow.experiment_id"), ("status", "mlflow.status")):
-            if column in at and _text(cells[row, at[column]]):
-                run.tags.setdefault(tag, _text(cells[row, at[column]]))
-        run.name = (
-            run.tags.get("mlflow.runName")
-            or (_text(cells[row, at["run_name"]]) if "run_name" in at else "")
-            or run_id
-        )
-        report.rows_accepted += 1
-        runs.append(run)
-    if deleted:
-        report.warn(
-            f"{plural(deleted, 'deleted MLflow run')} {'was' if deleted == 1 else 'were'} skipped."
-        )
-    return runs
+        report.warn(f"Unknown columns were ignored: {quoted(c.label for c in unknown)}.")
+    if block:
+        # search_runs writes metrics, then params, then tags: with the prefixes gone the
+        # boundary comes from the values (params are logged as strings: 5, not 5.0).
+        split = runs_table.find_split(block, params_first=False)
+        runs_table.decide_split(report, "metrics and params columns", split, block, False)
+        for column in block[: split.at]:
+            if column.numeric:
+                spec.set(column, "metric", "before the params in search_runs' order")
+            else:
+                spec.set(column, "param", "text among the metrics, kept as a param")
+        for column in block[split.at :]:
+            spec.set(column, "param", "after the metrics in search_runs' order")
+    return spec
 
 
-def _ui_rows(dialect, columns, cells, parsed, lines, report: Report) -> list[RunData]:
-    at = {name: columns.index(name) for name in UI_FIXED if name in columns}
-    rest = [i for i in range(len(columns)) if i not in at.values()]
-    tags = [i for i in rest if columns[i].startswith("mlflow.")]
-    metrics = [i for i in rest if i not in tags and parsed[i][0].any() and not parsed[i][2].any()]
-    params = [i for i in rest if i not in tags and i not in metrics]
-    runs = []
-    for row, line in enumerate(lines):
-        run_id = _text(cells[row, at["run id"]])
-        name = _text(cells[row, at["name"]]) if "name" in at else ""
-        if not run_id and not name:
-            report.reject("the run has neither a Run ID nor a Name", int(line))
+def _ui_spec(columns: list[runs_table.Column], report: Report) -> runs_table.Spec:
+    """The MLflow UI's download: fixed columns, then params, then metrics, then tags."""
+    spec = runs_table.Spec(nameless="the run has neither a Run ID nor a Name")
+    block = []
+    fixed_seen = set()
+    for column in columns:
+        low = column.low
+        if low in fixed_seen or low not in UI_FIXED:
+            if low.startswith("mlflow."):
+                spec.set(column, "tag", "an MLflow system tag (mlflow.*)")
+            else:
+                block.append(column)
             continue
-        run = RunData(name=name or run_id, external_id=run_id)
-        if "start time" in at:
-            run.started_at = parse_datetime(_text(cells[row, at["start time"]]))
-        for column, tag in UI_TAGS.items():
-            if column in at and _text(cells[row, at[column]]):
-                run.tags[tag] = _text(cells[row, at[column]])
-        for index in tags:
-            if _text(cells[row, index]):
-                run.tags[dialect.columns[index]] = _text(cells[row, index])
-        for index in params:
-            if _text(cells[row, index]):
-                run.params[dialect.columns[index]] = _text(cells[row, index])
-        for index in metrics:
-            present, values, _ = parsed[index]
-            if present[row]:
-                key = dialect.columns[index]
-                run.series[key] = make_series(
-                    key, [0], [values[row]], report, run=run.name, wall_times=None
-                )
-        report.rows_accepted += 1
-        runs.append(run)
-    return runs
+        fixed_seen.add(low)
+        if low == "run id":
+            spec.id_at = column.index
+            spec.set(column, "run", "MLflow's run id (the name when the run has none)")
+        elif low == "name":
+            spec.name_at = column.index
+            spec.set(column, "run", "MLflow's run name")
+        elif low == "start time":
+            spec.start_at = column.index
+            spec.set(column, "time", "the MLflow UI's Start Time: the run's start")
+        else:
+            if low == "status":
+                spec.status_at = column.index
+            spec.set(column, "tag", f"the MLflow UI's {column.name}", UI_TAGS[low])
+    if not block:
+        return spec
+    split = runs_table.find_split(block, params_first=True)
+    runs_table.decide_split(report, "params and metrics columns", split, block, True)
+    last_metric = max(
+        (i for i, c in enumerate(block) if i >= split.at and c.numeric), default=len(block)
+    )
+    for position, column in enumerate(block):
+        if position < split.at:
+            spec.set(column, "param", "before the metrics in the MLflow UI's order")
+        elif column.numeric:
+            spec.set(column, "metric", "among the metrics in the MLflow UI's order")
+        elif position > last_metric:
+            spec.set(column, "tag", "after the metrics: the MLflow UI writes tags last")
+        else:
+            spec.set(column, "param", "text among the metrics, kept as a param")
+    return spec
 
 
 # Metric files are parsed together, this many bytes of them per pandas call.
@@ -285,6 +309,11 @@ def _read_run(members: ZipMembers, folder: str, meta: dict, experiment: dict) ->
     if experiment.get("name") is not None:
         run.tags["mlflow.experiment"] = str(experiment["name"])
     run.name = str(meta.get("run_name") or run.tags.get("mlflow.runName") or run_id)
+    status = meta.get("status")
+    if isinstance(status, int) and not isinstance(status, bool):
+        run.status = RUN_STATUS.get(status, "")
+    elif isinstance(status, str) and status.strip():
+        run.status = RUN_STATUS.get(int(status), "") if status.isdigit() else status.upper()
     start = meta.get("start_time")
     if isinstance(start, int | float) and not isinstance(start, bool):
         run.started_at = utc_from_timestamp(start / 1000)

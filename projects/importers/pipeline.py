@@ -144,6 +144,14 @@ def _guarded(work: Callable):
         raise ImportFailed("The file needs more memory than Cairn allows for an import.") from None
     except RecursionError:
         raise ImportFailed("The file is nested too deeply to read.") from None
+    except (KeyError, IndexError):
+        # A reader looked for a column or field the file does not have (a forced format that
+        # does not fit): say so in words, never with an exception's name.
+        log.warning("Import failed on a missing column or field", exc_info=True)
+        raise ImportFailed(
+            "Cairn could not read the file: a column or field the format needs is missing "
+            "or in an unexpected place. Check the format chosen for it, or let Cairn detect it."
+        ) from None
     except (
         pd.errors.ParserError,
         UnicodeError,

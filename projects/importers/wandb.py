@@ -1,27 +1,29 @@
 """Weights & Biases CSV exports: the runs table and a chart panel.
 
-Runs table. The columns are Name, State, Notes, User, Tags, Created, Runtime, Sweep, then the
-config keys, then the summary keys; the file does not mark where config ends. W&B writes config
-before summary, so the rule is: the summary starts at the first numeric column whose name looks
-like a metric (it holds "/", starts with "_", or names a metric word such as loss, acc, f1,
-rmse). Before it every column is a param. From it on, numeric columns are metrics, "_step" is
-their step, "_timestamp" their wall time, other "_" columns (W&B internals) are skipped and text
-columns are params. A table with no such column is all params. A runs table holds only final
-values: each metric becomes a one-point series at "_step" (0 without it).
+Runs table. The columns are Name, State, Notes, User, Tags, Created, Runtime, Sweep (a reduced
+export may keep only Name), then the config keys, then the summary keys; the file does not mark
+where config ends. The split is scored over the whole header and every row's values
+(runs_table.find_split), never read from one column's name, and recorded as a decision. In the
+summary, numeric columns are metrics, "_step" is their step, "_timestamp" their wall time, other
+"_" columns (W&B internals) are skipped and text columns are params. A runs table holds only
+final values: each metric becomes a one-point series at "_step" (0 without it).
 
-Chart export. `Step`, then `<run> - <metric>` per run with `__MIN` and `__MAX` companions, which
-become the lower and upper bounds of that series. Blank cells are no point.
+Chart export. `Step` (or a custom x metric such as epoch), then `<run> - <metric>` per run with
+`__MIN` and `__MAX` companions, which become the lower and upper bounds of that series. Blank
+cells are no point.
 """
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from . import runs_table
 from .base import (
+    Choices,
+    ImportFailed,
     Limits,
     Progress,
     Report,
@@ -29,11 +31,11 @@ from .base import (
     check_point_count,
     each_source,
     make_series,
-    parse_datetime,
     plural,
     quoted,
 )
 from .detect import STEP_COLUMNS, find
+from .runs_table import looks_like_metric  # noqa: F401 (kept for callers)
 from .text import (
     BLANK_WORDS,
     TextSource,
@@ -45,13 +47,6 @@ from .text import (
     sniff_csv,
 )
 
-METRIC_WORDS = frozenset(
-    {
-        "loss", "acc", "accuracy", "f1", "auc", "auroc", "precision", "recall", "rmse", "mse",
-        "mae", "mape", "r2", "error", "err", "perplexity", "ppl", "bleu", "rouge", "reward",
-        "iou", "map", "wer", "cer", "ndcg", "dice", "top1", "top5",
-    }
-)  # fmt: skip
 TAG_COLUMNS = {
     "state": "wandb.state",
     "user": "wandb.user",
@@ -59,19 +54,16 @@ TAG_COLUMNS = {
     "sweep": "wandb.sweep",
     "runtime": "wandb.runtime",
 }
+FIXED_ROLES = ("name", "state", "notes", "user", "tags", "created", "runtime", "sweep")
+NAME_COLUMNS = ("run", "run_name", "run name", "display name", "display_name")
+ID_COLUMNS = ("id", "run id", "run_id")
 CHUNK_ROWS = 200_000
-
-
-def looks_like_metric(name: str) -> bool:
-    """Whether a column name reads as a logged metric rather than a config key."""
-    if "/" in name or name.startswith("_"):
-        return True
-    return bool(set(re.split(r"[^a-z0-9]+", name.lower())) & METRIC_WORDS)
 
 
 def parse_runs(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
     """Read W&B runs table exports: one run a row with config, tags and summary values."""
-    return each_source(plan, report, progress, partial(_parse_runs_file, limits=limits))
+    read = partial(_parse_runs_file, limits=limits, choices=plan.choices)
+    return each_source(plan, report, progress, read)
 
 
 def parse_chart(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
@@ -80,85 +72,113 @@ def parse_chart(plan, report: Report, limits: Limits, progress: Progress) -> lis
 
 
 def _parse_runs_file(
-    source: TextSource, report: Report, progress: Progress, *, limits: Limits
+    source: TextSource, report: Report, progress: Progress, *, limits: Limits, choices: Choices
 ) -> list[RunData]:
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)
-    columns = dialect.lowered()
     table, lines = read_whole_table(source, dialect, report)
     progress(0.5)
     if table.empty:
         return []
-    fixed = {
-        name: columns.index(name)
-        for name in ("name", "tags", "created", *TAG_COLUMNS)
-        if name in columns
-    }
-    fixed_ids = set(fixed.values())
-    id_at = find(columns, ("id", "run id", "run_id"))
-    if id_at is not None:
-        fixed_ids.add(id_at)
-    rest = [i for i in range(len(columns)) if i not in fixed_ids]
-    parsed = {i: numbers(table[f"c{i}"], dialect.decimal) for i in rest}
-    numeric = {i for i in rest if parsed[i][0].any() and not parsed[i][2].any()}
-    boundary = next(
-        (i for i in rest if i in numeric and looks_like_metric(dialect.columns[i])), None
-    )
-    if boundary is None and numeric:
-        report.warn(
-            "No column looked like a metric (a name with “/”, starting with “_”, or naming a "
-            "metric such as loss or accuracy), so every column was kept as a param."
-        )
-    summary = [i for i in rest if boundary is not None and i >= boundary]
-    config = [i for i in rest if i not in summary]
-    step_at = next((i for i in summary if columns[i] == "_step"), None)
-    time_at = next((i for i in summary if columns[i] == "_timestamp"), None)
-    metrics = [i for i in summary if i in numeric and not columns[i].startswith("_")]
-    text_summary = [i for i in summary if i not in numeric and not columns[i].startswith("_")]
-    cells = table.to_numpy(dtype=object)
-    runs = []
-    for row, line in enumerate(lines):
-        name = _text(cells[row, fixed["name"]]) if "name" in fixed else ""
-        if not name:
-            report.reject("the run has no name", int(line))
+    columns = runs_table.profile(dialect.columns, table, dialect.decimal)
+    spec = runs_table.Spec()
+    block = []
+    fixed = {}
+    for column in columns:
+        low = column.low
+        if low in fixed or low not in FIXED_ROLES:
+            block.append(column)
             continue
-        run = RunData(name=name, external_id=name)
-        if id_at is not None and _text(cells[row, id_at]):
-            run.external_id = _text(cells[row, id_at])
-        if "created" in fixed:
-            run.started_at = parse_datetime(_text(cells[row, fixed["created"]]))
-        if "tags" in fixed:
-            for tag in _text(cells[row, fixed["tags"]]).split(","):
-                if tag.strip():
-                    run.tags[tag.strip()] = ""
-        for column, tag in TAG_COLUMNS.items():
-            value = _text(cells[row, fixed[column]]) if column in fixed else ""
-            if value and not (column == "notes" and value == "-"):
-                run.tags[tag] = value
-        for index in config + text_summary:
-            value = _text(cells[row, index])
-            if value:
-                run.params[dialect.columns[index]] = value
-        step = 0
-        if step_at is not None and parsed[step_at][0][row]:
-            whole, missing, fraction = integers(parsed[step_at][1][row : row + 1])
-            if not (missing[0] or fraction[0]):
-                step = int(whole[0])
-        wall = None
-        if time_at is not None and parsed[time_at][0][row]:
-            wall = [parsed[time_at][1][row]]
-        for index in metrics:
-            present, values, _ = parsed[index]
-            if present[row]:
-                key = dialect.columns[index]
-                run.series[key] = make_series(
-                    key, [step], [values[row]], report, run=name, wall_times=wall
-                )
-        report.rows_accepted += 1
-        runs.append(run)
+        fixed[low] = column
+    name = fixed.get("name") or next(
+        (c for c in block if c.low in NAME_COLUMNS and not c.numeric), None
+    )
+    ident = next((c for c in block + list(fixed.values()) if c.low in ID_COLUMNS), None)
+    if name is None and ident is None:
+        # No name column (a forced format, or a hand-made table): the first text column whose
+        # values are all different names the runs.
+        name = next((c for c in block if not c.numeric and _distinct(c, table)), None)
+        if name is not None:
+            report.decide(
+                "run name",
+                f"“{name.name}”",
+                "the table has no Name column; this is its first text column with a different "
+                "value in every row",
+            )
+    block = [c for c in block if c is not name and c is not ident]
+    if name is not None:
+        spec.name_at = name.index
+        spec.set(name, "run", "W&B's run name column")
+        if name.low != "name" and name.low in NAME_COLUMNS:
+            report.decide("run name", f"“{name.name}”", "the table has no Name column")
+    if ident is not None:
+        spec.id_at = ident.index
+        spec.set(ident, "tag", "the run's W&B id (kept as its external id)", "wandb.id")
+        if name is None:
+            report.decide("run name", f"“{ident.name}”", "the table has no Name column")
+    for low, column in fixed.items():
+        if column is name:
+            continue
+        if low == "created":
+            spec.start_at = column.index
+            spec.set(column, "time", "W&B's Created column: the run's start time")
+        elif low == "tags":
+            spec.labels_at = column.index
+            spec.set(column, "tag", "W&B's Tags: each label becomes a tag")
+        else:
+            if low == "state":
+                spec.status_at = column.index
+            spec.set(column, "tag", f"W&B's {column.name} column", TAG_COLUMNS[low])
+    _split_block(block, spec, report)
+    runs = runs_table.read_runs(
+        columns, spec, table.to_numpy(dtype=object), lines, report, choices, tracker="W&B"
+    )
+    for run, status in ((r, r.tags.get("wandb.state")) for r in runs):
+        if status and not run.status:
+            run.status = status.upper()
     _warn_repeated_names(runs, report)
     progress(1.0)
     return runs
+
+
+def _distinct(column, table) -> bool:
+    values = table[f"c{column.index}"][column.present]
+    return bool(column.present.all()) and values.str.strip().nunique() == len(values)
+
+
+def _split_block(block: list, spec, report: Report) -> None:
+    """Config then summary: the split scored over every column's values and name."""
+    if not block:
+        return
+    split = runs_table.find_split(block)
+    config, summary = block[: split.at], block[split.at :]
+    if any(c.numeric for c in block):
+        runs_table.decide_split(report, "config and summary columns", split, block, True)
+    if not any(c.numeric and not c.low.startswith("_") for c in summary) and any(
+        c.numeric for c in block
+    ):
+        report.warn(
+            "No column looked like a metric (by its values or its name), so every column was "
+            "kept as a param."
+        )
+    for column in config:
+        if column.low.startswith("_") and column.numeric:
+            summary.insert(0, column)  # W&B's own keys are summary wherever they stand
+            continue
+        spec.set(column, "param", "W&B config (before the summary columns)")
+    for column in summary:
+        if column.low == "_step":
+            spec.step_at = column.index
+            spec.set(column, "step", "W&B's _step: the step of the summary values")
+        elif column.low == "_timestamp":
+            spec.wall_at = column.index
+            spec.set(column, "time", "W&B's _timestamp: the wall time of the summary values")
+        elif column.low.startswith("_"):
+            spec.set(column, "ignore", "a W&B internal summary key")
+        elif column.numeric:
+            spec.set(column, "metric", "W&B summary: the run's final value")
+        else:
+            spec.set(column, "param", "W&B summary holding text, kept as a param")
 
 
 def _text(value) -> str:
@@ -175,6 +195,14 @@ def _warn_repeated_names(runs: list[RunData], report: Report) -> None:
         report.warn(
             f"Several rows share the run name {quoted(repeated)}; each row was kept as its own run."
         )
+
+
+def chart_x_column(names: list[str]) -> int | None:
+    """The x-axis of a chart export: a step column, else the first that names no run."""
+    step_at = find([n.strip().lower() for n in names], STEP_COLUMNS)
+    if step_at is not None and not split_chart_column(names[step_at]):
+        return step_at
+    return next((i for i, n in enumerate(names) if n.strip() and not split_chart_column(n)), None)
 
 
 def split_chart_column(name: str) -> tuple[str, str, str] | None:
@@ -197,11 +225,23 @@ def _parse_chart_file(
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)
     columns = dialect.lowered()
-    step_at = find(columns, STEP_COLUMNS)
+    step_at = chart_x_column(dialect.columns)
+    if step_at is None:
+        raise ImportFailed(
+            f"“{source.name}” is not a W&B chart export: it needs an x-axis column (Step, or "
+            "the chart's x metric such as epoch) beside “<run> - <metric>” columns; it has "
+            f"{quoted(dialect.columns)}."
+        )
+    if not any(split_chart_column(n) for i, n in enumerate(dialect.columns) if i != step_at):
+        raise ImportFailed(
+            f"“{source.name}” is not a W&B chart export: it has no “<run> - <metric>” column; "
+            f"it has {quoted(dialect.columns)}."
+        )
+    x_name = dialect.columns[step_at]
     layout: dict[tuple[str, str], dict[str, int]] = {}
     unknown = []
     for index, name in enumerate(dialect.columns):
-        if index == step_at or columns[index] in STEP_COLUMNS:
+        if index == step_at or (columns[index] in STEP_COLUMNS and not split_chart_column(name)):
             continue
         parts = split_chart_column(name)
         if parts is None:
@@ -221,9 +261,29 @@ def _parse_chart_file(
     }
     empty = set(collected)
     total = 0
+    by_position = None  # the x-axis holds fractions (epoch 0.5): steps are the row order
+    position = 0
     for chunk, lines in read_table(source, dialect, report, all_text=True, chunksize=CHUNK_ROWS):
         present, parsed, text = numbers(chunk[f"c{step_at}"], dialect.decimal)
         steps, _, fraction = integers(parsed)
+        if by_position is None:
+            by_position = bool((fraction & ~text).any())
+            if by_position:
+                report.decide(
+                    "step",
+                    "the row order (0, 1, 2, …)",
+                    f"the chart's x-axis “{x_name}” holds fractions (such as "
+                    f"{parsed[fraction & ~text][0]:g}) and steps are whole numbers",
+                )
+            else:
+                why = "the chart's x-axis" + (
+                    "" if columns[step_at] in STEP_COLUMNS else " (a custom x metric)"
+                )
+                report.decide("step", f"“{x_name}”", why)
+        if by_position:
+            steps = np.arange(position, position + len(chunk), dtype=np.int64)
+            fraction = np.zeros(len(chunk), dtype=bool)
+        position += len(chunk)
         ok = np.ones(len(chunk), dtype=bool)
         for reason, bad in (
             ("the step is missing", ~present),

@@ -86,7 +86,7 @@ def test_a_broken_mlflow_metric_line_is_rejected_with_its_file_and_line(upload):
 # --- MLflow runs CSV ---------------------------------------------------------------------
 
 
-def test_mlflow_ui_download_takes_numbers_as_metrics_and_the_rest_as_params(upload):
+def test_mlflow_ui_download_keeps_numeric_params_before_the_metrics_as_params(upload):
     text = (
         '"Start Time","Duration","Run ID","Name","Source Type","Source Name","User","Status",'
         '"optimizer","alpha","rmse","delta","mlflow.source.git.commit"\n'
@@ -98,9 +98,10 @@ def test_mlflow_ui_download_takes_numbers_as_metrics_and_the_rest_as_params(uplo
     (run,) = result.runs
     assert (run.name, run.external_id) == ("run-1", "uuid-1")
     assert run.started_at == datetime(2022, 12, 1, 12, 0, tzinfo=UTC)
-    assert run.params == {"optimizer": "adam"}
+    # The UI writes params, then metrics: "alpha" (a setting, before "rmse") stays a param.
+    assert run.params == {"optimizer": "adam", "alpha": "0.5"}
     values = {k: s.values.tolist() for k, s in run.series.items()}
-    assert values == {"alpha": [0.5], "rmse": [0.81], "delta": [-0.25]}
+    assert values == {"rmse": [0.81], "delta": [-0.25]}
     assert run.tags["mlflow.source.git.commit"] == "abc123"
     assert run.tags["mlflow.user"] == "dana"
 

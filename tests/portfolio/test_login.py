@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 
@@ -157,3 +158,87 @@ def test_it_still_lets_the_same_username_log_in_from_another_address(client, ali
 
     assert locked.status_code == 429
     assert elsewhere.status_code == 302
+
+
+# --- Lockout behind reverse proxies -------------------------------------------------------------
+# Through proxies every request comes from a proxy's socket address; the client is the entry
+# each proxy appended to X-Forwarded-For. An attacker may send a forged header of its own, which
+# the proxies extend: only the right-most AXES_PROXY_COUNT entries are trusted.
+
+PROXY = "10.0.0.2"  # the proxy next to the app: REMOTE_ADDR of every request
+EDGE = "192.0.2.10"  # an outer proxy (a CDN) in front of it
+ATTACKER = "198.51.100.66"
+ALICE_HOME = "203.0.113.7"
+
+
+def _through_proxies(client, password: str, *, client_ip: str, proxies: int, forged: str = ""):
+    """A login as the proxies deliver it: each appended the address it was reached from."""
+    hops = [forged] if forged else []
+    hops.append(client_ip)
+    if proxies == 2:
+        hops.append(EDGE)
+    return client.post(
+        LOGIN_URL,
+        {"username": "alice", "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=", ".join(hops),
+    )
+
+
+@pytest.mark.parametrize("proxies", [1, 2])
+def test_a_locked_attacker_behind_proxies_does_not_lock_alice_out(client, alice, settings, proxies):
+    settings.CAIRN_PROXY_COUNT = proxies
+    for _ in range(5):
+        _through_proxies(client, "wrong", client_ip=ATTACKER, proxies=proxies)
+
+    attacker = _through_proxies(client, PASSWORD, client_ip=ATTACKER, proxies=proxies)
+    # Forging alice's address in front of its own does not move the attacker.
+    forged = _through_proxies(
+        client, PASSWORD, client_ip=ATTACKER, proxies=proxies, forged=ALICE_HOME
+    )
+    alice_login = _through_proxies(client, PASSWORD, client_ip=ALICE_HOME, proxies=proxies)
+
+    assert attacker.status_code == 429
+    assert forged.status_code == 429
+    assert alice_login.status_code == 302
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_without_proxies_a_forged_header_does_not_escape_the_lockout(client, alice, settings):
+    settings.CAIRN_PROXY_COUNT = 0
+    for attempt in range(5):
+        client.post(
+            LOGIN_URL,
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",
+        )
+
+    response = client.post(
+        LOGIN_URL,
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR=ATTACKER,
+        HTTP_X_FORWARDED_FOR=ALICE_HOME,
+    )
+
+    assert response.status_code == 429
+
+
+def test_a_request_that_skips_a_proxy_is_judged_by_its_socket_address(client, alice, settings):
+    settings.CAIRN_PROXY_COUNT = 2
+    for _ in range(5):
+        # Reached the app through one proxy only: the header is too short to trust.
+        client.post(
+            LOGIN_URL,
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=ALICE_HOME,
+        )
+
+    attacker = client.post(
+        LOGIN_URL, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR=ATTACKER
+    )
+    alice_login = _through_proxies(client, PASSWORD, client_ip=ALICE_HOME, proxies=2)
+
+    assert attacker.status_code == 429
+    assert alice_login.status_code == 302

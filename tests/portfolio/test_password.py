@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import re
 from urllib.parse import quote, urlsplit
 
@@ -242,3 +243,88 @@ def test_it_refuses_a_reset_request_without_a_valid_email(client, db, email):
 
     assert response.status_code == 200
     assert mail.outbox == []
+
+
+# --- Limits -----------------------------------------------------------------------------------
+
+
+def _change(client, old: str):
+    return client.post(
+        CHANGE_URL,
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+
+def test_it_stops_testing_current_passwords_after_five_wrong_ones(alice, alice_client, clock):
+    for _ in range(5):
+        assert "Your old password was entered incorrectly." in _change(alice_client, "wrong").text
+
+    paused = _change(alice_client, PASSWORD)
+
+    assert paused.status_code == 200
+    assert "Too many wrong current passwords. Try again in 15 minutes" in paused.text
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+    clock.shift(datetime.timedelta(minutes=16))
+    assert _change(alice_client, PASSWORD).status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
+def test_one_users_wrong_guesses_do_not_pause_another_user(alice_client, bob, client):
+    for _ in range(5):
+        _change(alice_client, "wrong")
+    client.force_login(bob)
+
+    assert _change(client, PASSWORD).status_code == 302
+
+
+def test_it_sends_at_most_three_reset_emails_an_hour_and_answers_the_same(
+    client, alice, bob, clock, django_capture_on_commit_callbacks
+):
+    answers = [
+        _ask_for_reset(client, "alice@example.com", django_capture_on_commit_callbacks)
+        for _ in range(20)
+    ]
+
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, reverse("password_reset_done"))
+    }
+    assert len(mail.outbox) == 3
+    # Another account is not held back by alice's.
+    _ask_for_reset(client, "bob@example.com", django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox[3:]] == [["bob@example.com"]]
+
+    clock.shift(datetime.timedelta(hours=1))
+    _ask_for_reset(client, "Alice@Example.com", django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 5
+
+
+def test_an_unknown_address_answers_like_a_limited_one(
+    client, alice, django_capture_on_commit_callbacks
+):
+    for _ in range(4):
+        limited = _ask_for_reset(client, "alice@example.com", django_capture_on_commit_callbacks)
+    unknown = _ask_for_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
+
+    assert (limited.status_code, limited["Location"]) == (unknown.status_code, unknown["Location"])
+
+    def page(url: str) -> str:
+        text = client.get(url).text
+        return text[text.index('<main id="main"') : text.index("</main>")]
+
+    assert page(limited["Location"]) == page(unknown["Location"])
+
+
+def test_the_limits_let_requests_through_when_the_cache_is_down(alice, alice_client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    for _ in range(6):
+        assert _change(alice_client, "wrong").status_code == 200
+
+    assert _change(alice_client, PASSWORD).status_code == 302

@@ -92,3 +92,52 @@ def test_no_image_of_hidden_work(client, alice, visibility):
 
 def test_no_image_of_a_private_profile(client, alice):
     assert client.get(reverse("public:preview", args=["alice"])).status_code == 404
+
+
+def test_three_hundred_requests_queue_one_render_per_page_version(
+    client, alice, published, django_capture_on_commit_callbacks
+):
+    url = reverse("public:project-preview", args=["alice", published.slug])
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        answers = {client.get(url).status_code for _ in range(300)}
+
+    assert answers == {302}
+    assert len(callbacks) == 1
+    # A change to the page is a new version, and its image is queued once more.
+    invalidate(alice.pk)
+    with django_capture_on_commit_callbacks() as more:
+        for _ in range(20):
+            client.get(url)
+    assert len(more) == 1
+
+
+def test_a_lost_render_is_queued_again_after_a_while(
+    client, alice, published, clock, django_capture_on_commit_callbacks
+):
+    url = reverse("public:project-preview", args=["alice", published.slug])
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.get(url)
+        clock.shift(11 * 60)
+        client.get(url)
+
+    assert len(callbacks) == 2
+
+
+def test_with_the_cache_down_the_stand_in_image_answers_and_nothing_is_queued(
+    client, alice, published, settings, django_capture_on_commit_callbacks
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    url = reverse("public:project-preview", args=["alice", published.slug])
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("img/preview-default.png")
+    assert callbacks == []

@@ -107,3 +107,28 @@ def test_a_private_profile_exports_nothing_but_to_its_owner(client, alice, bob, 
     client.force_login(alice)
     assert client.get(url).status_code == 200
     assert client.get(reverse(name, args=["nobody-here"])).status_code == 404
+
+
+HOSTILE_BIO = (
+    "I build **ranking models** & tools.\n\n"
+    '<script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">x</a>\n\n'
+    "[blog](https://alice.example) [trap](javascript:alert(4)) [off](//evil.example)\n\n"
+    "[ref]: javascript:alert(5)\n\n"
+    "> quoted"
+)
+
+
+@pytest.mark.parametrize("name", ["public:markdown", "public:resume-json"])
+def test_the_exports_carry_no_raw_html_or_script_links_from_the_bio(client, alice, portfolio, name):
+    alice.profile.bio = HOSTILE_BIO
+    alice.profile.save()
+
+    text = client.get(reverse(name, args=["alice"])).content.decode()
+
+    for active in ("<script", "<img", "onerror", "javascript:", "<a ", "evil.example"):
+        assert active not in text
+    # What the bio says is still there, as Markdown.
+    assert "I build **ranking models** & tools." in text
+    assert "[blog](https://alice.example)" in text
+    if name == "public:markdown":
+        assert "\n> quoted" in text

@@ -22,7 +22,10 @@ BAR_WIDTH = 30
 class Command(BaseCommand):
     help = (
         "Import result files into a project (owner/slug) and wait for the result. "
-        "Exits 1 when an import failed, 2 when one waits for a check of how its columns are read."
+        "Exit status: 0 every file imported; 1 an import failed (or the command was used "
+        "wrongly); 2 an import is held for review: Cairn is unsure how to read the file, open "
+        "the import's page to check and continue. The same file again re-runs an import that "
+        "failed or is held, with the names given now."
     )
 
     def add_arguments(self, parser) -> None:
@@ -105,6 +108,8 @@ class Command(BaseCommand):
                 created = True
             if not created:
                 self.stdout.write(f"{imp.original_name}: imported already (import {imp.pk}).")
+                if not imp.is_done:  # another upload of the same file is under way: wait for it
+                    imp = self._wait(imp, options["timeout"])
             elif options["sync"]:
                 imports.import_process(import_id=imp.pk, token=f"cli-{uuid.uuid4().hex}")
             else:
@@ -129,6 +134,15 @@ class Command(BaseCommand):
 
     def _wait(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         """Show a progress bar until the worker is done; run in-process when none answers."""
+        try:
+            return self._wait_for(imp, timeout)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"\nStopped waiting; import {imp.pk} goes on in the worker "
+                f"({imp.get_absolute_url()})."
+            ) from None
+
+    def _wait_for(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         start = time.monotonic()
         while True:
             imp.refresh_from_db()
