@@ -193,7 +193,7 @@ class Command(BaseCommand):
         """Held for review: how Cairn would read each column, and how to say otherwise."""
         report = imp.report or {}
         self.stderr.write(
-            self.style.WARNING(f"{imp.original_name}: not imported yet: {imp.message}")
+            self.style.WARNING(f"{imp.original_name}: held for review: {imp.message}")
         )
         for decision in report.get("decisions", []):
             unsure = "  (not sure)" if decision.get("certain") is False else ""
@@ -207,8 +207,9 @@ class Command(BaseCommand):
             for column, (role, why) in roles.items():
                 self.stderr.write(f"    {column:<{width}}  {role:<7}  {why}")
         self.stderr.write(
-            "  Import it as read with --yes, or change the reading with --role COLUMN=ROLE, "
-            "--date-order dmy|mdy, --delimiter ';' (and --yes)."
+            f"  Check it on the import's page ({imp.get_absolute_url()}), import it as read "
+            "with --yes, or change the reading with --role COLUMN=ROLE, --date-order dmy|mdy, "
+            "--delimiter ';' (and --yes)."
         )
 
 
