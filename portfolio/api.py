@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import importers, imports
+from projects import import_choices, importers, imports
 from projects.models import ExperimentImport, ImportStatus, Project
 from projects.uploads import upload_refusal, uploads_with_paths
 
@@ -128,6 +128,7 @@ def import_json(request: HttpRequest, imp: ExperimentImport) -> dict:
         "series": imp.series_count,
         "points": imp.points_count,
         "report": imp.report or None,
+        "choices": imp.choices or {},
         "created_at": imp.created_at.isoformat(),
         "finished_at": imp.finished_at.isoformat() if imp.finished_at else None,
         "status_url": request.build_absolute_uri(
@@ -164,10 +165,10 @@ def _choices(request: HttpRequest) -> dict | None:
         data["confirmed"] = request.POST["confirmed"].lower() in ("1", "true", "yes", "on")
     if not data:
         return None
-    try:
-        return importers.Choices.from_dict(data).as_dict()
-    except importers.ImportFailed as exc:
-        raise ValueError(str(exc.message)) from None
+    try:  # the one rule for choices from the form, the command line and the API
+        return import_choices.from_api(data).as_dict()
+    except import_choices.ChoicesInvalid as exc:
+        raise ValueError(exc.message) from None
 
 
 def _names(request: HttpRequest) -> dict:

@@ -29,6 +29,12 @@ IMPORT = {
             "description": "Rows read, accepted and rejected (with reasons and line "
             "numbers) and warnings",
         },
+        "choices": {
+            "type": "object",
+            "description": "How the files are read, as the owner chose: roles (column name "
+            "to run, step, time, param, metric, tag, key, value or ignore), date_order (dmy or "
+            "mdy), delimiter, confirmed",
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "finished_at": {"type": ["string", "null"], "format": "date-time"},
         "status_url": {"type": "string", "format": "uri"},

@@ -483,6 +483,13 @@ def _write(imp: ExperimentImport, token: str, result) -> bool:
     locked = ExperimentImport.objects.select_for_update().get(pk=imp.pk)
     if locked.status != ImportStatus.RUNNING or locked.claimed_by != token:
         return False  # another delivery of the same task finished or took it over
+    # Read again with other choices: the new runs replace the old ones in this transaction,
+    # and the public pages that showed the old ones go stale with it.
+    if Run.objects.filter(experiment_import_id=imp.pk).exists():
+        from portfolio.public_cache import invalidate
+
+        Run.objects.filter(experiment_import_id=imp.pk).delete()
+        invalidate(imp.project.owner_id)
     runs = Run.objects.bulk_create(
         [
             Run(
@@ -631,3 +638,66 @@ def import_delete(*, experiment_import: ExperimentImport) -> None:
     signals.send_safely(signals.import_deleting, experiment_import=experiment_import)
     experiment_import.delete()
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def import_reread(*, experiment_import: ExperimentImport, choices: dict) -> ExperimentImport:
+    """Queue an import again, read with the owner's choices, whatever its state when done.
+
+    A succeeded import keeps its runs until the new reading is written; then they are
+    replaced in one transaction (see _write). Queued or running imports are left as they are.
+    Bad choices raise importers.ImportFailed.
+    """
+    checked = importers.Choices.from_dict(choices).as_dict()
+    updated = ExperimentImport.objects.filter(
+        pk=experiment_import.pk,
+        status__in=[ImportStatus.FAILED, ImportStatus.REVIEW, ImportStatus.SUCCEEDED],
+    ).update(
+        status=ImportStatus.QUEUED,
+        attempts=0,
+        claimed_by="",
+        progress=0.0,
+        message="",
+        finished_at=None,
+        choices=checked,
+    )
+    if updated:
+        transaction.on_commit(lambda: import_enqueue(experiment_import=experiment_import))
+    experiment_import.refresh_from_db()
+    return experiment_import
+
+
+def import_preview(*, experiment_import: ExperimentImport, choices=None):
+    """The preview of an import's data file (importers.preview), read with its saved choices
+    (or the ones given), with the import's own report laid over the sample's guesses."""
+    from .importers.preview import preview
+
+    imp = experiment_import
+    if choices is None:
+        choices = importers.Choices.from_dict(imp.choices)
+    workdir = Path(tempfile.mkdtemp(prefix="cairn-preview-"))
+    try:
+        shown = preview(
+            _local_files(imp, workdir), choices=choices, format=imp.requested_format or None
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report = imp.report or {}
+    roles = report.get("roles") or {}
+    # The whole file's reading settles what a sample may not (a date order, say), when the
+    # import was read with the same choices.
+    if roles and importers.Choices.from_dict(imp.choices) == choices:
+        for column in shown.columns:
+            if column.name in roles and not column.by_user:
+                column.role, column.why = roles[column.name][0], roles[column.name][1]
+        decisions = [
+            importers.Decision(
+                d["subject"], d["choice"], d["why"], d.get("certain", True), d.get("file", "")
+            )
+            for d in report.get("decisions") or []
+        ]
+        if decisions:
+            shown.decisions = decisions
+            shown.has_dates = shown.has_dates or any(
+                d.subject.startswith("dates") for d in decisions
+            )
+    return shown

@@ -196,6 +196,7 @@ MATRIX = [
         OWN_POST,
     ),
     ("projects:import-delete", lambda w: [w["shared"].slug, w["import"].pk], "get", None, OWN),
+    ("projects:import-preview", lambda w: [w["shared"].slug, w["import"].pk], "get", None, OWN),
     ("projects:runs", _p, "get", None, OWN),
     ("projects:run", lambda w: [w["shared"].slug, w["run"].pk], "get", None, OWN),
     ("projects:results", _p, "get", None, OWN),
