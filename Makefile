@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/project_history.py
 	$(PY) bench/importers_parse.py
 	$(PY) bench/import_bench.py
+	$(PY) bench/preview_bench.py
 	$(PY) bench/charts_bench.py
 	$(PY) bench/plan_charts_bench.py
 	$(PY) bench/mentor_inbox.py

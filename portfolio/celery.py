@@ -35,3 +35,12 @@ def _requeue_stalled_imports(**_kwargs) -> None:
     from projects.imports import import_requeue_stalled
 
     import_requeue_stalled()
+
+
+@worker_ready.connect
+def _drain_outbox(**_kwargs) -> None:
+    # Tasks kept in the outbox while the broker was down (emails, notifications) go out now;
+    # Celery beat drains it once a minute too.
+    from outbox.services import outbox_drain
+
+    outbox_drain()

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.template import loader
 
+from outbox.services import send_task_safely
+
 from . import limits
 from .models import Profile
 from .tasks import send_email
@@ -131,4 +133,9 @@ class CeleryPasswordResetForm(PasswordResetForm):
             return
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        send_email.delay_on_commit(subject=subject, body=body, to=[to_email])
+        # Kept in the outbox while the broker is down: the email goes out when it is back.
+        send_task_safely(
+            send_email,
+            kwargs={"subject": subject, "body": body, "to": [to_email]},
+            owner=context.get("user"),
+        )

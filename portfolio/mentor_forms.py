@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.template import loader
 from django.urls import reverse
 
+from outbox.services import send_task_safely
+
 from .mentorships import mentorship_invite, mentorship_record_email
 from .models import Mentorship
 from .tasks import send_email
@@ -74,9 +76,13 @@ class InvitationForm(forms.Form):
                 "url": url,
             },
         )
-        send_email.delay_on_commit(
-            subject=f"{name} invites you to mentor them on Cairn",
-            body=body,
-            to=[mentorship.email],
+        send_task_safely(
+            send_email,
+            kwargs={
+                "subject": f"{name} invites you to mentor them on Cairn",
+                "body": body,
+                "to": [mentorship.email],
+            },
+            owner=self.engineer,
         )
         mentorship_record_email(mentorship=mentorship, actor=self.engineer)

@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from outbox.services import send_task_safely
+
 from .models import Notification, NotifyChoice, Profile
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def notify(
     if ids:
         from .tasks import send_notification_emails
 
-        transaction.on_commit(lambda: send_notification_emails.delay(notification_ids=ids))
+        send_task_safely(send_notification_emails, kwargs={"notification_ids": ids}, owner=actor)
     return created
 
 

@@ -10,7 +10,12 @@ IMPORT = {
     "properties": {
         "id": {"type": "integer"},
         "project": {"type": "string", "description": "The project's slug"},
-        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+        "status": {
+            "type": "string",
+            "enum": ["queued", "running", "succeeded", "failed", "review"],
+            "description": "succeeded, failed and review (held: Cairn needs you to check how "
+            "it read the file) are final until you retry",
+        },
         "progress": {"type": "number", "minimum": 0, "maximum": 1},
         "message": {"type": "string", "description": "Why it failed, or what it is doing"},
         "file_name": {"type": "string"},
@@ -26,6 +31,12 @@ IMPORT = {
             "description": "Rows read, accepted and rejected (with reasons and line "
             "numbers) and warnings",
         },
+        "choices": {
+            "type": "object",
+            "description": "How the files are read, as the owner chose: roles (column name "
+            "to run, step, time, param, metric, tag, key, value or ignore), date_order (dmy or "
+            "mdy), delimiter, confirmed",
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "finished_at": {"type": ["string", "null"], "format": "date-time"},
         "status_url": {"type": "string", "format": "uri"},
@@ -38,6 +49,30 @@ IMPORT = {
     },
 }
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+CHOICES = {
+    "choices": {
+        "type": "string",
+        "description": 'How to read the files, as JSON: {"roles": {column: role}, '
+        '"date_order": "dmy"|"mdy", "delimiter": ",", "confirmed": true}. '
+        "Roles: run, step, time, param, metric, tag, key, value, ignore",
+    },
+    "roles": {"type": "string", "description": "JSON object column -> role (part of choices)"},
+    "date_order": {"type": "string", "description": "dmy (day-month-year) or mdy (month-day-year)"},
+    "delimiter": {"type": "string", "description": "The column delimiter of CSV files"},
+    "confirmed": {
+        "type": "boolean",
+        "description": "Import even where Cairn is unsure, as the choices say",
+    },
+}
+NAMES = {
+    "format": {
+        "type": "string",
+        "enum": sorted(FORMATS),
+        "description": "Skip detection: read the file as this format",
+    },
+    "run_name": {"type": "string"},
+    "metric_name": {"type": "string"},
+}
 
 
 def _error(description: str) -> dict:
@@ -70,7 +105,10 @@ def schema(*, server: str) -> dict:
                 "post": {
                     "summary": "Upload result files as one import",
                     "description": "Answers at once; the file is processed in the "
-                    "background. Poll status_url until status is succeeded or failed.",
+                    "background. Poll status_url until status is succeeded, failed or review. "
+                    "The same file again answers the first import; when that one failed or "
+                    "was held for review, it is run again with this request's names and "
+                    "choices (202).",
                     "parameters": [slug],
                     "requestBody": {
                         "required": True,
@@ -81,14 +119,8 @@ def schema(*, server: str) -> dict:
                                     "required": ["file"],
                                     "properties": {
                                         "file": {"type": "string", "format": "binary"},
-                                        "format": {
-                                            "type": "string",
-                                            "enum": sorted(FORMATS),
-                                            "description": "Skip detection: read the file "
-                                            "as this format",
-                                        },
-                                        "run_name": {"type": "string"},
-                                        "metric_name": {"type": "string"},
+                                        **NAMES,
+                                        **CHOICES,
                                         "paths": {
                                             "type": "string",
                                             "description": "Each file's relative path, in "
@@ -128,6 +160,41 @@ def schema(*, server: str) -> dict:
                         "401": _error("No valid token"),
                         "404": _error("No such import"),
                         "429": _error("Too many requests with this token (see Retry-After)"),
+                    },
+                }
+            },
+            "/projects/{slug}/imports/{id}/retry": {
+                "post": {
+                    "summary": "Run a failed, held or stalled import again",
+                    "description": "Optionally with other names, format and choices (form "
+                    "fields as for an upload, without the file). A stalled import (queued or "
+                    "running with no worker answering) is sent again as it is.",
+                    "parameters": [
+                        slug,
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {**NAMES, **CHOICES},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Queued again", "content": import_ref},
+                        "400": _error("Bad choices or an unknown format"),
+                        "401": _error("No valid token"),
+                        "404": _error("No such import"),
+                        "409": _error("The import is under way or succeeded"),
                     },
                 }
             },

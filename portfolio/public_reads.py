@@ -141,6 +141,7 @@ class Source:
     sha256: str
     importer: str
     date: object
+    read_with: str = ""  # how the file was read, when the owner chose (import_choices.describe)
 
 
 @dataclass
@@ -197,6 +198,8 @@ def _has_curve(runs: list[tuple], metric: str) -> bool:
 
 
 def _source(imp: ExperimentImport) -> Source:
+    from projects.import_choices import describe
+
     files = [f.original_name for f in imp.files.all()] or [imp.original_name]
     return Source(
         id=imp.pk,
@@ -204,6 +207,7 @@ def _source(imp: ExperimentImport) -> Source:
         sha256=imp.sha256,
         importer=" ".join(x for x in (imp.detected_format, imp.importer_version) if x),
         date=imp.finished_at or imp.created_at,
+        read_with=describe(imp.choices),
     )
 
 

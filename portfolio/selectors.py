@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
+from django.utils import timezone
 
 from milestones import selectors as milestone_selectors
 from milestones.models import CheckIn, Milestone, QuarterlyGoal
 from milestones.quarters import Quarter
-from projects.models import Project, ProjectRevision
+from projects.models import ExperimentImport, ImportStatus, Project, ProjectRevision
 from projects.sections import SECTIONS_BY_KEY
 
 from .models import Comment, Mentorship, Notification, Profile
@@ -349,3 +352,25 @@ def person_overview(*, viewer: AbstractBaseUser, profile: Profile) -> dict:
     for project in projects:
         project.open_threads = open_threads.get(project.pk, 0)
     return {"quarters": list(quarters.items()), "projects": projects}
+
+
+# Background work older than this that has not started is worth a word to its owner.
+DELAYED_AFTER = timedelta(minutes=1)
+
+
+def background_work_delayed(*, user_id: int) -> bool:
+    """Whether user's background work waits too long: tasks kept in the outbox while the broker
+    is down, or imports still queued. One query, on indexed columns."""
+    from outbox.models import OutboxTask
+
+    cutoff = timezone.now() - DELAYED_AFTER
+    waiting = OutboxTask.objects.filter(owner_id=user_id, created_at__lt=cutoff)
+    queued = ExperimentImport.objects.filter(
+        project__owner_id=user_id, status=ImportStatus.QUEUED, created_at__lt=cutoff
+    )
+    return (
+        get_user_model()
+        ._default_manager.filter(pk=user_id)
+        .filter(Exists(waiting) | Exists(queued))
+        .exists()
+    )

@@ -11,6 +11,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from outbox.services import send_task_safely
 from projects.models import Project
 
 from . import previews
@@ -55,8 +56,11 @@ def preview_image(request: HttpRequest, slug: str, project_slug: str | None = No
     # after RENDER_WAIT a lost job may be queued again. With the cache down, none is queued:
     # the stand-in image serves until it is back.
     if first_in(f"preview-render:{path}", seconds=RENDER_WAIT, when_down=False):
-        render_preview.delay_on_commit(
-            owner_id=profile.user_id, project_id=project.pk if project else None
+        # Kept in the outbox while the broker is down.
+        send_task_safely(
+            render_preview,
+            kwargs={"owner_id": profile.user_id, "project_id": project.pk if project else None},
+            owner=profile.user_id,
         )
     response = redirect(static("img/preview-default.png"))
     patch_cache_control(response, public=True, max_age=60)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -31,9 +32,17 @@ from .series import VALUE_DTYPE, pack, pack_steps, summarise
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-# A running import whose worker has not reported for this long is taken to be abandoned.
-STALE_AFTER = timedelta(minutes=2)
+# A running import whose worker has not reported for this long is taken to be abandoned
+# (settings.CAIRN_IMPORT_STALE_SECONDS; a worker touches its heartbeat every HEARTBEAT_EVERY).
+STALE_AFTER = timedelta(seconds=30)
+HEARTBEAT_EVERY = 5.0  # seconds, at most: a quarter of the stale time when that is shorter
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def stale_after() -> timedelta:
+    """How long a queued import may wait, or a running one stay silent, before it is sent again."""
+    seconds = getattr(settings, "CAIRN_IMPORT_STALE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds is not None else STALE_AFTER
 
 
 class UploadRefused(Exception):
@@ -145,10 +154,22 @@ def import_create(
     requested_format: str = "",
     run_name: str = "",
     metric_name: str = "",
+    choices: dict | None = None,
 ) -> tuple[ExperimentImport, bool]:
-    """Store uploaded files as one import and queue it; the same files twice give the first."""
+    """Store uploaded files as one import and queue it; returns (import, queued now).
+
+    The same files twice give the first import: as it is when it succeeded or is still under
+    way (queued False), or queued again with the new names and choices when it had failed or
+    was held for review (queued True). Identical uploads at the same moment all get the one
+    import. Bad choices raise UploadRefused.
+    """
     if requested_format and requested_format not in importers.FORMATS:
         raise UploadRefused(f"Unknown format “{requested_format}”.")
+    if choices is not None:
+        try:
+            choices = importers.Choices.from_dict(choices).as_dict()
+        except importers.ImportFailed as exc:
+            raise UploadRefused(str(exc.message)) from None
     for label, text in (("run name", run_name), ("metric name", metric_name)):
         if len(text) > TEXT_LENGTH:
             raise UploadRefused(
@@ -164,30 +185,59 @@ def import_create(
         shas = sorted(sha for _, sha, _ in spooled)
         sha = shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
         existing = ExperimentImport.objects.filter(project=project, sha256=sha).first()
-        if existing:
-            return existing, False
-        with transaction.atomic():
-            imp = ExperimentImport.objects.create(
-                project=project,
-                uploaded_by=user,
-                original_name=", ".join(kept)[:NAME_LENGTH],
-                sha256=sha,
-                size=sum(size for _, _, size in spooled),
-                requested_format=requested_format,
-                run_name=run_name,
-                metric_name=metric_name,
-            )
-            for (path, file_sha, size), name in zip(spooled, kept, strict=True):
-                record = ImportFile(
-                    experiment_import=imp, original_name=name, size=size, sha256=file_sha
-                )
-                with path.open("rb") as handle:
-                    record.file.save(path.name, File(handle), save=False)
-                record.save()
-            transaction.on_commit(lambda: import_enqueue(experiment_import=imp))
-        return imp, True
+        if existing is None:
+            try:
+                # A savepoint: when an identical upload won the race, only this insert is undone.
+                with transaction.atomic():
+                    imp = _create(
+                        project, user, spooled, kept, sha, requested_format, run_name, metric_name
+                    )
+                    if choices is not None:
+                        imp.choices = choices
+                        imp.save(update_fields=["choices"])
+                    transaction.on_commit(lambda: import_enqueue(experiment_import=imp))
+                return imp, True
+            except IntegrityError:
+                existing = ExperimentImport.objects.filter(project=project, sha256=sha).first()
+                if existing is None:
+                    raise
+        return _again(existing, requested_format, run_name, metric_name, choices)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _create(project, user, spooled, kept, sha, requested_format, run_name, metric_name):
+    imp = ExperimentImport.objects.create(
+        project=project,
+        uploaded_by=user,
+        original_name=", ".join(kept)[:NAME_LENGTH],
+        sha256=sha,
+        size=sum(size for _, _, size in spooled),
+        requested_format=requested_format,
+        run_name=run_name,
+        metric_name=metric_name,
+    )
+    for (path, file_sha, size), name in zip(spooled, kept, strict=True):
+        record = ImportFile(experiment_import=imp, original_name=name, size=size, sha256=file_sha)
+        with path.open("rb") as handle:
+            record.file.save(path.name, File(handle), save=False)
+        record.save()
+    return imp
+
+
+def _again(existing, requested_format, run_name, metric_name, choices):
+    """The same files uploaded again: a failed or held import runs again, read as now asked."""
+    if existing.status not in (ImportStatus.FAILED, ImportStatus.REVIEW):
+        return existing, False
+    retried = import_retry(
+        experiment_import=existing,
+        choices=choices,
+        run_name=run_name,
+        metric_name=metric_name,
+        requested_format=requested_format,
+    )
+    # Two identical re-uploads at once: one of them queued it again, the other sees it queued.
+    return retried, retried.status == ImportStatus.QUEUED
 
 
 def import_enqueue(*, experiment_import: ExperimentImport) -> bool:
@@ -202,23 +252,47 @@ def import_enqueue(*, experiment_import: ExperimentImport) -> bool:
     return True
 
 
-def import_requeue_stalled(*, project: Project | None = None, older_than: timedelta = STALE_AFTER):
-    """Send again imports that wait too long: queued while the broker was down, or abandoned."""
-    cutoff = timezone.now() - older_than
-    stalled = ExperimentImport.objects.filter(
+def stalled_imports(*, older_than: timedelta | None = None):
+    """Imports nobody is working on: queued for too long, or running with a silent worker."""
+    cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
+    return ExperimentImport.objects.filter(
         Q(status=ImportStatus.QUEUED, created_at__lt=cutoff)
-        | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=cutoff)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
+        | Q(status=ImportStatus.RUNNING)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
     )
+
+
+def import_requeue_stalled(
+    *, project: Project | None = None, older_than: timedelta | None = None
+) -> int:
+    """Send again imports that wait too long: queued while the broker was down, or abandoned.
+
+    A queued import sent again is marked (its heartbeat), so that one sweep after another does
+    not pile messages up while the first is still waiting for a worker. Returns how many were
+    sent.
+    """
+    stalled = stalled_imports(older_than=older_than)
     if project is not None:
         stalled = stalled.filter(project=project)
-    return sum(import_enqueue(experiment_import=imp) for imp in stalled)
+    sent = 0
+    for imp in stalled:
+        if import_enqueue(experiment_import=imp):
+            sent += 1
+            if imp.status == ImportStatus.QUEUED:
+                ExperimentImport.objects.filter(pk=imp.pk, status=ImportStatus.QUEUED).update(
+                    heartbeat_at=timezone.now()
+                )
+    if sent:
+        log.info("Sent %s stalled import(s) to a worker again", sent)
+    return sent
 
 
 def _claim(import_id: int, token: str) -> ExperimentImport | None:
     """Take the import for this worker, or None when it is done or another has it."""
     now = timezone.now()
     claimable = Q(status=ImportStatus.QUEUED) | Q(
-        status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+        status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after()
     )
     # The same task delivered again after its worker died may take its own row back.
     claimable |= Q(status=ImportStatus.RUNNING, claimed_by=token)
@@ -278,11 +352,58 @@ class _Progress:
         )
 
 
-def import_process(*, import_id: int, token: str) -> ExperimentImport | None:
-    """Claim, parse and write one import; returns it, or None when there was nothing to do."""
+class _Heartbeat(threading.Thread):
+    """Touches a running import's heartbeat every HEARTBEAT_EVERY seconds from its own thread.
+
+    Long steps without progress callbacks (saving a million points) then never look like a dead
+    worker to the sweep; when the whole worker dies, the heartbeat stops with it.
+    """
+
+    def __init__(self, import_id: int, token: str):
+        super().__init__(name=f"import-{import_id}-heartbeat", daemon=True)
+        self.import_id, self.token = import_id, token
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        every = max(0.2, min(HEARTBEAT_EVERY, stale_after().total_seconds() / 4))
+        try:
+            while not self.stopped.wait(every):
+                try:
+                    ExperimentImport.objects.filter(
+                        pk=self.import_id, status=ImportStatus.RUNNING, claimed_by=self.token
+                    ).update(heartbeat_at=timezone.now())
+                except Exception:  # a busy database only delays the next beat
+                    log.debug("Heartbeat of import %s skipped", self.import_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=HEARTBEAT_EVERY * 2)
+
+
+def import_process(
+    *, import_id: int, token: str, heartbeat: bool = False
+) -> ExperimentImport | None:
+    """Claim, parse and write one import; returns it, or None when there was nothing to do.
+
+    heartbeat: touch the row from a thread while working (a worker process does; a test or the
+    command line running the job in its own process has no other process to convince).
+    """
     imp = _claim(import_id, token)
     if imp is None:
         return None
+    if not heartbeat:
+        return _process(imp, token)
+    beat = _Heartbeat(imp.pk, token)
+    beat.start()
+    try:
+        return _process(imp, token)
+    finally:
+        beat.stop()
+
+
+def _process(imp: ExperimentImport, token: str) -> ExperimentImport:
     if imp.attempts > MAX_ATTEMPTS:
         _fail(imp, f"Gave up after {MAX_ATTEMPTS} attempts: the worker stopped each time.")
         return imp
@@ -362,6 +483,13 @@ def _write(imp: ExperimentImport, token: str, result) -> bool:
     locked = ExperimentImport.objects.select_for_update().get(pk=imp.pk)
     if locked.status != ImportStatus.RUNNING or locked.claimed_by != token:
         return False  # another delivery of the same task finished or took it over
+    # Read again with other choices: the new runs replace the old ones in this transaction,
+    # and the public pages that showed the old ones go stale with it.
+    if Run.objects.filter(experiment_import_id=imp.pk).exists():
+        from portfolio.public_cache import invalidate
+
+        Run.objects.filter(experiment_import_id=imp.pk).delete()
+        invalidate(imp.project.owner_id)
     runs = Run.objects.bulk_create(
         [
             Run(
@@ -460,12 +588,24 @@ def import_retry(
     choices: dict | None = None,
     run_name: str | None = None,
     metric_name: str | None = None,
+    requested_format: str | None = None,
 ) -> ExperimentImport:
     """Queue a failed or held import again, read with new choices or names when given.
 
-    An import in any other state is left as it is. Bad choices raise importers.ImportFailed.
+    A stranded import (queued or running with nobody working on it, see stalled_imports) is
+    sent to a worker again as it is. An import in any other state is left as it is. Bad choices
+    raise importers.ImportFailed; an unknown format too.
     """
+    if requested_format and requested_format not in importers.FORMATS:
+        raise importers.ImportFailed(f"Unknown format “{requested_format}”.")
+    if stalled_imports().filter(pk=experiment_import.pk).exists():
+        ExperimentImport.objects.filter(pk=experiment_import.pk).update(attempts=0)
+        transaction.on_commit(lambda: import_enqueue(experiment_import=experiment_import))
+        experiment_import.refresh_from_db()
+        return experiment_import
     changes: dict = {}
+    if requested_format is not None:
+        changes["requested_format"] = requested_format
     if choices is not None:
         changes["choices"] = importers.Choices.from_dict(choices).as_dict()
     if run_name is not None:
@@ -498,3 +638,66 @@ def import_delete(*, experiment_import: ExperimentImport) -> None:
     signals.send_safely(signals.import_deleting, experiment_import=experiment_import)
     experiment_import.delete()
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def import_reread(*, experiment_import: ExperimentImport, choices: dict) -> ExperimentImport:
+    """Queue an import again, read with the owner's choices, whatever its state when done.
+
+    A succeeded import keeps its runs until the new reading is written; then they are
+    replaced in one transaction (see _write). Queued or running imports are left as they are.
+    Bad choices raise importers.ImportFailed.
+    """
+    checked = importers.Choices.from_dict(choices).as_dict()
+    updated = ExperimentImport.objects.filter(
+        pk=experiment_import.pk,
+        status__in=[ImportStatus.FAILED, ImportStatus.REVIEW, ImportStatus.SUCCEEDED],
+    ).update(
+        status=ImportStatus.QUEUED,
+        attempts=0,
+        claimed_by="",
+        progress=0.0,
+        message="",
+        finished_at=None,
+        choices=checked,
+    )
+    if updated:
+        transaction.on_commit(lambda: import_enqueue(experiment_import=experiment_import))
+    experiment_import.refresh_from_db()
+    return experiment_import
+
+
+def import_preview(*, experiment_import: ExperimentImport, choices=None):
+    """The preview of an import's data file (importers.preview), read with its saved choices
+    (or the ones given), with the import's own report laid over the sample's guesses."""
+    from .importers.preview import preview
+
+    imp = experiment_import
+    if choices is None:
+        choices = importers.Choices.from_dict(imp.choices)
+    workdir = Path(tempfile.mkdtemp(prefix="cairn-preview-"))
+    try:
+        shown = preview(
+            _local_files(imp, workdir), choices=choices, format=imp.requested_format or None
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report = imp.report or {}
+    roles = report.get("roles") or {}
+    # The whole file's reading settles what a sample may not (a date order, say), when the
+    # import was read with the same choices.
+    if roles and importers.Choices.from_dict(imp.choices) == choices:
+        for column in shown.columns:
+            if column.name in roles and not column.by_user:
+                column.role, column.why = roles[column.name][0], roles[column.name][1]
+        decisions = [
+            importers.Decision(
+                d["subject"], d["choice"], d["why"], d.get("certain", True), d.get("file", "")
+            )
+            for d in report.get("decisions") or []
+        ]
+        if decisions:
+            shown.decisions = decisions
+            shown.has_dates = shown.has_dates or any(
+                d.subject.startswith("dates") for d in decisions
+            )
+    return shown

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import chart_views, imports, selectors
-from .importers import FORMATS, group_uploads, kind_of
+from . import chart_views, import_choices, imports, selectors
+from .importers import DATE_ORDERS, FORMATS, Choices, ImportFailed, group_uploads, kind_of
 from .models import ImportStatus
 from .uploads import upload_refusal, uploads_with_paths
 
@@ -75,7 +75,14 @@ def _kind(upload: imports.Upload) -> str | None:
 def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
-    context = {"project": project, "imp": imp, "formats": FORMATS}
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
+    context = {
+        "project": project,
+        "imp": imp,
+        "formats": FORMATS,
+        "stranded": stranded,
+        "read_with": import_choices.describe(imp.choices),
+    }
     if request.htmx:
         response = render(request, "projects/import_detail.html#import-status", context)
         if imp.is_done:
@@ -88,16 +95,96 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
     return render(request, "projects/import_detail.html", context)
 
 
+# The roles the preview's selects offer for each kind of table (others get every role).
+FORMAT_ROLES = {
+    "long_csv": ("run", "key", "step", "value", "time", "param", "tag", "ignore"),
+    "wide_csv": ("run", "step", "time", "metric", "param", "tag", "ignore"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
+    """The first rows of an import's file with each column's role, to change before importing
+    (an import held for review) or to read a finished import again with other choices."""
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    imp = selectors.import_for_owner(project=project, import_id=import_id)
+    try:
+        kept = Choices.from_dict(imp.choices)
+    except ImportFailed:
+        kept = Choices()
+    shown = imports.import_preview(experiment_import=imp, choices=kept)
+    errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        typed = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
+        columns = [c.name for c in shown.columns]
+        try:
+            choices = import_choices.from_form(
+                request.POST, columns, guessed=shown.roles(), kept=kept
+            )
+        except import_choices.ChoicesInvalid as exc:
+            errors, status = exc.errors, 400
+        else:
+            if request.POST.get("action") == "show":
+                if choices.delimiter != (kept.delimiter or ""):
+                    # Other columns come with another delimiter: their roles start afresh.
+                    choices = Choices(
+                        date_order=choices.date_order, delimiter=choices.delimiter, confirmed=True
+                    )
+                shown = imports.import_preview(experiment_import=imp, choices=choices)
+                typed = {"date_order": choices.date_order, "delimiter": choices.delimiter}
+            elif not imp.is_done:
+                messages.info(request, "This import is under way; wait until it ends.")
+                return redirect(imp)
+            else:
+                imports.import_reread(experiment_import=imp, choices=choices.as_dict())
+                messages.success(request, "Importing with your choices.")
+                return redirect(imp)
+    role_names = FORMAT_ROLES.get(shown.format, tuple(import_choices.ROLE_LABELS))
+    rows = []
+    for column in shown.columns:
+        chosen = typed.get(f"role-{column.index}", column.role)
+        rows.append(
+            {
+                "column": column,
+                "chosen": chosen,
+                "error": errors.get(f"role-{column.name}", ""),
+                "options": [
+                    (name, import_choices.ROLE_LABELS[name])
+                    for name in dict.fromkeys((*role_names, column.role))
+                ],
+            }
+        )
+    context = {
+        "project": project,
+        "imp": imp,
+        "shown": shown,
+        "role_rows": rows,
+        "errors": errors,
+        "other_errors": [m for k, m in errors.items() if not k.startswith("role-")],
+        "date_order": typed.get("date_order", kept.date_order),
+        "delimiter": typed.get("delimiter", kept.delimiter),
+        "date_orders": DATE_ORDERS,
+        "delimiters": import_choices.DELIMITERS,
+        "formats": FORMATS,
+        "read_with": import_choices.describe(imp.choices),
+    }
+    return render(request, "projects/import_preview.html", context, status=status)
+
+
 @login_required
 @require_POST
 def import_retry(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
-    if imp.status == ImportStatus.FAILED:
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
+    if imp.status in (ImportStatus.FAILED, ImportStatus.REVIEW) or stranded:
         imports.import_retry(experiment_import=imp)
         messages.success(request, "Queued again.")
     else:
-        messages.info(request, "Only a failed import can be tried again.")
+        messages.info(request, "Only a failed or stalled import can be tried again.")
     return redirect(imp)
 
 

@@ -16,4 +16,15 @@ from . import imports
 )
 def run_import(self, import_id: int) -> None:
     """Process one experiment import (thin: the service does the work)."""
-    imports.import_process(import_id=import_id, token=self.request.id or f"local-{import_id}")
+    imports.import_process(
+        import_id=import_id,
+        token=self.request.id or f"local-{import_id}",
+        # In a worker process the row's heartbeat tells the sweep this import is alive.
+        heartbeat=not self.request.is_eager,
+    )
+
+
+@shared_task(ignore_result=True)
+def requeue_stalled_imports() -> int:
+    """Celery beat, every CAIRN_IMPORT_SWEEP_SECONDS: send stalled imports to a worker again."""
+    return imports.import_requeue_stalled()

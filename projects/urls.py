@@ -22,6 +22,11 @@ urlpatterns = [
     path("<slug:slug>/imports/", results_views.import_upload, name="import-upload"),
     path("<slug:slug>/imports/<int:import_id>/", results_views.import_detail, name="import"),
     path(
+        "<slug:slug>/imports/<int:import_id>/preview/",
+        results_views.import_preview,
+        name="import-preview",
+    ),
+    path(
         "<slug:slug>/imports/<int:import_id>/retry/",
         results_views.import_retry,
         name="import-retry",

@@ -36,12 +36,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "outbox",
     "portfolio",
     "projects",
     "milestones",
 ]
 
 MIDDLEWARE = [
+    # First, so that every error answer under /api/ (404, 405, 413, CSRF, 500) becomes JSON.
+    "portfolio.api.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -70,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portfolio.context_processors.background_work",
             ],
         },
     },
@@ -210,7 +214,8 @@ X_FRAME_OPTIONS = "DENY"
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
+    # CELERY_BROKER_URL may name another Redis than the cache's (tests stop their own broker).
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -228,6 +233,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks go to when nothing else is said (a test worker listens on a queue of its own).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+# Imports that always end: every CAIRN_IMPORT_SWEEP_SECONDS (and whenever a worker starts) a
+# sweep sends again queued imports older than CAIRN_IMPORT_STALE_SECONDS and running imports
+# whose worker has not reported for that long (killed worker, broker outage).
+CAIRN_IMPORT_SWEEP_SECONDS = env_int("CAIRN_IMPORT_SWEEP_SECONDS", 30)
+CAIRN_IMPORT_STALE_SECONDS = env_int("CAIRN_IMPORT_STALE_SECONDS", 30)
 # Celery beat (`celery -A portfolio beat`, one per deployment; `make run` embeds it in its
 # worker) sends the daily digests at CAIRN_DIGEST_HOUR, in TIME_ZONE.
 CAIRN_DIGEST_HOUR = env_int("CAIRN_DIGEST_HOUR", 7)
@@ -236,13 +248,27 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {
         "task": "portfolio.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=CAIRN_DIGEST_HOUR),
-    }
+    },
+    # Tasks written to the outbox while the broker was down go out once it is back.
+    "drain-outbox": {"task": "outbox.tasks.drain_outbox", "schedule": 60.0},
+    "requeue-stalled-imports": {
+        "task": "projects.tasks.requeue_stalled_imports",
+        "schedule": float(CAIRN_IMPORT_SWEEP_SECONDS),
+        # A sweep that waited longer than the next one is useless: drop it.
+        "options": {"expires": float(CAIRN_IMPORT_SWEEP_SECONDS)},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 if REDIS_URL:
+    # The cache is a help, never a need (portfolio/public_cache.py): with Redis down, a call
+    # fails at once or within these timeouts, and the page is built without it.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
     }
 else:
     # On disk, not in process memory: the web server and the worker share it, so a change a

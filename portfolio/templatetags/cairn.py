@@ -26,3 +26,11 @@ def jsonld(data: dict | None) -> SafeString:
     from portfolio.seo import jsonld_script
 
     return jsonld_script(data)
+
+
+@register.filter
+def read_with(choices: dict | None) -> str:
+    """How an import's file was read, from its saved choices ("" when Cairn decided alone)."""
+    from projects.import_choices import describe
+
+    return describe(choices)

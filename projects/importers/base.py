@@ -142,11 +142,14 @@ class Decision:
 
 
 def unknown_format(name: str, seen: str) -> ImportFailed:
-    """The failure for a file that matches no format: what Cairn reads and what it saw."""
+    """The failure for a file that matches no format: what it saw first, what Cairn reads last.
+
+    The cause leads, so that a list cut short on a small screen never hides it.
+    """
     labels = "; ".join(FORMATS.values())
     return ImportFailed(
-        f"Cairn could not tell the format of “{name}”. Cairn reads: {labels}. "
-        f"This file looks like: {seen}."
+        f"Cairn could not tell the format of “{name}”. This file looks like: {seen}. "
+        f"Choose its format to skip detection; Cairn reads: {labels}."
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .base import (
+    Choices,
     ImportFailed,
     Limits,
     Progress,
@@ -28,7 +29,9 @@ from .base import (
     each_source,
     quoted,
     series_in_groups,
+    settle_roles,
 )
+from .dates import read_times
 from .detect import (
     ID_COLUMNS,
     METRIC_COLUMNS,
@@ -57,7 +60,8 @@ FAST_FROM_BYTES = 16 * 1024 * 1024
 
 def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list[RunData]]:
     """Read long CSV files: one (run, metric, step, value[, timestamp]) point a row."""
-    return each_source(plan, report, progress, partial(parse_file, limits=limits))
+    read = partial(parse_file, limits=limits, choices=plan.choices)
+    return each_source(plan, report, progress, read)
 
 
 @dataclass
@@ -69,6 +73,9 @@ class _Layout:
     time: int | None
     external_id: int | None
     unknown: list[int]
+    # Columns the user made params or tags of the run (first value of each run is kept).
+    params: list[int] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -81,23 +88,37 @@ class _Points:
     external_ids: dict[int, str] = field(default_factory=dict)
     filled: set[int] = field(default_factory=set)  # columns with at least one value
     bad_times: int = 0
+    # run code -> {column name: first value}, for the columns made params or tags.
+    params: dict[int, dict[str, str]] = field(default_factory=dict)
+    tags: dict[int, dict[str, str]] = field(default_factory=dict)
+    date_order: str = ""
+    report: Report | None = None
+    time_name: str = ""
 
 
 def parse_file(
-    source: TextSource, report: Report, progress: Progress, *, limits: Limits
+    source: TextSource,
+    report: Report,
+    progress: Progress,
+    *,
+    limits: Limits,
+    choices: Choices | None = None,
 ) -> list[RunData]:
     """Read one long CSV file into runs."""
+    choices = choices or Choices()
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)
-    layout = _layout(dialect, source.name)
-    points = _Points()
+    layout = _layout(dialect, source.name, report, choices)
+    points = _Points(date_order=choices.date_order, report=report)
+    if layout.time is not None:
+        points.time_name = dialect.columns[layout.time]
     taken = _read_fast(source, dialect, layout, points)
     if taken:
         check_point_count(taken, source.name)
         report.rows_read += taken
         report.rows_accepted += taken
     else:
-        text_columns = {layout.run, layout.metric, *layout.unknown}
+        text_columns = {layout.run, layout.metric, *layout.unknown, *layout.params, *layout.tags}
         if layout.external_id is not None:
             text_columns.add(layout.external_id)
         for chunk, lines in read_table(
@@ -114,26 +135,78 @@ def parse_file(
     return runs
 
 
-def _layout(dialect: CsvDialect, name: str) -> _Layout:
+# The roles a column of a long CSV can have, and what each means there.
+LONG_ROLES = ("run", "key", "step", "value", "time", "param", "tag", "ignore")
+
+
+def _guess_roles(dialect: CsvDialect) -> dict[str, tuple[str, str]]:
+    """Each column's role by its name, as Cairn reads a long CSV without being told."""
     columns = dialect.lowered()
-    run = find(columns, RUN_COLUMNS)
-    metric = find(columns, METRIC_COLUMNS)
-    step = find(columns, STEP_COLUMNS)
-    value = find(columns, VALUE_COLUMNS)
+    guessed: dict[str, tuple[str, str]] = {}
+    found = {}
+    for role, names, what in (
+        ("run", RUN_COLUMNS, "a run name column"),
+        ("key", METRIC_COLUMNS, "a metric name column"),
+        ("step", STEP_COLUMNS, "a step column"),
+        ("value", VALUE_COLUMNS, "a value column"),
+        ("time", TIME_COLUMNS, "a time column"),
+    ):
+        at = find(columns, names)
+        if at is not None and at not in found.values():
+            found[role] = at
+            guessed.setdefault(dialect.columns[at], (role, f"its name is that of {what}"))
+    external = find(columns, ID_COLUMNS)
+    if external is not None and external not in found.values():
+        guessed.setdefault(dialect.columns[external], ("tag", "the run's id in its tracker"))
+    aliases = set(STEP_COLUMNS + RUN_COLUMNS + TIME_COLUMNS)
+    for name, low in zip(dialect.columns, columns, strict=True):
+        if name not in guessed and low in aliases:
+            guessed[name] = ("ignore", "another column of the same kind is used")
+    return guessed
+
+
+def _layout(dialect: CsvDialect, name: str, report: Report, choices: Choices) -> _Layout:
+    roles = settle_roles(dialect.columns, _guess_roles(dialect), report, choices)
+    columns = dialect.lowered()
+    wrong = {c: r for c, r in roles.items() if r not in LONG_ROLES}
+    if wrong:
+        column, role = next(iter(wrong.items()))
+        raise ImportFailed(
+            f"In a long CSV a column cannot be a {role} (column “{column}”): the metric's name "
+            "is in the key column and its values in the value column. Roles a long CSV takes: "
+            f"{', '.join(LONG_ROLES)}."
+        )
+
+    def first(role: str) -> int | None:
+        for index, column in enumerate(dialect.columns):
+            if roles.get(column) == role:
+                return index
+        return None
+
+    def every(role: str) -> list[int]:
+        return [i for i, column in enumerate(dialect.columns) if roles.get(column) == role]
+
+    run, metric, step, value = first("run"), first("key"), first("step"), first("value")
     if run is None or metric is None or step is None or value is None:
         raise ImportFailed(
             f"“{name}” is not a long CSV: it needs the columns run, metric, step and value "
             f"(and may have timestamp); it has {quoted(dialect.columns)}."
         )
-    time = find(columns, TIME_COLUMNS)
+    time = first("time")
     external_id = find(columns, ID_COLUMNS)
+    if external_id is not None and roles.get(dialect.columns[external_id]) != "tag":
+        external_id = None
     if external_id == run:
         external_id = None
-    # Lower-priority aliases of a column already used (an "epoch" beside "step") are known too.
-    aliases = set(STEP_COLUMNS + RUN_COLUMNS + TIME_COLUMNS)
-    used = {run, metric, step, value, time, external_id}
-    unknown = [i for i, c in enumerate(columns) if i not in used and c not in aliases]
-    return _Layout(run, metric, step, value, time, external_id, unknown)
+    tags = [i for i in every("tag") if i != external_id]
+    # Ignored columns Cairn had no rule for are named in a warning; the user's and aliases not.
+    guessed = _guess_roles(dialect)
+    unknown = [
+        i
+        for i, column in enumerate(dialect.columns)
+        if roles[column] == "ignore" and column not in guessed and not choices.role(column)
+    ]
+    return _Layout(run, metric, step, value, time, external_id, unknown, every("param"), tags)
 
 
 def _read_fast(source: TextSource, dialect: CsvDialect, layout: _Layout, points: _Points) -> int:
@@ -152,6 +225,8 @@ def _read_fast(source: TextSource, dialect: CsvDialect, layout: _Layout, points:
         or dialect.header_line != 0
         or not source.ends_with_newline
         or layout.unknown
+        or layout.params
+        or layout.tags
     ):
         return 0
     names = [f"c{i}" for i in range(len(dialect.columns))]
@@ -241,7 +316,7 @@ def _take(
     report.rows_accepted += accepted
     times = None
     if layout.time is not None:
-        times = _wall_times(frame[f"c{layout.time}"], points)
+        times = _wall_times(frame[f"c{layout.time}"], points, where)
         if np.isfinite(times).any():
             points.filled.add(layout.time)
     for column in layout.unknown:
@@ -249,6 +324,9 @@ def _take(
             points.filled.add(column)
     if layout.external_id is not None:
         _external_ids(frame[f"c{layout.external_id}"], runs, ok, points)
+    for kept, columns in ((points.params, layout.params), (points.tags, layout.tags)):
+        for column in columns:
+            _first_values(frame[f"c{column}"], dialect.columns[column], runs, ok, kept)
     if accepted:
         points.parts.append(
             (
@@ -262,20 +340,30 @@ def _take(
         )
 
 
-def _wall_times(column: pd.Series, points: _Points) -> np.ndarray:
+def _wall_times(column: pd.Series, points: _Points, lines: np.ndarray) -> np.ndarray:
     _, seconds, text = numbers(column)
     if text.any():
-        dates = pd.to_datetime(
-            column[text].astype(str).str.strip(), utc=True, errors="coerce", format="ISO8601"
-        )
-        epoch = pd.Timestamp(0, tz="UTC")
-        converted = ((dates - epoch) / pd.Timedelta(seconds=1)).to_numpy(
-            dtype=np.float64, na_value=np.nan
+        times = read_times(
+            column[text],
+            column=points.time_name,
+            report=points.report,
+            order=points.date_order,
+            lines=lines[text],
         )
         seconds = seconds.copy()
-        seconds[text] = converted
-        points.bad_times += int(np.isnan(converted).sum())
+        seconds[text] = times.seconds
     return seconds
+
+
+def _first_values(
+    column: pd.Series, name: str, runs: np.ndarray, ok: np.ndarray, kept: dict[int, dict]
+) -> None:
+    """The first non-blank value of a column for each run not seen with it yet."""
+    text = column.fillna("").astype(str).str.strip().to_numpy()
+    for row in np.flatnonzero(ok & (text != "")):
+        values = kept.setdefault(int(runs[row]), {})
+        if name not in values:
+            values[name] = str(text[row])
 
 
 def _has_text(column: pd.Series) -> bool:
@@ -335,6 +423,12 @@ def _group(points: _Points, layout: _Layout, report: Report, name: str) -> list[
         if finite.size and np.median(np.abs(finite)) > 1e11:
             # Milliseconds (MLflow's chart export writes them): Cairn keeps seconds.
             times = times / 1000.0
+            if points.time_name and points.report is not None:
+                points.report.decide(
+                    f"dates in “{points.time_name}”",
+                    "unix milliseconds",
+                    "its numbers are of the size of unix milliseconds",
+                )
         if not finite.size:
             times = None
     metric_count = max(1, len(points.metric_codes))
@@ -366,7 +460,10 @@ def _group(points: _Points, layout: _Layout, report: Report, name: str) -> list[
         run = out.get(run_code)
         if run is None:
             run = out[run_code] = RunData(
-                name=run_names[run_code], external_id=points.external_ids.get(run_code, "")
+                name=run_names[run_code],
+                external_id=points.external_ids.get(run_code, ""),
+                params=dict(points.params.get(run_code, {})),
+                tags=dict(points.tags.get(run_code, {})),
             )
         run.series[one.key] = one
     return list(out.values())

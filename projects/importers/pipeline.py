@@ -112,8 +112,7 @@ def parse(
 
         def work() -> ParseResult:
             report = Report()
-            plan = _plan(files, Path(tmp), limits, format)
-            plan.choices = choices or Choices()
+            plan = _plan(files, Path(tmp), limits, format, choices or Choices())
             _decide_format(plan, report, told=bool(format))
             plan.params = companions.pair(plan, report, limits)
             step(0.05)
@@ -187,10 +186,16 @@ def _first_line(exc: Exception) -> str:
     return (text[0] if text else type(exc).__name__)[:300].rstrip(".")
 
 
-def _plan(files: list[InputFile], workdir: Path, limits: Limits, wanted: str | None) -> Plan:
+def _plan(
+    files: list[InputFile],
+    workdir: Path,
+    limits: Limits,
+    wanted: str | None,
+    choices: Choices | None = None,
+) -> Plan:
     if not files:
         raise ImportFailed("No file was given.")
-    plan = Plan()
+    plan = Plan(choices=choices or Choices())
     seen: list[str] = []
     for number, file in enumerate(files):
         check_size(file.path, file.name, limits)
@@ -265,6 +270,7 @@ def _add(
             run_name=file.run_name,
             metric_name=file.metric_name,
         )
+        source.delimiter = plan.choices.delimiter
         found = sniff(source, limits)
     except ImportFailed as failure:
         if lenient:

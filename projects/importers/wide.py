@@ -14,6 +14,7 @@ import numpy as np
 
 from . import names
 from .base import (
+    Choices,
     ImportFailed,
     Limits,
     Progress,
@@ -25,7 +26,9 @@ from .base import (
     make_series,
     plural,
     quoted,
+    settle_roles,
 )
+from .dates import read_times
 from .detect import RUN_COLUMNS, STEP_COLUMNS, TIME_COLUMNS, find
 from .text import (
     TextSource,
@@ -44,7 +47,9 @@ def parse(plan, report: Report, limits: Limits, progress: Progress) -> list[list
     """Read wide CSV files, with hparams.yaml or meta_tags.csv beside them as the runs' params."""
     found = names.distinct([s.name for s in plan.sources], [file_run_name(s) for s in plan.sources])
     chosen = {s.name: n for s, n in zip(plan.sources, found, strict=True)}
-    read = partial(parse_file, limits=limits, params=plan.params, chosen=chosen)
+    read = partial(
+        parse_file, limits=limits, params=plan.params, chosen=chosen, choices=plan.choices
+    )
     return each_source(plan, report, progress, read)
 
 
@@ -64,6 +69,35 @@ def run_name(source: TextSource) -> str:
     return file_run_name(source).name
 
 
+# The roles a column of a wide CSV can have.
+WIDE_ROLES = ("run", "step", "time", "metric", "param", "tag", "ignore")
+
+
+def _guess_roles(columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Each column's role by its name, as Cairn reads a wide CSV without being told."""
+    lowered = [c.strip().lower() for c in columns]
+    guessed: dict[str, tuple[str, str]] = {}
+    step_at = find(lowered, STEP_COLUMNS)
+    for role, at, what in (
+        ("step", step_at, "a step column"),
+        ("time", find(lowered, TIME_COLUMNS), "a time column"),
+        ("run", find(lowered, RUN_COLUMNS), "a run name column"),
+    ):
+        if at is not None:
+            guessed.setdefault(columns[at], (role, f"its name is that of {what}"))
+    for name, low in zip(columns, lowered, strict=True):
+        if name in guessed:
+            continue
+        if not name:
+            guessed[name] = ("ignore", "it has no name")
+        elif low in STEP_COLUMNS:
+            step = columns[step_at] if step_at is not None else ""
+            guessed[name] = ("ignore", f"“{step}” is the step; {name} is neither step nor metric")
+        else:
+            guessed[name] = ("metric", "a wide CSV has one column per metric")
+    return guessed
+
+
 def parse_file(
     source: TextSource,
     report: Report,
@@ -72,22 +106,39 @@ def parse_file(
     limits: Limits,
     params: dict[str, dict[str, str]],
     chosen: dict[str, names.Named] | None = None,
+    choices: Choices | None = None,
 ) -> list[RunData]:
     """Read one wide CSV file into its run (or runs, when a run column names them)."""
+    choices = choices or Choices()
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)
-    columns = dialect.lowered()
-    step_at = find(columns, STEP_COLUMNS)
+    roles = settle_roles(dialect.columns, _guess_roles(dialect.columns), report, choices)
+    wrong = {c: r for c, r in roles.items() if r not in WIDE_ROLES}
+    if wrong:
+        column, role = next(iter(wrong.items()))
+        raise ImportFailed(
+            f"In a wide CSV a column cannot be a {role} (column “{column}”): each metric has "
+            f"its own column. Roles a wide CSV takes: {', '.join(WIDE_ROLES)}."
+        )
+
+    def first(role: str) -> int | None:
+        return next((i for i, c in enumerate(dialect.columns) if roles[c] == role), None)
+
+    step_at = first("step")
     if step_at is None:
         raise ImportFailed(
             f"“{source.name}” is not a wide CSV: it needs a step column (step, epoch, iteration "
             f"or global_step); it has {quoted(dialect.columns)}."
         )
-    time_at = find(columns, TIME_COLUMNS)
-    run_at = find(columns, RUN_COLUMNS)
+    time_at = first("time")
+    run_at = first("run")
+    extra = {
+        i: roles[c] for i, c in enumerate(dialect.columns) if roles[c] in ("param", "tag") and c
+    }
+    kept: dict[int, dict[int, str]] = {}  # run code -> params or tags from their columns
     metric_at: dict[int, str] = {}
-    for index, (name, low) in enumerate(zip(dialect.columns, columns, strict=True)):
-        if index in (step_at, time_at, run_at) or low in STEP_COLUMNS:
+    for index, name in enumerate(dialect.columns):
+        if roles[name] != "metric" or index in (step_at, time_at, run_at):
             continue
         if not name:
             report.warn(f"Column {index + 1} has no name and was ignored.")
@@ -145,7 +196,12 @@ def parse_file(
             check_series_count(len(run_codes) * max(1, len(metric_at)), source.name)
         walls = None
         if time_at is not None:
-            walls = numbers(chunk[f"c{time_at}"], dialect.decimal)[1]
+            walls = _wall_times(chunk[f"c{time_at}"], dialect, report, choices, lines)
+        for index in extra:
+            cells = chunk[f"c{index}"].fillna("").astype(str).str.strip().to_numpy()
+            for row in np.flatnonzero(ok & (cells != "")):
+                values = kept.setdefault(int(runs[row]), {})
+                values.setdefault(index, str(cells[row]))
         for index in metric_at:
             has, values, not_number = numbers(chunk[f"c{index}"], dialect.decimal)
             if has.any():
@@ -165,6 +221,10 @@ def parse_file(
     restarts.tell(report, source.name)
     file_params = params.get(source.name, {})
     runs = [RunData(name=name, params=dict(file_params)) for name in run_codes]
+    for code, values in kept.items():
+        for index, value in values.items():
+            target = runs[code].params if extra[index] == "param" else runs[code].tags
+            target[dialect.columns[index]] = value
     for index, key in metric_at.items():
         count, first_lines = text_cells[index]
         if index not in filled:
@@ -173,6 +233,8 @@ def parse_file(
         if not parts[index]:
             if count:
                 report.warn(f"Column “{key}” holds text, not numbers, and was ignored.")
+                if not choices.role(key):
+                    report.assign(key, "ignore", "it holds text, not numbers")
             continue
         if count:
             report.warn(
@@ -198,6 +260,22 @@ def parse_file(
             )
     # A file's run keeps its hparams even without metrics; a run named only by rejected rows goes.
     return [run for run in runs if run.series or (run_at is None and run.params)]
+
+
+def _wall_times(column, dialect, report: Report, choices: Choices, lines) -> np.ndarray:
+    """Unix seconds of a time column: numbers as they are, dates read by read_times."""
+    _, seconds, text = numbers(column, dialect.decimal)
+    if text.any():
+        times = read_times(
+            column[text],
+            column=dialect.columns[int(column.name[1:])],
+            report=report,
+            order=choices.date_order,
+            lines=lines[text],
+        )
+        seconds = seconds.copy()
+        seconds[text] = times.seconds
+    return seconds
 
 
 class _Restarts:

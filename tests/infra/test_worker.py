@@ -137,3 +137,104 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_import_is_retried(
     assert Run.objects.filter(project=project).count() == 40
     assert imp.points_count == 2_000_000
     assert ExperimentImport.objects.filter(project=project).count() == 1
+
+
+# --- Imports that always end: a whole worker killed, a broker outage -----------------------------
+
+# The sweep every 2 s and an import silent for 3 s is stalled: the test's minute in seconds.
+FAST_SWEEP = {"CAIRN_IMPORT_SWEEP_SECONDS": "2", "CAIRN_IMPORT_STALE_SECONDS": "3"}
+
+
+def _upload(project, user, path: Path):
+    from projects import imports
+
+    with path.open("rb") as stream:
+        imp, created = imports.import_create(
+            project=project,
+            user=user,
+            uploads=[imports.Upload(path.name, stream, path.stat().st_size)],
+        )
+    assert created
+    return imp
+
+
+def _finished(imp):
+    def done():
+        imp.refresh_from_db()
+        return imp.is_done
+
+    return done
+
+
+def test_a_whole_worker_killed_and_restarted_at_once_finishes_the_import_unattended(
+    alice, tmp_path: Path
+):
+    import time
+
+    from projects.models import ImportStatus, MetricSeries, Run
+    from projects.services import project_create
+    from tests.worker import kill_whole_worker
+
+    project = project_create(owner=alice, content={"title": "Killed sweep"})
+    big = tmp_path / "sweep.csv"
+    _big_long_csv(big, runs=20, steps=5000)  # 1,000,000 points
+    with celery_worker(env=FAST_SWEEP, beat=True) as queue:
+        imp = _upload(project, alice, big)
+
+        def running():
+            imp.refresh_from_db()
+            return imp.status == ImportStatus.RUNNING
+
+        wait_for(running, timeout=60, interval=0.02)
+        killed = kill_whole_worker(celery_worker.process)
+        assert len(killed) >= 2, "the main process and its pool process"
+        # Nothing half-written stays, and the row still says running: its worker is gone.
+        assert Run.objects.filter(project=project).count() == 0
+        imp.refresh_from_db()
+        assert imp.status == ImportStatus.RUNNING
+
+        # A new worker at once, on the same queue; nobody opens a page.
+        restarted = time.monotonic()
+        with celery_worker(env=FAST_SWEEP, beat=True, queue=queue):
+            wait_for(_finished(imp), timeout=90)
+        took = time.monotonic() - restarted
+
+    assert imp.status == ImportStatus.SUCCEEDED, imp.message
+    assert took < 60
+    assert imp.attempts == 2
+    assert Run.objects.filter(project=project).count() == 20
+    assert imp.points_count == 1_000_000
+    assert MetricSeries.objects.filter(run__project=project).count() == 200
+
+
+@pytest.mark.skipif(
+    not settings.REDIS_URL, reason="a Redis broker that goes down: only in the services run"
+)
+def test_an_upload_while_the_broker_is_down_is_imported_when_it_comes_back(alice, tmp_path: Path):
+    import shutil
+
+    from projects.models import ImportStatus, Run
+    from projects.services import project_create
+    from tests.worker import free_port, redis_server, use_broker
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    project = project_create(owner=alice, content={"title": "Outage"})
+    sample = Path(__file__).resolve().parents[2] / "projects" / "samples" / "long.csv"
+    port = free_port()
+    broker = f"redis://127.0.0.1:{port}/0"
+    env = {**FAST_SWEEP, "CELERY_BROKER_URL": broker}
+    with redis_server(port) as first, use_broker(broker), celery_worker(env=env, beat=True):
+        first.terminate()
+        first.wait(timeout=10)
+
+        imp = _upload(project, alice, sample)  # the broker is down: the row waits
+        imp.refresh_from_db()
+        assert imp.status == ImportStatus.QUEUED
+
+        with redis_server(port):  # back, on the same address; nobody opens a page
+            wait_for(_finished(imp), timeout=60)
+
+    assert imp.status == ImportStatus.SUCCEEDED, imp.message
+    assert Run.objects.filter(project=project).count() == 6
+    assert imp.points_count == 360

@@ -246,15 +246,20 @@ def test_the_api_needs_no_csrf_token(project, token):
 # --- The OpenAPI document ----------------------------------------------------------------------
 
 
-def test_the_openapi_document_describes_both_paths(client):
+def test_the_openapi_document_describes_every_path(client):
     response = client.get(reverse("api:openapi"))
 
     assert response.status_code == 200
     document = json.loads(response.content)
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/projects/{slug}/imports", "/projects/{slug}/imports/{id}"}
+    assert set(document["paths"]) == {
+        "/projects/{slug}/imports",
+        "/projects/{slug}/imports/{id}",
+        "/projects/{slug}/imports/{id}/retry",
+    }
     assert set(document["paths"]["/projects/{slug}/imports"]) == {"post"}
     assert set(document["paths"]["/projects/{slug}/imports/{id}"]) == {"get"}
+    assert set(document["paths"]["/projects/{slug}/imports/{id}/retry"]) == {"post"}
     assert document["servers"] == [{"url": "http://testserver/api/v1"}]
     responses = document["paths"]["/projects/{slug}/imports"]["post"]["responses"]
     assert set(responses) == {"200", "202", "400", "401", "404", "413", "429"}
@@ -273,6 +278,157 @@ def test_every_key_of_an_import_answer_is_in_the_schema(
         assert set(schema["required"]) <= set(body)
     assert set(created) | set(status) == set(schema["properties"])
     assert status["status"] in schema["properties"]["status"]["enum"]
+
+
+# --- Retries: the same upload, the retry endpoint ---------------------------------------------
+
+
+def _retry_url(project, imp_id: int) -> str:
+    return reverse("api:import-retry", args=[project.slug, imp_id])
+
+
+def _failed_tensorboard(client, project, token, capture) -> dict:
+    """A TensorBoard CSV forced to the wrong format: it fails."""
+    with capture(execute=True):
+        body = _post(client, project, token, {"file": _file(TB), "format": "jsonl"}).json()
+    assert ExperimentImport.objects.get(pk=body["id"]).status == "failed"
+    return body
+
+
+TB = "run-resnet-tag-val_loss.csv"
+
+
+def test_the_same_bytes_again_run_a_failed_import_again_with_the_new_names(
+    client, project, token, django_capture_on_commit_callbacks
+):
+    failed = _failed_tensorboard(client, project, token, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _post(client, project, token, {"file": _file(TB), "run_name": "resnet-b"})
+
+    assert again.status_code == 202
+    assert again.json()["id"] == failed["id"]
+    assert again.json()["duplicate"] is False
+    body = client.get(again["Location"], headers=_auth(token)).json()
+    assert body["status"] == "succeeded"
+    assert body["format"] == "tensorboard_csv"
+    assert list(project.runs.values_list("name", flat=True)) == ["resnet-b"]
+    assert project.imports.count() == 1
+
+
+def test_the_retry_endpoint_runs_a_failed_import_with_a_new_run_name(
+    client, project, token, django_capture_on_commit_callbacks
+):
+    failed = _failed_tensorboard(client, project, token, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _retry_url(project, failed["id"]),
+            {"format": "", "run_name": "resnet-c", "metric_name": "val_loss"},
+            headers=_auth(token),
+        )
+
+    assert response.status_code == 202
+    assert response["Location"] == failed["status_url"]
+    body = client.get(failed["status_url"], headers=_auth(token)).json()
+    assert (body["status"], body["runs"]) == ("succeeded", 1)
+    assert list(project.runs.values_list("name", flat=True)) == ["resnet-c"]
+    assert project.imports.count() == 1
+
+
+def test_retrying_an_import_that_succeeded_answers_409_and_changes_nothing(
+    client, project, token, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _post(client, project, token).json()
+
+    response = client.post(
+        _retry_url(project, created["id"]), {"run_name": "other"}, headers=_auth(token)
+    )
+
+    assert response.status_code == 409
+    assert "succeeded" in response.json()["error"]
+    imp = ExperimentImport.objects.get(pk=created["id"])
+    assert (imp.status, imp.run_name) == ("succeeded", "")
+
+
+def test_retrying_another_users_import_answers_404(client, bob, project, token):
+    other = create_project(owner=bob, title="Bob's")
+    imp = import_results(other, sample("metrics.jsonl"), process=False)
+
+    response = client.post(_retry_url(other, imp.pk), headers=_auth(token))
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "No such import."}
+
+
+def test_choices_sent_with_an_upload_are_saved_on_the_import(client, project, token):
+    choices = {"roles": {"step": "step"}, "date_order": "dmy"}
+
+    response = _post(
+        client, project, token, {"file": _file("long.csv"), "choices": json.dumps(choices)}
+    )
+
+    assert response.status_code == 202
+    saved = ExperimentImport.objects.get(pk=response.json()["id"]).choices
+    assert saved["roles"] == {"step": "step"}
+    assert saved["date_order"] == "dmy"
+
+
+@pytest.mark.parametrize(
+    "choices",
+    ['{"roles": ', '["dmy"]', '{"colour": "blue"}'],
+    ids=["not-json", "not-an-object", "unknown-key"],
+)
+def test_bad_choices_answer_400_and_create_nothing(client, project, token, choices):
+    response = _post(client, project, token, {"file": _file(), "choices": choices})
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not ExperimentImport.objects.exists()
+
+
+# --- Every answer under /api/ is JSON ------------------------------------------------------------
+
+
+def test_an_unknown_api_address_answers_json_404(client, token):
+    response = client.get("/api/v1/nothing/here", headers=_auth(token))
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"error": "Not found: /api/v1/nothing/here"}
+
+
+def test_a_wrong_method_answers_json_405(client, project, token):
+    response = client.get(_imports_url(project), headers=_auth(token))
+
+    assert response.status_code == 405
+    assert response.json() == {"error": "Method not allowed; use POST."}
+    assert response["Allow"] == "POST"
+
+
+def test_a_crash_in_the_api_answers_json_500(project, token, monkeypatch):
+    from projects import imports
+
+    def crash(**_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(imports, "import_create", crash)
+    client = Client(raise_request_exception=False)
+
+    response = _post(client, project, token)
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert "internal error" in response.json()["error"]
+    assert "boom" not in response.content.decode()
+
+
+def test_pages_outside_the_api_keep_their_html_errors(client):
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
 
 
 # --- Rate limit per token ----------------------------------------------------------------------

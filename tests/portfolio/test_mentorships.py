@@ -149,13 +149,13 @@ def test_it_emails_the_invitation_through_the_celery_task(
     alice, alice_client, monkeypatch, django_capture_on_commit_callbacks
 ):
     calls = []
-    original = send_email.delay_on_commit
+    original = send_email.apply_async
 
     def spy(*args, **kwargs):
-        calls.append(kwargs)
+        calls.append(kwargs["kwargs"])
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(send_email, "delay_on_commit", spy)
+    monkeypatch.setattr(send_email, "apply_async", spy)
 
     token = _invite(
         alice_client,

@@ -19,6 +19,7 @@ from portfolio.comments import comment_on_milestone, comment_on_revision
 from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Notification
 from portfolio.tokens import token_create
+from projects.models import ExperimentImport
 from tests.factories import (
     GoalFactory,
     MilestoneFactory,
@@ -195,6 +196,7 @@ MATRIX = [
         OWN_POST,
     ),
     ("projects:import-delete", lambda w: [w["shared"].slug, w["import"].pk], "get", None, OWN),
+    ("projects:import-preview", lambda w: [w["shared"].slug, w["import"].pk], "get", None, OWN),
     ("projects:runs", _p, "get", None, OWN),
     ("projects:run", lambda w: [w["shared"].slug, w["run"].pk], "get", None, OWN),
     ("projects:results", _p, "get", None, OWN),
@@ -291,7 +293,7 @@ PRIVATE_ROWS = [
 
 # Not pages of Cairn's own: logging out (POST only) and Django's reset link (a signed token).
 NOT_IN_MATRIX = {"logout", "password_reset_confirm"}
-API = {"api:openapi", "api:imports", "api:import"}
+API = {"api:openapi", "api:imports", "api:import", "api:import-retry"}
 
 
 def _url_names(resolver=None, namespace: str = "") -> set[str]:
@@ -359,6 +361,19 @@ def test_the_api_answers_only_the_tokens_owner(client, world, role):
     response = client.get(url, headers=auth)
 
     assert response.status_code == (200 if role == "owner" else 404)
+
+
+@pytest.mark.parametrize("role", [r for r in SIGNED_IN if r != "owner"])
+def test_only_the_tokens_owner_can_retry_an_import_through_the_api(client, world, role):
+    auth = {"Authorization": f"Bearer {world['tokens'][role]}"}
+    url = reverse("api:import-retry", args=[world["shared"].slug, world["import"].pk])
+    before = ExperimentImport.objects.get(pk=world["import"].pk)
+
+    response = client.post(url, {"run_name": "taken over"}, headers=auth)
+
+    assert response.status_code == 404
+    after = ExperimentImport.objects.get(pk=world["import"].pk)
+    assert (after.status, after.run_name) == (before.status, before.run_name)
 
 
 def test_the_api_answers_401_without_a_token(client, world):

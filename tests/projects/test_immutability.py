@@ -107,6 +107,7 @@ POST_EFFECTS = {
     "import": "refused",
     "import-retry": "results only",
     "import-delete": "results only",
+    "import-preview": "results only",
     "runs": "refused",
     "run": "refused",
     "results": "refused",
@@ -140,7 +141,7 @@ def _post_for(name: str, project: Project) -> tuple[str, dict]:
         "revision": [project.slug, 1],
         "restore": [project.slug, 1],
     }.get(name, [project.slug])
-    if name in ("import", "import-retry", "import-delete", "run"):
+    if name in ("import", "import-retry", "import-delete", "import-preview", "run"):
         imp = import_results(project, sample("metrics.jsonl"))
         args = [project.slug, imp.runs.get().pk if name == "run" else imp.pk]
     data = {

@@ -137,6 +137,70 @@ def test_it_refuses_a_file_that_is_not_there(project, tmp_path):
         _call("--project", f"alice/{project.slug}", str(missing), "--sync")
 
 
+# --- Exit status: 0 imported, 1 failed, 2 held for review ---------------------------------------
+
+
+def _exit_code(*args) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_results", *args, stdout=out, stderr=err)
+    except SystemExit as exit_info:
+        return exit_info.code, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_a_file_held_for_review_exits_2_and_says_where_to_check_it(project, monkeypatch):
+    from projects import importers, imports
+
+    real_parse = importers.parse
+
+    def unsure(*args, **kwargs):
+        # The real reading, with one guess Cairn is unsure of (as an ambiguous date column is).
+        result = real_parse(*args, **kwargs)
+        result.report.decide(
+            "dates in “Start Time”", "day-month", "04-08 reads both ways", certain=False
+        )
+        return result
+
+    monkeypatch.setattr(imports.importers, "parse", unsure)
+
+    code, _, err = _exit_code(
+        "--project", f"alice/{project.slug}", str(sample("long.csv")), "--sync"
+    )
+
+    imp = project.imports.get()
+    assert code == 2
+    assert imp.status == "review"
+    assert "long.csv: held for review: Check how Cairn read this file" in err
+    assert imp.get_absolute_url() in err
+    assert not Run.objects.filter(project=project).exists()
+
+
+def test_the_same_file_after_a_failure_is_imported_again_and_exits_0(project):
+    spec = f"alice/{project.slug}"
+    code, _, _ = _exit_code(
+        "--project", spec, str(sample("metrics.jsonl")), "--format", "long_csv", "--sync"
+    )
+    assert code == 1
+
+    code, out, err = _exit_code("--project", spec, str(sample("metrics.jsonl")), "--sync")
+
+    assert code == 0, err
+    assert "imported already" not in out
+    assert "metrics.jsonl: 1 run, 2 series, 20 points (jsonl)" in out
+    assert project.imports.get().status == "succeeded"
+
+
+def test_the_help_documents_the_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        call_command("import_results", "--help")
+
+    text = " ".join(capsys.readouterr().out.split())
+    assert "0 every file imported" in text
+    assert "1 an import failed" in text
+    assert "2 an import is held for review" in text
+
+
 LIGHTNING = "epoch,step,train_loss,val_loss\n0,9,0.9,\n0,9,,0.8\n1,19,0.7,\n1,19,,0.6\n"
 
 

@@ -546,3 +546,126 @@ def test_the_upload_handler_stops_storing_a_file_once_it_is_over_the_limit(setti
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"x" * 600, 600)
     assert upload_refusal(request) == "“big.csv” is larger than the limit of 0.001 MB."
+
+
+# --- Imports that always end: retries from the page, stalled imports, long messages ------------
+
+
+def test_uploading_the_same_bytes_after_a_failure_runs_the_import_again(
+    alice_client, project, django_capture_on_commit_callbacks
+):
+    failed = import_results(project, sample("metrics.jsonl"), requested_format="long_csv")
+    assert failed.status == "failed"
+    url = reverse("projects:import-upload", args=[project.slug])
+
+    with django_capture_on_commit_callbacks(execute=True), sample("metrics.jsonl").open("rb") as f:
+        response = alice_client.post(url, {"files": f}, follow=True)
+
+    assert response.redirect_chain == [(failed.get_absolute_url(), 302)]
+    assert "imported already" not in response.text
+    failed.refresh_from_db()
+    _assert_imported(failed, "jsonl", 1, 2, 20)
+    assert project.imports.count() == 1
+
+
+def test_the_page_of_a_failed_import_offers_a_retry_that_imports_it(
+    alice_client, project, monkeypatch, django_capture_on_commit_callbacks
+):
+    with monkeypatch.context() as patch:
+        patch.setattr(imports, "_insert_series", _raise(DatabaseError("database is locked")))
+        imp = import_results(project, sample("metrics.jsonl"))
+    page = alice_client.get(imp.get_absolute_url())
+    retry = reverse("projects:import-retry", args=[project.slug, imp.pk])
+    assert f'action="{retry}"' in page.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(retry, follow=True)
+
+    assert "Queued again." in response.text
+    imp.refresh_from_db()
+    _assert_imported(imp, "jsonl", 1, 2, 20)
+
+
+def test_a_stranded_import_shows_a_retry_and_the_retry_sends_it_again(
+    alice_client, project, django_capture_on_commit_callbacks
+):
+    imp = import_results(project, sample("metrics.jsonl"), process=False)
+    quiet_since = timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    ExperimentImport.objects.filter(pk=imp.pk).update(
+        status="running", claimed_by="dead-worker", attempts=1, heartbeat_at=quiet_since
+    )
+    page = alice_client.get(imp.get_absolute_url())
+    assert "No worker has answered for a while" in page.text
+    retry = reverse("projects:import-retry", args=[project.slug, imp.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(retry, follow=True)
+
+    assert "Queued again." in response.text
+    imp.refresh_from_db()
+    _assert_imported(imp, "jsonl", 1, 2, 20)
+
+
+def test_a_running_import_with_a_live_worker_offers_no_retry(alice_client, project):
+    imp = import_results(project, sample("metrics.jsonl"), process=False)
+    ExperimentImport.objects.filter(pk=imp.pk).update(
+        status="running", claimed_by="live-worker", attempts=1, heartbeat_at=timezone.now()
+    )
+
+    page = alice_client.get(imp.get_absolute_url())
+    response = alice_client.post(
+        reverse("projects:import-retry", args=[project.slug, imp.pk]), follow=True
+    )
+
+    assert "No worker has answered" not in page.text
+    assert "Only a failed or stalled import can be tried again." in response.text
+    imp.refresh_from_db()
+    assert (imp.status, imp.claimed_by) == ("running", "live-worker")
+
+
+def test_the_sweep_task_sends_again_stalled_imports_and_leaves_live_ones(project, monkeypatch):
+    waiting = import_results(project, ("a.jsonl", b'{"step": 1, "loss": 1.0}\n'), process=False)
+    live = import_results(project, ("b.jsonl", b'{"step": 1, "loss": 2.0}\n'), process=False)
+    long_ago = timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    ExperimentImport.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    ExperimentImport.objects.filter(pk=live.pk).update(
+        status="running", claimed_by="w", heartbeat_at=timezone.now(), created_at=long_ago
+    )
+    sent = []
+    monkeypatch.setattr(tasks.run_import, "apply_async", lambda *a, **k: sent.append(k["args"]))
+
+    assert tasks.requeue_stalled_imports() == 1
+    # Marked as sent: the next sweep, moments later, does not pile up a second message.
+    assert tasks.requeue_stalled_imports() == 0
+
+    assert sent == [[waiting.pk]]
+
+
+def test_the_sweep_runs_on_a_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["requeue-stalled-imports"]
+
+    assert entry["task"] == "projects.tasks.requeue_stalled_imports"
+    assert entry["schedule"] == settings.CAIRN_IMPORT_SWEEP_SECONDS
+    assert settings.CAIRN_IMPORT_SWEEP_SECONDS <= 30
+    assert settings.CAIRN_IMPORT_STALE_SECONDS <= 30
+
+
+def test_a_long_failure_message_is_kept_whole_and_shown_whole(alice_client, project):
+    imp = import_results(project, sample("metrics.jsonl"), process=False)
+    cause = "The column “loss” holds text in row 12. " + "x" * 1500 + " The end of the cause."
+    ExperimentImport.objects.filter(pk=imp.pk).update(status="failed", message=cause)
+
+    page = alice_client.get(imp.get_absolute_url())
+
+    imp.refresh_from_db()
+    assert imp.message == cause
+    assert "The end of the cause." in page.text
+
+
+def test_an_unknown_format_says_what_the_file_looks_like_before_the_list_of_formats(project):
+    imp = import_results(project, ("notes.txt", b"Some notes about the run.\nNothing more.\n"))
+
+    assert imp.status == "failed"
+    looks = imp.message.index("This file looks like")
+    assert looks < 120
+    assert imp.message.index("Cairn reads:") > looks

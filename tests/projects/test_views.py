@@ -92,6 +92,7 @@ ROUTES = [
     ("import", "import", 200, None),
     ("import-retry", "import", 405, {}),
     ("import-delete", "import", 200, {}),
+    ("import-preview", "import", 200, {"action": "import"}),
     ("runs", "project", 200, None),
     ("run", "run", 200, None),
     ("results", "project", 200, None),
@@ -229,6 +230,10 @@ def test_it_carries_out_the_owners_post(
         assert response["Location"] == results.get_absolute_url()
         results.refresh_from_db()
         assert results.status == "succeeded"
+    elif name == "import-preview":  # read again, as Cairn reads it, confirmed by the owner
+        assert response["Location"] == results.get_absolute_url()
+        results.refresh_from_db()
+        assert results.choices == {"confirmed": True}
     elif name == "import-delete":
         assert response["Location"] == f"{project.get_absolute_url()}#results"
         assert not ExperimentImport.objects.filter(pk=results.pk).exists()

@@ -78,7 +78,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\n  Cairn is running at {url}\n"
                 f"  Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}.\n"
-                "  The worker runs Celery beat too, which sends the daily digests.\n"
+                "  The worker runs Celery beat too: daily digests, stalled imports sent again.\n"
                 "  Ctrl-C stops the server and the worker.\n"
             )
         )

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
-from projects import imports
+from projects import import_choices, imports
 from projects.importers import FORMATS, group_uploads, kind_of, names
 from projects.models import ExperimentImport, ImportStatus, Project
 
@@ -22,7 +22,10 @@ BAR_WIDTH = 30
 class Command(BaseCommand):
     help = (
         "Import result files into a project (owner/slug) and wait for the result. "
-        "Exits 1 when an import failed."
+        "Exit status: 0 every file imported; 1 an import failed (or the command was used "
+        "wrongly); 2 an import is held for review: Cairn is unsure how to read the file, open "
+        "the import's page to check and continue. The same file again re-runs an import that "
+        "failed or is held, with the names given now."
     )
 
     def add_arguments(self, parser) -> None:
@@ -37,6 +40,23 @@ class Command(BaseCommand):
         parser.add_argument("--run-name", default="", help="run name for TensorBoard exports")
         parser.add_argument("--metric-name", default="", help="metric for TensorBoard exports")
         parser.add_argument(
+            "--role",
+            action="append",
+            default=[],
+            metavar="COLUMN=ROLE",
+            help="read a column as run, step, time, param, metric, tag, key, value or ignore "
+            "(repeatable)",
+        )
+        parser.add_argument(
+            "--date-order", default="", help="dmy or mdy, for dates such as 04-08-2024"
+        )
+        parser.add_argument("--delimiter", default="", help="the CSV delimiter: , ; tab or |")
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="import even when Cairn is unsure how to read a file (exit 2 without it)",
+        )
+        parser.add_argument(
             "--sync", action="store_true", help="run the job in this process, without a worker"
         )
         parser.add_argument(
@@ -45,6 +65,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         project = self._project(options["project"])
+        told = bool(
+            options["role"] or options["date_order"] or options["delimiter"] or options["yes"]
+        )
+        try:
+            choices = import_choices.from_flags(
+                options["role"],
+                date_order=options["date_order"],
+                delimiter=options["delimiter"],
+                confirmed=options["yes"],
+            ).as_dict()
+        except import_choices.ChoicesInvalid as exc:
+            raise CommandError(exc.message) from None
         paths = []
         for name in options["files"]:
             path = Path(name)
@@ -66,11 +98,18 @@ class Command(BaseCommand):
                         requested_format=options["format"] or "",
                         run_name=options["run_name"],
                         metric_name=options["metric_name"],
+                        choices=choices if told else None,
                     )
                 except imports.UploadRefused as exc:
                     raise CommandError(str(exc)) from None
+            if not created and told and imp.is_done:
+                # The same file again with choices: read it again with them.
+                imp = imports.import_reread(experiment_import=imp, choices=choices)
+                created = True
             if not created:
                 self.stdout.write(f"{imp.original_name}: imported already (import {imp.pk}).")
+                if not imp.is_done:  # another upload of the same file is under way: wait for it
+                    imp = self._wait(imp, options["timeout"])
             elif options["sync"]:
                 imports.import_process(import_id=imp.pk, token=f"cli-{uuid.uuid4().hex}")
             else:
@@ -80,6 +119,8 @@ class Command(BaseCommand):
             self._summary(imp)
         if any(imp.status == ImportStatus.FAILED for imp in results):
             sys.exit(1)
+        if any(imp.status == ImportStatus.REVIEW for imp in results):
+            sys.exit(2)
 
     def _project(self, spec: str) -> Project:
         owner, _, slug = spec.partition("/")
@@ -93,6 +134,15 @@ class Command(BaseCommand):
 
     def _wait(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         """Show a progress bar until the worker is done; run in-process when none answers."""
+        try:
+            return self._wait_for(imp, timeout)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"\nStopped waiting; import {imp.pk} goes on in the worker "
+                f"({imp.get_absolute_url()})."
+            ) from None
+
+    def _wait_for(self, imp: ExperimentImport, timeout: float) -> ExperimentImport:
         start = time.monotonic()
         while True:
             imp.refresh_from_db()
@@ -134,8 +184,33 @@ class Command(BaseCommand):
             )
             for warning in report.get("warnings", [])[:10]:
                 self.stdout.write(f"  warning: {warning}")
+        elif imp.status == ImportStatus.REVIEW:
+            self._review(imp)
         else:
             self.stderr.write(self.style.ERROR(f"{imp.original_name}: failed: {imp.message}"))
+
+    def _review(self, imp: ExperimentImport) -> None:
+        """Held for review: how Cairn would read each column, and how to say otherwise."""
+        report = imp.report or {}
+        self.stderr.write(
+            self.style.WARNING(f"{imp.original_name}: held for review: {imp.message}")
+        )
+        for decision in report.get("decisions", []):
+            unsure = "  (not sure)" if decision.get("certain") is False else ""
+            self.stderr.write(
+                f"  {decision['subject']}: {decision['choice']} — {decision['why']}{unsure}"
+            )
+        roles = report.get("roles") or {}
+        if roles:
+            self.stderr.write("  columns:")
+            width = min(30, max(len(c) for c in roles))
+            for column, (role, why) in roles.items():
+                self.stderr.write(f"    {column:<{width}}  {role:<7}  {why}")
+        self.stderr.write(
+            f"  Check it on the import's page ({imp.get_absolute_url()}), import it as read "
+            "with --yes, or change the reading with --role COLUMN=ROLE, --date-order dmy|mdy, "
+            "--delimiter ';' (and --yes)."
+        )
 
 
 def _kept_name(path: Path, kind: str | None) -> str:
