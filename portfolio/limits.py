@@ -115,8 +115,17 @@ def limit_check(limit: Limit, key: str) -> Verdict:
 def first_in(key: str, *, seconds: int, when_down: bool) -> bool:
     """True for the first caller with key within seconds, False for the others; when the cache
     is down, when_down (False skips optional work, True does it anyway)."""
+    # The time goes in the value, so the window holds by this process's clock even where the
+    # cache server's own expiry runs on another clock.
+    now = time.time()
     try:
-        return bool(cache.add(f"once:{key}", 1, timeout=seconds))
+        if cache.add(f"once:{key}", now, timeout=seconds):
+            return True
+        started = cache.get(f"once:{key}")
+        if not isinstance(started, (int, float)) or now - started >= seconds:
+            cache.set(f"once:{key}", now, timeout=seconds)
+            return True
+        return False
     except Exception:
         log.warning("Cache unavailable: once %s", key, exc_info=True)
         return when_down

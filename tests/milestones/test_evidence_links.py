@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,6 +69,8 @@ def test_a_bad_link_saved_before_is_not_a_link_on_any_page(
     alice, alice_client, client, milestone, link
 ):
     # A row written before the rule (or by the admin): pages check again when they render.
+    if "\x00" in link and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL text holds no NUL byte, so no such row can exist there")
     milestone.evidence_url = link
     milestone.status = MilestoneStatus.DONE
     milestone.done_at = timezone.now()
