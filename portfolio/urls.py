@@ -40,6 +40,7 @@ urlpatterns = [
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
     path("api/v1/", include("portfolio.api_urls")),
+    path("mlflow/", include("tracking.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "portfolio",
     "projects",
     "milestones",
+    "tracking",
 ]
 
 MIDDLEWARE = [
