@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from milestones import charts as plan_charts
-from projects.chart_views import chart_card, chart_points
+from projects.chart_views import chart_card, chart_live, chart_points
 from projects.models import Visibility
 from projects.sections import GROUPS, sections_in_group
 
@@ -185,7 +185,19 @@ def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpRe
     """A chart card of a public project, loaded by htmx as it scrolls into view."""
     profile, _, project = _visitor_project(request, slug, project_slug)
     return chart_card(
-        request, project, reverse("public:chart-data", args=[profile.slug, project.slug])
+        request,
+        project,
+        reverse("public:chart-data", args=[profile.slug, project.slug]),
+        reverse("public:chart-live", args=[profile.slug, project.slug]),
+    )
+
+
+@require_GET
+def chart_live_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    """The live badge of a public chart card, with the points logged since the page asked."""
+    profile, _, project = _visitor_project(request, slug, project_slug)
+    return chart_live(
+        request, project, reverse("public:chart-live", args=[profile.slug, project.slug])
     )
 
 

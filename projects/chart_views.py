@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import numpy as np
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,13 +18,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from . import selectors
+from . import live, selectors
 from .charts import (
     MAX_SMOOTHING,
     ChartOptions,
     SeriesData,
     Target,
     Window,
+    _json_values,
+    _json_x,
     is_summary,
     metric_figure,
     metric_traces,
@@ -132,6 +137,7 @@ def series_for_chart(
             values=series.value_array(),
             wall_times=times,
             params=row[1] or {},
+            run_id=row[0],
         )
     return [by_run[i] for i in run_ids if i in by_run]
 
@@ -280,9 +286,12 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return response
 
 
-def chart_card(request: HttpRequest, project: Project, data_url: str) -> HttpResponse:
+def chart_card(
+    request: HttpRequest, project: Project, data_url: str, live_url: str = ""
+) -> HttpResponse:
     """One chart card of project (figure JSON included) for the query's metric, runs and options;
-    data_url is where its zoom asks for points (the owner's or the public endpoint)."""
+    data_url is where its zoom asks for points (the owner's or the public endpoint), live_url
+    where its badge polls while some of its runs are logged live (projects.live)."""
     key = request.GET.get("metric", "").strip()
     try:
         if not key:
@@ -292,6 +301,10 @@ def chart_card(request: HttpRequest, project: Project, data_url: str) -> HttpRes
     except BadRequest as exc:
         return _bad_request(request, str(exc))
     small = request.GET.get("size") == "small"
+    states = _live_states(project, run_ids) if live_url else {}
+    # Taken before the points are read: the page then has every point up to it, and a point
+    # drawn twice is dropped by the page (it extends a trace only past its last x).
+    after = live.cursor(states=states, key=key) if states else 0
     runs = series_for_chart(
         project=project, key=key, run_ids=run_ids, wall_times=options.x == "time"
     )
@@ -319,8 +332,117 @@ def chart_card(request: HttpRequest, project: Project, data_url: str) -> HttpRes
         runs=runs,
         small=small,
         options=options,
+        card_url=request.get_full_path(),
     )
+    if states:
+        context["live"] = _live_badge(
+            live.chart_live(states),
+            url=f"{live_url}?{query}",
+            card=chart_id,
+            after=after,
+            reload=bool(figure.get("summary")),
+        )
     return render(request, "projects/_chart.html", context)
+
+
+# --- Live charts (projects.live) ----------------------------------------------------------------
+
+CARD_ID = re.compile(r"^chart-[0-9a-f]{12}$")
+
+
+def _live_states(project: Project, run_ids: list[int]) -> dict[int, live.LiveState]:
+    """The live states of those of run_ids that are runs of project (others are not asked)."""
+    ids = list(Run.objects.filter(project=project, pk__in=run_ids).values_list("pk", flat=True))
+    return live.live_states(ids)
+
+
+def _live_badge(
+    state: live.ChartLive,
+    *,
+    url: str,
+    card: str,
+    after: int,
+    payload: dict | None = None,
+    reload: bool = False,
+) -> dict:
+    query = urlencode({"after": after, "card": card, **({"reload": 1} if reload else {})})
+    return {
+        "label": state.label,
+        "text": state.text,
+        "polling": state.polling,
+        "every": state.every,
+        "url": f"{url}&{query}",
+        "card": card,
+        "payload": json.dumps(payload, allow_nan=False) if payload else "",
+    }
+
+
+def _extend_payload(points: live.NewPoints, time: bool) -> dict:
+    runs = {}
+    for run_id, values in points.values.items():
+        x = points.times[run_id] if time else points.steps[run_id]
+        finite = np.where(np.isfinite(values), values, np.nan)
+        runs[str(run_id)] = {"x": _json_x(x, time), "y": _json_values(finite)}
+    return {"mode": "extend", "runs": runs}
+
+
+def chart_live(request: HttpRequest, project: Project, live_url: str) -> HttpResponse:
+    """The badge of a live chart card, polled by htmx: the points logged since the cursor
+    (`after`) to append, the whole traces when the runs ended (and polling stops with 286)."""
+    key = request.GET.get("metric", "").strip()
+    card = request.GET.get("card", "")
+    try:
+        if not key:
+            raise BadRequest("Say which metric: metric=KEY.")
+        if not CARD_ID.match(card):
+            raise BadRequest("card names the chart card to update (chart-…).")
+        options = parse_options(request.GET)
+        run_ids = parse_run_ids(request.GET)
+        after = int(request.GET.get("after") or 0)
+    except (BadRequest, ValueError) as exc:
+        return _bad_request(
+            request, str(exc) if isinstance(exc, BadRequest) else "after must be a number."
+        )
+    states = _live_states(project, run_ids)
+    state = live.chart_live(states)
+    points = live.new_points(run_ids=list(states), key=key, after=after)
+    folded = any(s.folded_through > after for s in states.values())
+    payload = None
+    if not states:
+        pass  # no run of the chart is logged live (any more): nothing to change on it
+    elif request.GET.get("reload") and (points.count or not state.polling):
+        payload = {"mode": "reload"}
+    elif (
+        not state.polling
+        or folded
+        or (points.count and options.smooth)
+        or points.count > live.MAX_EXTEND_POINTS
+    ):
+        # Ended (the final, folded traces), points gone into the series since the cursor,
+        # smoothing (which depends on every earlier point) or too many new points at once.
+        payload = {"mode": "replace", **_whole_traces(project, key, run_ids, options)}
+    elif points.count:
+        payload = _extend_payload(points, options.x == "time")
+    badge = _live_badge(
+        state,
+        url=f"{live_url}?{chart_query(key, run_ids, options)}",
+        card=card,
+        after=max([points.cursor, *(s.folded_through for s in states.values())]),
+        payload=payload,
+        reload=bool(request.GET.get("reload")),
+    )
+    response = render(request, "projects/_chart_live.html", {"live": badge})
+    if not state.polling:
+        response.status_code = 286  # htmx stops polling
+    return response
+
+
+def _whole_traces(project: Project, key: str, run_ids: list[int], options: ChartOptions) -> dict:
+    runs = series_for_chart(
+        project=project, key=key, run_ids=run_ids, wall_times=options.x == "time"
+    )
+    built = metric_traces(runs, options, target=project_target(project, key))
+    return {"data": built.figure["data"], "note": "; ".join(built.notes)}
 
 
 def chart_points(request: HttpRequest, project: Project) -> JsonResponse:
@@ -355,7 +477,20 @@ def chart_points(request: HttpRequest, project: Project) -> JsonResponse:
 def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
     """One chart card, loaded by htmx when its slot scrolls into view."""
     project = selectors.project_for_owner(user=request.user, slug=slug)
-    return chart_card(request, project, reverse("projects:chart-data", args=[project.slug]))
+    return chart_card(
+        request,
+        project,
+        reverse("projects:chart-data", args=[project.slug]),
+        reverse("projects:chart-live", args=[project.slug]),
+    )
+
+
+@login_required
+@require_GET
+def chart_live_fragment(request: HttpRequest, slug: str) -> HttpResponse:
+    """The live badge of a chart card with the points logged since the page last asked."""
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    return chart_live(request, project, reverse("projects:chart-live", args=[project.slug]))
 
 
 @login_required

@@ -55,6 +55,8 @@ class SeriesData:
     values: np.ndarray
     wall_times: np.ndarray | None = None
     params: dict = field(default_factory=dict)
+    # Which run the points are of: its traces carry uid "run-<id>", which live charts extend.
+    run_id: int | None = None
 
 
 @dataclass
@@ -231,6 +233,8 @@ def _series_trace(
     }
     if short:
         raw["marker"] = {"color": color, "size": 7}
+    if series.run_id is not None:
+        raw["uid"] = f"run-{series.run_id}"
     traces.append(raw)
     sent = len(x_json)
     if smoothed is not None:
@@ -250,6 +254,9 @@ def _series_trace(
         }
         if short:
             smooth["marker"] = {"color": color, "size": 7}
+        if series.run_id is not None:
+            raw["uid"] = f"run-{series.run_id}-raw"
+            smooth["uid"] = f"run-{series.run_id}"
         traces.append(smooth)
         sent += len(x_json)
     return traces, note, sent

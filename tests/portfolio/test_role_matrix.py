@@ -60,6 +60,7 @@ SHARED = _expect(owner=200, mentor=200)
 SHARED_POST = _expect(owner=OK, mentor=OK)
 PUBLIC = dict.fromkeys(ROLES, 200)
 NOBODY = dict.fromkeys(ROLES, 404)
+LIVE_QUERY = {"metric": "val/auc", "card": "chart-000000000000"}
 # Readable wherever the project is (the visibility rule), signed in or not.
 ARTIFACT = _expect(owner=200, mentor=200, anonymous=404)
 OWN_ARTIFACT = _expect(owner=200, anonymous=404)
@@ -213,6 +214,8 @@ MATRIX = [
     ("projects:results", _p, "get", None, OWN),
     ("projects:chart", _p, "get", {"metric": "val/auc"}, OWN),
     ("projects:chart-data", _p, "get", {"metric": "val/auc"}, OWN),
+    # No run of it logs live: 286, "stop polling".
+    ("projects:chart-live", _p, "get", LIVE_QUERY, _expect(owner=286)),
     ("projects:compare", _p, "get", None, OWN),
     ("projects:stats", _p, "get", None, OWN),
     (
@@ -275,6 +278,7 @@ MATRIX = [
     ("public:project-preview", lambda w: [w["slug"], w["shared"].slug], "get", None, NOBODY),
     ("public:project", lambda w: [w["slug"], w["shared"].slug], "get", None, NOBODY),
     ("public:chart", lambda w: [w["slug"], w["shared"].slug], "get", {"metric": "val/auc"}, NOBODY),
+    ("public:chart-live", lambda w: [w["slug"], w["shared"].slug], "get", LIVE_QUERY, NOBODY),
     (
         "public:chart-data",
         lambda w: [w["slug"], w["shared"].slug],
