@@ -5,28 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0007_run_status'),
+        ("projects", "0007_run_status"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingPoints',
+            name="PendingPoints",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('digest', models.CharField(max_length=32)),
-                ('count', models.PositiveIntegerField()),
-                ('steps', models.BinaryField()),
-                ('timestamps', models.BinaryField()),
-                ('values', models.BinaryField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pending_points', to='projects.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("digest", models.CharField(max_length=32)),
+                ("count", models.PositiveIntegerField()),
+                ("steps", models.BinaryField()),
+                ("timestamps", models.BinaryField()),
+                ("values", models.BinaryField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pending_points",
+                        to="projects.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'key', 'digest'), name='pending_points_once')],
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "key", "digest"), name="pending_points_once"
+                    )
+                ],
             },
         ),
     ]
