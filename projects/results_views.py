@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import chart_views, import_choices, imports, selectors
+from . import chart_cards, import_choices, imports, selectors
 from .importers import DATE_ORDERS, FORMATS, Choices, ImportFailed, group_uploads, kind_of
 from .models import ImportStatus
+from .query_forms import ChartOptionsForm
 from .uploads import upload_refusal, uploads_with_paths
 
 RUNS_PER_PAGE = 50
@@ -240,13 +241,11 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
-    try:
-        options, option_error = chart_views.parse_options(request.GET), ""
-    except chart_views.BadRequest as exc:
-        options, option_error = chart_views.ChartOptions(), str(exc)
+    form = ChartOptionsForm(request.GET)
+    options, option_error = form.options(), form.message()
     # Only the figures of each series: the points load with each chart, when it scrolls in.
     series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
-    slots = chart_views.chart_slots(project, [s.key for s in series], [run.pk], options)
+    slots = chart_cards.chart_slots(project, [s.key for s in series], [run.pk], options)
     charts = [
         {"series": s, "slot": slot, "direction": selectors.metric_direction(s.key, project)}
         for s, slot in zip(series, slots, strict=True)
