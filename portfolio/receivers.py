@@ -14,8 +14,8 @@ from milestones.models import CheckIn, Milestone
 from milestones.signals import milestone_completed
 from projects.models import ProjectRevision, Visibility
 
+from .mentoring.notifications import notify
 from .models import Mentorship, Notification
-from .notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _public_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     owner_id = _owner_of(instance)
     if owner_id is not None:
-        from .public_cache import invalidate
+        from .public.cache import invalidate
 
         invalidate(owner_id)
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from portfolio import public_cache
+from portfolio.public import cache as public_cache
 from projects.models import Project
 from tests.factories import create_project
 
