@@ -7,7 +7,7 @@ transaction, so an import lands whole or leaves nothing.
 
 from __future__ import annotations
 
-from .create import Upload, UploadRefused, import_create, megabytes
+from .create import Upload, UploadRefused, import_create, imports_create, megabytes
 from .files import MAX_STORED_NAME_BYTES, shown_name, stored_name, upload_name
 from .lifecycle import (
     MAX_ATTEMPTS,
@@ -37,6 +37,7 @@ __all__ = [
     "import_requeue_stalled",
     "import_reread",
     "import_retry",
+    "imports_create",
     "megabytes",
     "shown_name",
     "stale_after",

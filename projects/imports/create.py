@@ -170,3 +170,41 @@ def _again(existing, requested_format, run_name, metric_name, choices):
     )
     # Two identical re-uploads at once: one of them queued it again, the other sees it queued.
     return retried, retried.status == ImportStatus.QUEUED
+
+
+def imports_create(
+    *,
+    project: Project,
+    user: AbstractBaseUser | None,
+    uploads: Iterable[Upload],
+    requested_format: str = "",
+    run_name: str = "",
+    metric_name: str = "",
+) -> list[tuple[ExperimentImport, bool]]:
+    """Store the files of one upload as imports and queue them; (import, queued now) each.
+
+    Files of one format are one import, each hparams.yaml or meta_tags.csv with the metrics of
+    its folder; other files one import each, so one bad file fails alone. The run and metric
+    names apply only when the upload makes one import. UploadRefused stops at the first refusal.
+    """
+    uploads = list(uploads)
+    groups = importers.group_uploads([u.name for u in uploads], [_kind(u) for u in uploads])
+    groups = groups or [[]]
+    one = len(groups) == 1
+    return [
+        import_create(
+            project=project,
+            user=user,
+            uploads=[uploads[i] for i in group],
+            requested_format=requested_format,
+            run_name=run_name if one else "",
+            metric_name=metric_name if one else "",
+        )
+        for group in groups
+    ]
+
+
+def _kind(upload: Upload) -> str | None:
+    head = upload.stream.read(1 << 16)
+    upload.stream.seek(0)
+    return importers.kind_of(upload.name, head)
