@@ -31,13 +31,15 @@ from . import runs_table
 from .choices import Choices
 from .data import RunData
 from .dates import utc_from_timestamp
+from .dialect import dialect_notes, sniff_csv
 from .formats import ImportFailed
 from .limits import Limits, check_point_count, check_series_count
 from .progress import Progress, each_source
 from .report import Report
 from .safety import ZipMembers
 from .series import make_series, series_in_groups
-from .text import TextSource, dialect_notes, read_whole_table, sniff_csv
+from .tables import read_whole_table
+from .text import TextSource
 from .wording import plural, quoted
 from .yamlfiles import YAML_MAX_BYTES, parse_yaml
 

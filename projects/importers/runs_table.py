@@ -33,7 +33,7 @@ from .data import RunData
 from .dates import read_times, utc_from_timestamp
 from .report import Report
 from .series import Series
-from .text import BLANK_WORDS, numbers
+from .tables import BLANK_WORDS, numbers
 from .wording import plural, quoted
 
 METRIC_WORDS = frozenset(

@@ -24,22 +24,15 @@ from . import runs_table
 from .choices import Choices
 from .data import RunData
 from .detect import STEP_COLUMNS, find
+from .dialect import dialect_notes, sniff_csv
 from .formats import ImportFailed
 from .limits import Limits, check_point_count
 from .progress import Progress, each_source
 from .report import Report
 from .runs_table import looks_like_metric  # noqa: F401 (kept for callers)
 from .series import make_series
-from .text import (
-    BLANK_WORDS,
-    TextSource,
-    dialect_notes,
-    integers,
-    numbers,
-    read_table,
-    read_whole_table,
-    sniff_csv,
-)
+from .tables import BLANK_WORDS, integers, numbers, read_table, read_whole_table
+from .text import TextSource
 from .wording import plural, quoted
 
 TAG_COLUMNS = {
