@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from milestones import charts as plan_charts
-from projects.chart_views import chart_card, chart_points
+from projects import chart_cards
 from projects.models import Visibility
 from projects.sections import GROUPS, sections_in_group
 
@@ -187,13 +187,16 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
 def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
     """A chart card of a public project, loaded by htmx as it scrolls into view."""
     profile, _, project = _visitor_project(request, slug, project_slug)
-    return chart_card(
-        request, project, reverse("public:chart-data", args=[profile.slug, project.slug])
+    data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
+    template, context, status = chart_cards.card(
+        project=project, params=request.GET, data_url=data_url
     )
+    return render(request, template, context, status=status)
 
 
 @require_GET
 def chart_data(request: HttpRequest, slug: str, project_slug: str) -> JsonResponse:
     """The points of a public project's chart, for zooming."""
     _, _, project = _visitor_project(request, slug, project_slug)
-    return chart_points(request, project)
+    data, status = chart_cards.points(project=project, params=request.GET)
+    return JsonResponse(data, status=status, json_dumps_params={"allow_nan": False})

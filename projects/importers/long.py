@@ -17,20 +17,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from .base import (
-    Choices,
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    check_series_count,
-    each_source,
-    quoted,
-    series_in_groups,
-    settle_roles,
-)
+from .choices import Choices, settle_roles
+from .data import RunData
 from .dates import read_times
 from .detect import (
     ID_COLUMNS,
@@ -41,6 +29,11 @@ from .detect import (
     VALUE_COLUMNS,
     find,
 )
+from .formats import ImportFailed
+from .limits import Limits, check_point_count, check_series_count
+from .progress import Progress, each_source
+from .report import Report
+from .series import series_in_groups
 from .text import (
     CsvDialect,
     TextSource,
@@ -51,6 +44,7 @@ from .text import (
     read_table,
     sniff_csv,
 )
+from .wording import quoted
 
 CHUNK_ROWS = 500_000
 # From this size a clean file is read whole, in one call (see _read_fast); below it the chunked
@@ -299,21 +293,18 @@ def _take(
         step_missing = ~present
         step_fraction = step_fraction & ~step_text
     present, values, value_text = numbers(frame[f"c{layout.value}"], dialect.decimal)
-    ok = np.ones(count, dtype=bool)
-    for reason, bad in (
-        ("the run is missing", runs < 0),
-        ("the metric is missing", metrics < 0),
-        ("the step is missing", step_missing),
-        ("the step is not a number", step_text),
-        ("the step is not a whole number (or is out of range)", step_fraction),
-        ("the value is not a number", value_text),
-    ):
-        bad = bad & ok
-        if bad.any():
-            report.reject(reason, where[bad], count=int(bad.sum()))
-            ok &= ~bad
+    ok = report.reject_rows(
+        where,
+        (
+            ("the run is missing", runs < 0),
+            ("the metric is missing", metrics < 0),
+            ("the step is missing", step_missing),
+            ("the step is not a number", step_text),
+            ("the step is not a whole number (or is out of range)", step_fraction),
+            ("the value is not a number", value_text),
+        ),
+    )
     accepted = int(ok.sum())
-    report.rows_accepted += accepted
     times = None
     if layout.time is not None:
         times = _wall_times(frame[f"c{layout.time}"], points, where)

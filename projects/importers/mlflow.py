@@ -28,26 +28,18 @@ import numpy as np
 import pandas as pd
 
 from . import runs_table
-from .base import (
-    YAML_MAX_BYTES,
-    Choices,
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    check_series_count,
-    each_source,
-    make_series,
-    parse_yaml,
-    plural,
-    quoted,
-    series_in_groups,
-    utc_from_timestamp,
-)
+from .choices import Choices
+from .data import RunData
+from .dates import utc_from_timestamp
+from .formats import ImportFailed
+from .limits import Limits, check_point_count, check_series_count
+from .progress import Progress, each_source
+from .report import Report
 from .safety import ZipMembers
+from .series import make_series, series_in_groups
 from .text import TextSource, dialect_notes, read_whole_table, sniff_csv
+from .wording import plural, quoted
+from .yamlfiles import YAML_MAX_BYTES, parse_yaml
 
 SEARCH_RUNS_KNOWN = {
     "run_id",

@@ -22,17 +22,13 @@ import numpy as np
 import pandas as pd
 
 from . import rows
-from .base import (
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    each_source,
-    make_series,
-    utc_from_timestamp,
-)
-from .dates import read_times
+from .data import RunData
+from .dates import read_times, utc_from_timestamp
+from .limits import Limits
+from .progress import Progress, each_source
+from .report import Report
 from .rows import read_dict
+from .series import make_series
 
 # The column families trials_dataframe() writes (lowered), and the states a trial can be in.
 FIXED = ("number", "value", "datetime_start", "datetime_complete", "duration", "state")

@@ -28,24 +28,17 @@ from . import (
     wandb,
     wide,
 )
-from .base import (
-    FORMATS,
-    Choices,
-    ImportFailed,
-    InputFile,
-    Limits,
-    ParseResult,
-    Progress,
-    Report,
-    RunData,
-    plural,
-    quoted,
-    unknown_format,
-    utc_from_timestamp,
-)
+from .choices import Choices
+from .data import InputFile, ParseResult, RunData
+from .dates import utc_from_timestamp
 from .detect import sniff
+from .formats import FORMATS, ImportFailed, unknown_format
+from .limits import Limits
+from .progress import Progress
+from .report import Report
 from .safety import Member, Store, check_size, extract_zip, inspect_zip, is_zip
 from .text import TextSource, binary_kind, prepare_text
+from .wording import plural, quoted
 
 log = logging.getLogger(__name__)
 

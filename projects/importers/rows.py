@@ -14,8 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .base import Choices, Report, Series, make_series, quoted, settle_roles
+from .choices import Choices, settle_roles
+from .report import Report
+from .series import Series, make_series
 from .text import BLANK_WORDS, CsvDialect, TextSource, dialect_notes, numbers, read_whole_table
+from .wording import quoted
 
 # Longest text kept for one param or tag value (a repr of a whole estimator can be long).
 MAX_VALUE_CHARS = 1_000

@@ -28,18 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .base import (
-    Choices,
-    Report,
-    RunData,
-    Series,
-    plural,
-    quoted,
-    settle_roles,
-    utc_from_timestamp,
-)
-from .dates import read_times
+from .choices import Choices, settle_roles
+from .data import RunData
+from .dates import read_times, utc_from_timestamp
+from .report import Report
+from .series import Series
 from .text import BLANK_WORDS, numbers
+from .wording import plural, quoted
 
 METRIC_WORDS = frozenset(
     {

@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .base import ImportFailed, Limits, Report, human_size, unknown_format
+from .formats import ImportFailed, unknown_format
+from .limits import Limits
+from .report import Report
+from .wording import human_size
 
 HEAD_BYTES = 1 << 20
 CHUNK_BYTES = 1 << 20

@@ -21,21 +21,15 @@ import numpy as np
 import pandas as pd
 
 from . import runs_table
-from .base import (
-    Choices,
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    each_source,
-    make_series,
-    plural,
-    quoted,
-)
+from .choices import Choices
+from .data import RunData
 from .detect import STEP_COLUMNS, find
+from .formats import ImportFailed
+from .limits import Limits, check_point_count
+from .progress import Progress, each_source
+from .report import Report
 from .runs_table import looks_like_metric  # noqa: F401 (kept for callers)
+from .series import make_series
 from .text import (
     BLANK_WORDS,
     TextSource,
@@ -46,6 +40,7 @@ from .text import (
     read_whole_table,
     sniff_csv,
 )
+from .wording import plural, quoted
 
 TAG_COLUMNS = {
     "state": "wandb.state",
@@ -284,17 +279,14 @@ def _parse_chart_file(
             steps = np.arange(position, position + len(chunk), dtype=np.int64)
             fraction = np.zeros(len(chunk), dtype=bool)
         position += len(chunk)
-        ok = np.ones(len(chunk), dtype=bool)
-        for reason, bad in (
-            ("the step is missing", ~present),
-            ("the step is not a number", text),
-            ("the step is not a whole number (or is out of range)", fraction & ~text),
-        ):
-            bad = bad & ok
-            if bad.any():
-                report.reject(reason, lines[bad], count=int(bad.sum()))
-                ok &= ~bad
-        report.rows_accepted += int(ok.sum())
+        ok = report.reject_rows(
+            lines,
+            (
+                ("the step is missing", ~present),
+                ("the step is not a number", text),
+                ("the step is not a whole number (or is out of range)", fraction & ~text),
+            ),
+        )
         bad_cells = 0
         for key, parts in collected.items():
             at = layout[key]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import projects.importers as importers
-from projects.importers import base, long
+from projects.importers import limits, long
 
 PACKAGE = Path(importers.__file__).parent
 ROOT = PACKAGE.parents[1]
@@ -92,14 +92,14 @@ def test_the_package_imports_and_parses_without_django_loaded(samples):
 
 
 def test_a_runs_count_past_the_cap_is_refused(upload, monkeypatch):
-    monkeypatch.setattr(base, "MAX_SERIES", 10)
+    monkeypatch.setattr(limits, "MAX_SERIES", 10)
     rows = "".join(f"run-{i},loss,0,1\n" for i in range(11))
     with pytest.raises(importers.ImportFailed, match="would make 11 series"):
         importers.parse([upload("many.csv", "run,metric,step,value\n" + rows)])
 
 
 def test_points_past_the_cap_are_refused(upload, monkeypatch):
-    monkeypatch.setattr(base, "MAX_POINTS", 5)
+    monkeypatch.setattr(limits, "MAX_POINTS", 5)
     rows = "".join(f"r,loss,{i},1\n" for i in range(6))
     with pytest.raises(importers.ImportFailed, match="holds more than 5 points"):
         importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])
@@ -170,7 +170,7 @@ def test_the_whole_file_path_reads_the_sample_as_the_chunked_reader(samples, mon
 
 def test_the_whole_file_path_keeps_the_point_cap(upload, monkeypatch):
     monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
-    monkeypatch.setattr(base, "MAX_POINTS", 5)
+    monkeypatch.setattr(limits, "MAX_POINTS", 5)
     rows = "".join(f"r,loss,{i},1\n" for i in range(6))
     with pytest.raises(importers.ImportFailed, match="holds more than 5 points"):
         importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])
