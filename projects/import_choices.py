@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from .importers import DATE_ORDERS, ROLES, Choices, ImportFailed
-from .importers.text import CANDIDATE_DELIMITERS, delimiter_name
+from .importers.dialect import CANDIDATE_DELIMITERS, delimiter_name
 
 # What the preview's delimiter select offers, and the words the command line and API accept.
 DELIMITERS: dict[str, str] = {d: delimiter_name(d) for d in CANDIDATE_DELIMITERS}

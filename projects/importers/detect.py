@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 
 from . import hf_trainer, optuna, sklearn_cv
+from .dialect import CsvDialect, sniff_csv
 from .limits import Limits
-from .text import HEAD_BYTES, CsvDialect, TextSource, sniff_csv
+from .text import HEAD_BYTES, TextSource
 from .wording import quoted
 
 STEP_COLUMNS = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "epoch")

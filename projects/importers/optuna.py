@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import rows
+from .column_split import looks_like_metric
 from .data import RunData
 from .dates import read_times, utc_from_timestamp
 from .limits import Limits
@@ -104,8 +105,6 @@ def _guess(name: str, position: int, table: rows.Table, index: int) -> tuple[str
     if low in ("params", "user_attrs"):
         role = "param" if low == "params" else "tag"
         return role, "a dict of the trial's " + ("params" if low == "params" else "user attributes")
-    from .wandb import looks_like_metric  # wandb imports detect, which imports this module
-
     if table.is_numeric(index) and looks_like_metric(name):
         return "metric", "not an Optuna column; its cells are numbers and its name a metric's"
     return "param", "not an Optuna column: a hyperparameter written under its own name"

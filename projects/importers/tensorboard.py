@@ -17,12 +17,14 @@ import numpy as np
 
 from . import names
 from .data import RunData
+from .dialect import dialect_notes, sniff_csv
 from .formats import ImportFailed
 from .limits import Limits
 from .progress import Progress, each_source
 from .report import Report
 from .series import make_series
-from .text import TextSource, dialect_notes, integers, numbers, read_table, sniff_csv
+from .tables import integers, numbers, read_table
+from .text import TextSource
 
 CHUNK_ROWS = 500_000
 

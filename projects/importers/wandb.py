@@ -3,7 +3,7 @@
 Runs table. The columns are Name, State, Notes, User, Tags, Created, Runtime, Sweep (a reduced
 export may keep only Name), then the config keys, then the summary keys; the file does not mark
 where config ends. The split is scored over the whole header and every row's values
-(runs_table.find_split), never read from one column's name, and recorded as a decision. In the
+(column_split.find_split), never read from one column's name, and recorded as a decision. In the
 summary, numeric columns are metrics, "_step" is their step, "_timestamp" their wall time, other
 "_" columns (W&B internals) are skipped and text columns are params. A runs table holds only
 final values: each metric becomes a one-point series at "_step" (0 without it).
@@ -20,26 +20,18 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from . import runs_table
+from . import column_split, runs_table
 from .choices import Choices
 from .data import RunData
 from .detect import STEP_COLUMNS, find
+from .dialect import dialect_notes, sniff_csv
 from .formats import ImportFailed
 from .limits import Limits, check_point_count
 from .progress import Progress, each_source
 from .report import Report
-from .runs_table import looks_like_metric  # noqa: F401 (kept for callers)
 from .series import make_series
-from .text import (
-    BLANK_WORDS,
-    TextSource,
-    dialect_notes,
-    integers,
-    numbers,
-    read_table,
-    read_whole_table,
-    sniff_csv,
-)
+from .tables import BLANK_WORDS, integers, numbers, read_table, read_whole_table
+from .text import TextSource
 from .wording import plural, quoted
 
 TAG_COLUMNS = {
@@ -75,7 +67,7 @@ def _parse_runs_file(
     progress(0.5)
     if table.empty:
         return []
-    columns = runs_table.profile(dialect.columns, table, dialect.decimal)
+    columns = column_split.profile(dialect.columns, table, dialect.decimal)
     spec = runs_table.Spec()
     block = []
     fixed = {}
@@ -145,10 +137,10 @@ def _split_block(block: list, spec, report: Report) -> None:
     """Config then summary: the split scored over every column's values and name."""
     if not block:
         return
-    split = runs_table.find_split(block)
+    split = column_split.find_split(block)
     config, summary = block[: split.at], block[split.at :]
     if any(c.numeric for c in block):
-        runs_table.decide_split(report, "config and summary columns", split, block, True)
+        column_split.decide_split(report, "config and summary columns", split, block, True)
     if not any(c.numeric and not c.low.startswith("_") for c in summary) and any(
         c.numeric for c in block
     ):

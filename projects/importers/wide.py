@@ -17,20 +17,14 @@ from .choices import Choices, settle_roles
 from .data import RunData
 from .dates import read_times
 from .detect import RUN_COLUMNS, STEP_COLUMNS, TIME_COLUMNS, find
+from .dialect import dialect_notes, sniff_csv
 from .formats import ImportFailed
 from .limits import Limits, check_point_count, check_series_count
 from .progress import Progress, each_source
 from .report import Report
 from .series import make_series
-from .text import (
-    TextSource,
-    dialect_notes,
-    integers,
-    name_codes,
-    numbers,
-    read_table,
-    sniff_csv,
-)
+from .tables import integers, name_codes, numbers, read_table
+from .text import TextSource
 from .wording import plural, quoted
 
 CHUNK_ROWS = 200_000
