@@ -1,6 +1,6 @@
 """Who calls the MLflow endpoint: a Cairn personal access token, as MLFLOW_TRACKING_TOKEN
 (Authorization: Bearer) or as the password of basic auth (MLFLOW_TRACKING_USERNAME and
-MLFLOW_TRACKING_PASSWORD), rate-limited per token (portfolio.limits)."""
+MLFLOW_TRACKING_PASSWORD), rate-limited per token (portfolio.security.limits)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import binascii
 
 from django.http import HttpRequest
 
-from portfolio import limits
+from portfolio.security import limits
 from portfolio.models import ApiToken
-from portfolio.tokens import token_authenticate
+from portfolio.api.tokens import token_authenticate
 
 from .errors import MlflowError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-from portfolio.tokens import token_create
+from portfolio.api.tokens import token_create
 
 
 @pytest.fixture
