@@ -9,9 +9,9 @@ import binascii
 
 from django.http import HttpRequest
 
-from portfolio.security import limits
-from portfolio.models import ApiToken
 from portfolio.api.tokens import token_authenticate
+from portfolio.models import ApiToken
+from portfolio.security import limits
 
 from .errors import MlflowError
 
