@@ -214,6 +214,10 @@ def run_log(*, user: AbstractBaseUser, run_id: str, batch: Batch, source: Source
         if batch.points:
             appends.points_append(run=run, batches=batch.points)
             now = timezone.now()
+            # The last point's time to the second is enough (provenance, stale runs): a busy
+            # loop does not pay an UPDATE per call for it.
+            if live.last_point_at and (now - live.last_point_at).total_seconds() < 1:
+                return live
             update = {"last_point_at": now}
             if live.first_point_at is None:
                 update["first_point_at"] = live.first_point_at = now
