@@ -75,7 +75,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     data = charts.activity_for(request.user, public=False)
     context = {
         "activity": data,
-        "figure": charts.activity_figure(data),
+        "calendar": charts.activity_calendar(data),
         "shown_publicly": charts.activity_is_public(request.user),
     }
     return _card(request, "milestones/_plan_chart_activity.html", "Activity", context)
