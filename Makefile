@@ -55,6 +55,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/mentor_inbox.py
 	$(PY) bench/public_pages.py
 	$(PY) bench/page_weight.py
+	$(PY) bench/code_shape.py
 
 clean:
 	rm -rf $(VENV) staticfiles
