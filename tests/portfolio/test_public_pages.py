@@ -83,7 +83,7 @@ def test_a_visitor_reads_the_profile(client, public_alice, churn):
     ):  # fmt: skip
         assert expected in text, expected
     assert 'data-testid="key-metric"' in text
-    assert "val/auc <strong>0.84</strong> · target &gt;= 0.8" in text
+    assert "val/auc <strong>0.84</strong> · target ≥ 0.8" in text
     assert "Target met" in text
 
 
