@@ -55,7 +55,7 @@ class Profile(models.Model):
         default=NotifyChoice.DAILY,
     )
     # Changes with every write that a public page of this engineer may show, in the same
-    # transaction (portfolio/public_cache.py): a cached page of another version is never served,
+    # transaction (portfolio/public/cache.py): a cached page of another version is never served,
     # even when the cache could not be told of the change.
     public_version = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -280,8 +280,9 @@ class Notification(models.Model):
         CHECKIN = "checkin", "logged a check-in"
         REVISION = "revision", "saved a new revision"
         MILESTONE = "milestone", "completed a milestone"
+        RUN = "run", "finished a run"
 
-    INBOX_KINDS = (Kind.CHECKIN, Kind.REVISION, Kind.MILESTONE)
+    INBOX_KINDS = (Kind.CHECKIN, Kind.REVISION, Kind.MILESTONE, Kind.RUN)
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -305,6 +306,10 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # A run logged live that finished (tracking/, through projects.signals.run_finished).
+    run = models.ForeignKey(
+        "projects.Run", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     mentorship = models.ForeignKey(
         Mentorship, on_delete=models.CASCADE, null=True, blank=True, related_name="+"

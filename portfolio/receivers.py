@@ -13,9 +13,10 @@ from django.dispatch import receiver
 from milestones.models import CheckIn, Milestone
 from milestones.signals import milestone_completed
 from projects.models import ProjectRevision, Visibility
+from projects.signals import run_finished
 
+from .mentoring.notifications import notify
 from .models import Mentorship, Notification
-from .notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,19 @@ def milestone_to_mentors(sender, milestone: Milestone, **kwargs):
     )
 
 
+@receiver(run_finished, dispatch_uid="portfolio.run_to_mentors")
+def run_to_mentors(sender, experiment_import, **kwargs) -> None:
+    """A run logged live finished (projects.signals.run_finished): a mentor inbox item."""
+    project = experiment_import.project
+    for run in experiment_import.runs.all():
+        _tell_mentors(
+            engineer=project.owner,
+            visibility=project.visibility,
+            kind=Notification.Kind.RUN,
+            run=run,
+        )
+
+
 # --- Public pages: any change to what they may show makes the owner's cached pages stale. ---
 
 
@@ -105,7 +119,7 @@ def _public_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     owner_id = _owner_of(instance)
     if owner_id is not None:
-        from .public_cache import invalidate
+        from .public.cache import invalidate
 
         invalidate(owner_id)
 
@@ -115,7 +129,7 @@ def _connect_public_cache() -> None:
 
     from milestones.models import QuarterlyGoal
     from projects.models import ExperimentImport, Project
-    from projects.signals import import_succeeded
+    from projects.signals import import_runs_replacing, import_succeeded
 
     from .models import Profile
 
@@ -129,6 +143,7 @@ def _connect_public_cache() -> None:
             )
     post_delete.connect(_public_changed, sender=ExperimentImport, dispatch_uid="public-cache-imp")
     import_succeeded.connect(_import_changed, dispatch_uid="public-cache-import-succeeded")
+    import_runs_replacing.connect(_import_changed, dispatch_uid="public-cache-runs-replacing")
 
 
 def _import_changed(sender, experiment_import, **kwargs) -> None:

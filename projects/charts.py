@@ -66,6 +66,11 @@ class Target:
     value: float
     direction: str = "higher"
 
+    @property
+    def label(self) -> str:
+        """ "target ≥ 0.9": written with ≥ and ≤ like every target (targets.comparison_sign)."""
+        return f"target {'≥' if self.direction == 'higher' else '≤'} {self.value:g}"
+
 
 @dataclass
 class Window:
@@ -161,7 +166,7 @@ def ema(values: np.ndarray, weight: float, steps: np.ndarray | None = None) -> n
 # --- Traces ------------------------------------------------------------------------------------
 
 
-def _json_values(values: np.ndarray) -> list:
+def json_values(values: np.ndarray) -> list:
     # NaN becomes None (null) so that plotly draws a gap rather than a number; done on the
     # whole array at once.
     out = values.astype(object)
@@ -169,7 +174,7 @@ def _json_values(values: np.ndarray) -> list:
     return out.tolist()
 
 
-def _json_x(x: np.ndarray, time: bool) -> list:
+def json_x(x: np.ndarray, time: bool) -> list:
     if not time:
         return x.tolist()
     stamps = np.round(x * 1000).astype("datetime64[ms]")
@@ -214,7 +219,7 @@ def _series_trace(
     note = f"{series.name}: downsampled from {total:,} points" if len(index) < total else ""
     shown_steps = steps[index]
     px, py = _with_breaks(x[index], values[index], shown_steps)
-    x_json = _json_x(px, time)
+    x_json = json_x(px, time)
     hover = "%{y:.4g}<extra>" + "%{fullData.name}</extra>"
     name = plot_text(series.name)
     short = int(np.count_nonzero(~np.isnan(py))) <= MARKERS_UNDER
@@ -225,7 +230,7 @@ def _series_trace(
         "mode": mode,
         "name": name,
         "x": x_json,
-        "y": _json_values(py),
+        "y": json_values(py),
         "connectgaps": False,
         "line": {"color": color, "width": 1.5},
         "legendgroup": name,
@@ -246,7 +251,7 @@ def _series_trace(
             "mode": mode,
             "name": name,
             "x": x_json,
-            "y": _json_values(sy),
+            "y": json_values(sy),
             "connectgaps": False,
             "line": {"color": color, "width": 2},
             "legendgroup": name,
@@ -265,13 +270,12 @@ def _series_trace(
 def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
     # A trace rather than a layout shape: it follows a log axis without conversion and shows
     # in the legend, saying what the dashed line is.
-    sign = "≥" if target.direction == "higher" else "≤"
     x = np.array(x_range, dtype=float)
     return {
         "type": "scatter",
         "mode": "lines",
-        "name": f"target {sign} {target.value:g}",
-        "x": _json_x(x, time),
+        "name": target.label,
+        "x": json_x(x, time),
         "y": [target.value, target.value],
         "line": {"color": "#2a7d4f", "dash": "dash", "width": 1.5},
         "hoverinfo": "skip",
@@ -470,8 +474,7 @@ def summary_figure(
     layout["margin"] = {**layout["margin"], "l": 12}
     target_name = ""
     if target is not None and data:
-        sign = "≥" if target.direction == "higher" else "≤"
-        target_name = f"target {sign} {target.value:g}"
+        target_name = target.label
         layout["shapes"] = [
             {
                 "type": "line",

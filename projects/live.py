@@ -1,15 +1,15 @@
 """Live charts: what a chart of runs that are still logging says, and the points it has not drawn.
 
 A chart card of runs logged through the MLflow API carries a badge that htmx polls every second
-(`chart_views.chart_live`) with a cursor: the highest append-table row (PendingPoints id) the page
-has drawn. Each poll answers the points of newer rows only, which the page appends to its traces,
-and the badge again with the new cursor; when every run of the chart has ended it answers the
-whole (folded, downsampled) traces once more, says "finished" (or failed, killed) and stops the
-polling with 286.
+(`chart_cards.live_badge`) with a cursor: the highest append-table row (PendingPoints id) the
+page has drawn, and how many points the folded series held. Each poll answers the points of
+newer rows only, which the page appends to its traces, and the badge again with the new cursor;
+when every run of the chart has ended it answers the whole (folded, downsampled) traces once
+more, says "finished" (or failed, killed) and stops the polling with 286.
 
-The core cannot import the tracking app, so the state of a run (status, last point, how far its
-points were folded) comes from a source that tracking registers when it starts
-(`register_live_source`), as projects.access does for mentorships.
+The core cannot import the tracking app, so the state of a run (status, last point) comes from a
+source that tracking registers when it starts (`register_live_source`), as projects.access does
+for mentorships.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 
-from .models import PendingPoints
+from .models import MetricSeries, PendingPoints
 from .series import STEP_DTYPE, VALUE_DTYPE, unpack
 
 RUNNING = ("RUNNING", "SCHEDULED")
@@ -36,13 +36,11 @@ MAX_EXTEND_POINTS = 20_000
 
 @dataclass(frozen=True)
 class LiveState:
-    """Where a run logged live stands: MLflow's status, its last point and, for the poll, the
-    highest append-table id already folded into its series (rows up to it are gone)."""
+    """Where a run logged live stands: MLflow's status, its last point and when it started."""
 
     status: str
     last_point_at: datetime.datetime | None = None
     started_at: datetime.datetime | None = None
-    folded_through: int = 0
 
 
 _source: Callable[[list[int]], dict[int, LiveState]] | None = None
@@ -111,12 +109,24 @@ def chart_live(states: dict[int, LiveState], now: datetime.datetime | None = Non
     return ChartLive(label, False)
 
 
-def cursor(*, states: dict[int, LiveState], key: str) -> int:
-    """The highest append-table id of these runs' points of key, or of their points folded
-    into series (0 when none): a page that has drawn the series as read after this call has
-    every point up to it."""
-    found = PendingPoints.objects.filter(run_id__in=list(states), key=key).aggregate(Max("id"))
-    return max([found["id__max"] or 0, *(s.folded_through for s in states.values())])
+@dataclass(frozen=True)
+class Cursor:
+    """How much of a metric of some runs a page has drawn: every append-table row up to
+    `after`, and series holding `folded` points. Folding moves rows into the series (and deletes
+    them), so a different folded count means rows past `after` may be gone: the page then gets
+    the whole traces again."""
+
+    after: int = 0
+    folded: int = 0
+
+
+def cursor(*, run_ids: Iterable[int], key: str) -> Cursor:
+    """The cursor of a page that draws the series as read after this call."""
+    ids = list(run_ids)
+    # The folded count first: a fold between the two reads then shows as a changed count.
+    folded = MetricSeries.objects.filter(run_id__in=ids, key=key).aggregate(n=Sum("count"))
+    pending = PendingPoints.objects.filter(run_id__in=ids, key=key).aggregate(n=Max("id"))
+    return Cursor(after=pending["n"] or 0, folded=folded["n"] or 0)
 
 
 @dataclass

@@ -48,7 +48,7 @@ urlpatterns = [
     path("<slug:slug>/results/", chart_views.results, name="results"),
     path("<slug:slug>/results/chart/", chart_views.chart_fragment, name="chart"),
     path("<slug:slug>/results/chart/data/", chart_views.chart_data, name="chart-data"),
-    path("<slug:slug>/results/chart/live/", chart_views.chart_live_fragment, name="chart-live"),
+    path("<slug:slug>/results/chart/live/", chart_views.chart_live, name="chart-live"),
     path("<slug:slug>/compare/", compare_views.runs_compare, name="compare"),
     path("<slug:slug>/stats/", compare_views.runs_stats, name="stats"),
     path(

@@ -12,38 +12,18 @@ projects.RunArtifact rows (projects/artifacts.py stores and serves them).
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from portfolio.tokens import token_authenticate
 from projects import artifacts
 from projects.models import Run
 
+from . import auth, selectors
 from .errors import MlflowError, error_response
-from .models import LiveRun
+from .protocol import Body
+from .registry import handles
 
 ROOT = "artifacts"
-
-
-def request_user(request: HttpRequest):
-    """The owner of the request's token (Bearer, or basic auth with the token as password)."""
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    secret = raw.strip()
-    if scheme.lower() == "basic":
-        try:
-            secret = base64.b64decode(secret).decode().partition(":")[2]
-        except (binascii.Error, UnicodeDecodeError):
-            secret = ""
-    token = token_authenticate(raw=secret) if scheme.lower() in ("bearer", "basic") else None
-    if token is None:
-        raise MlflowError(
-            "UNAUTHENTICATED",
-            "A valid Cairn token is needed: set MLFLOW_TRACKING_TOKEN to a personal access token.",
-        )
-    return token.user
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -57,10 +37,7 @@ def _split(path: str) -> tuple[str, str]:
 
 
 def _run(user, uuid: str) -> Run:
-    live = LiveRun.objects.owned_by(user).select_related("run").filter(uuid=uuid).first()
-    if live is None:
-        raise MlflowError.missing(f"Run with id={uuid} not found")
-    return live.run
+    return selectors.live_run(user=user, run_id=uuid).run
 
 
 def _upload(request: HttpRequest, user, path: str) -> JsonResponse:
@@ -115,7 +92,7 @@ def _listing(user, path: str) -> JsonResponse:
 def artifact_endpoint(request: HttpRequest, path: str | None = None) -> HttpResponse:
     """Upload, download or list artifacts of the token owner's runs."""
     try:
-        user = request_user(request)
+        user = auth.authenticate(request).user
         if request.method == "PUT" and path:
             return _upload(request, user, path)
         if request.method == "GET" and path:
@@ -127,3 +104,24 @@ def artifact_endpoint(request: HttpRequest, path: str | None = None) -> HttpResp
         )
     except MlflowError as exc:
         return error_response(exc)
+
+
+@handles("GET", "artifacts/list")
+def artifacts_list(request: HttpRequest, body: Body) -> dict:
+    """The tracking API's listing: paths relative to the run's artifact root."""
+    live = selectors.live_run(user=request.user, run_id=body.run_id())
+    folder = body.string("path").strip("/")
+    try:
+        entries = artifacts.artifact_listing(run=live.run, folder=folder)
+    except artifacts.ArtifactRefused as exc:
+        raise MlflowError.invalid(str(exc)) from None
+    files = []
+    for e in entries:
+        path = f"{folder}/{e.name}" if folder else e.name
+        files.append(
+            {"path": path, "is_dir": True}
+            if e.is_dir
+            else {"path": path, "is_dir": False, "file_size": e.size}
+        )
+    answer = {"root_uri": f"mlflow-artifacts:/{live.run.project_id}/{live.uuid}/artifacts"}
+    return {**answer, "files": files} if files else answer

@@ -17,17 +17,10 @@ def _moment(ms: int | None) -> datetime.datetime | None:
 
 def live_run_states(run_ids: list[int]) -> dict[int, LiveState]:
     """{run id: LiveState} for those of run_ids that were logged through the MLflow API."""
-    fields = ["run_id", "status", "last_point_at", "start_time"]
-    # How far points were folded into series (PendingPoints rows up to it are gone).
-    folded = hasattr(LiveRun, "folded_through")
-    if folded:
-        fields.append("folded_through")
-    states = {}
-    for row in LiveRun.objects.filter(run_id__in=run_ids).values_list(*fields):
-        states[row[0]] = LiveState(
-            status=row[1],
-            last_point_at=row[2],
-            started_at=_moment(row[3]),
-            folded_through=(row[4] or 0) if folded else 0,
-        )
-    return states
+    rows = LiveRun.objects.filter(run_id__in=run_ids).values_list(
+        "run_id", "status", "last_point_at", "start_time"
+    )
+    return {
+        run_id: LiveState(status=status, last_point_at=last, started_at=_moment(start))
+        for run_id, status, last, start in rows
+    }

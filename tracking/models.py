@@ -57,6 +57,8 @@ class LiveRun(models.Model):
     last_point_at = models.DateTimeField(null=True, blank=True)
     # When points were last folded into the columnar series (projects.appends.series_fold).
     folded_at = models.DateTimeField(null=True, blank=True)
+    # When the run's end was announced (tracking.finishing): once, whatever the retries.
+    announced_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LiveRunQuerySet.as_manager()

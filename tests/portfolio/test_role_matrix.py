@@ -17,10 +17,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from milestones.services import checkin_create
-from portfolio.comments import comment_on_milestone, comment_on_revision
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.api.tokens import token_create
+from portfolio.mentoring.comments import comment_on_milestone, comment_on_revision
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Notification
-from portfolio.tokens import token_create
 from projects.artifacts import artifact_store
 from projects.models import ExperimentImport
 from tests.factories import (
@@ -319,7 +319,11 @@ PRIVATE_ROWS = [
 
 # Not pages of Cairn's own: logging out (POST only) and Django's reset link (a signed token).
 NOT_IN_MATRIX = {"logout", "password_reset_confirm"}
-API = {"api:openapi", "api:imports", "api:import", "api:import-retry", "tracking:artifacts"}
+API = {"api:openapi", "api:imports", "api:import", "api:import-retry"}
+# The MLflow endpoint takes a token, never a session: tests/tracking/test_errors.py checks that
+# a signed-in owner, another user and a visitor all get UNAUTHENTICATED without one (and
+# tests/tracking/test_artifact_endpoints.py the same for the artifact proxy).
+MLFLOW = {"tracking:endpoint", "tracking:not-found", "tracking:root", "tracking:artifacts"}
 
 
 def _url_names(resolver=None, namespace: str = "") -> set[str]:
@@ -336,7 +340,7 @@ def _url_names(resolver=None, namespace: str = "") -> set[str]:
 
 
 def test_every_url_is_in_the_matrix():
-    covered = {row[0] for row in MATRIX} | NOT_IN_MATRIX | API
+    covered = {row[0] for row in MATRIX} | NOT_IN_MATRIX | API | MLFLOW
     assert _url_names() - covered == set()
 
 

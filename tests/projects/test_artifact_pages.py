@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from portfolio.mentorships import mentorship_accept, mentorship_invite
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from projects.artifacts import artifact_store
 from tests.factories import UserFactory, create_project
 from tests.tracking.live_runs import live_run

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from projects.appends import series_fold
 from tests.factories import create_project, import_results, long_csv
 from tests.tracking.live_runs import append_points, end_run, live_run, series
 
@@ -179,3 +180,18 @@ def test_runs_of_another_project_in_the_query_tell_nothing(alice_client, alice, 
 
     assert "0.123" not in body
     assert _payload(body) is None
+
+
+def test_points_folded_into_the_series_between_two_polls_are_not_lost(alice_client, project, run):
+    page = _card(alice_client, project, [run.run_id])
+    append_points(run, "loss", [3, 4], [0.6, 0.5], times_ms=[1_764_331_200_000] * 2)
+    series_fold(run_id=run.run_id)  # the rows after the page's cursor are gone now
+
+    body = alice_client.get(_poll_url(page)).content.decode()
+
+    payload = _payload(body)
+    assert payload["mode"] == "replace"
+    assert payload["data"][0]["y"] == [1.0, 0.8, 0.7, 0.6, 0.5]
+    append_points(run, "loss", [5], [0.4])
+    after = alice_client.get(_poll_url(body)).content.decode()
+    assert _payload(after) == {"mode": "extend", "runs": {str(run.run_id): {"x": [5], "y": [0.4]}}}

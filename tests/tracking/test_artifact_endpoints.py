@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio.tokens import token_create
+from portfolio.api.tokens import token_create
 from projects.models import RunArtifact
 from tests.factories import create_project
 from tests.tracking.live_runs import live_run
