@@ -13,6 +13,4 @@ class PortfolioConfig(AppConfig):
         from .models import Mentorship
 
         ensure_broker_folders()
-        register_mentees_source(
-            lambda user: Mentorship.objects.active().filter(mentor=user).values("engineer_id")
-        )
+        register_mentees_source(Mentorship.objects.mentee_ids)
