@@ -15,8 +15,8 @@ from milestones.signals import milestone_completed
 from projects.access import shared_with_mentors
 from projects.models import ProjectRevision
 
+from .mentoring.notifications import notify
 from .models import Mentorship, Notification
-from .notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _public_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     owner_id = _owner_of(instance)
     if owner_id is not None:
-        from .public_cache import invalidate
+        from .public.cache import invalidate
 
         invalidate(owner_id)
 
@@ -116,7 +116,7 @@ def _connect_public_cache() -> None:
 
     from milestones.models import QuarterlyGoal
     from projects.models import ExperimentImport, Project
-    from projects.signals import import_succeeded
+    from projects.signals import import_runs_replacing, import_succeeded
 
     from .models import Profile
 
@@ -130,6 +130,7 @@ def _connect_public_cache() -> None:
             )
     post_delete.connect(_public_changed, sender=ExperimentImport, dispatch_uid="public-cache-imp")
     import_succeeded.connect(_import_changed, dispatch_uid="public-cache-import-succeeded")
+    import_runs_replacing.connect(_import_changed, dispatch_uid="public-cache-runs-replacing")
 
 
 def _import_changed(sender, experiment_import, **kwargs) -> None:

@@ -486,10 +486,8 @@ def _write(imp: ExperimentImport, token: str, result) -> bool:
     # Read again with other choices: the new runs replace the old ones in this transaction,
     # and the public pages that showed the old ones go stale with it.
     if Run.objects.filter(experiment_import_id=imp.pk).exists():
-        from portfolio.public_cache import invalidate
-
+        signals.send_safely(signals.import_runs_replacing, experiment_import=imp)
         Run.objects.filter(experiment_import_id=imp.pk).delete()
-        invalidate(imp.project.owner_id)
     runs = Run.objects.bulk_create(
         [
             Run(

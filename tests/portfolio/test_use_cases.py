@@ -11,8 +11,8 @@ from django.urls import reverse
 from milestones import services as milestone_services
 from milestones.models import Milestone
 from outbox.models import OutboxTask
-from portfolio import mentorships
-from portfolio.mentorships import invitation_create, mentorship_accept, mentorship_invite
+from portfolio.mentoring import mentorships
+from portfolio.mentoring.mentorships import invitation_create, mentorship_accept, mentorship_invite
 from portfolio.models import Mentorship, MentorshipEvent, Notification
 from projects.services import project_edit
 from tests.factories import GoalFactory, MilestoneFactory, create_project

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from milestones.models import CheckIn, Milestone, QuarterlyGoal
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Mentorship, Profile
 from projects.models import Project
 from tests.factories import (
