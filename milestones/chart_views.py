@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from projects import people
+
 from . import charts
 from .quarters import Quarter
 
@@ -75,7 +77,8 @@ def activity(request: HttpRequest) -> HttpResponse:
     data = charts.activity_for(request.user, public=False)
     context = {
         "activity": data,
-        "figure": charts.activity_figure(data),
-        "shown_publicly": charts.activity_is_public(request.user),
+        "calendar": charts.activity_calendar(data),
+        "shown_publicly": people.profile_flags(request.user).activity_is_public,
+        "profile_url": people.link(people.PROFILE_SETTINGS),
     }
     return _card(request, "milestones/_plan_chart_activity.html", "Activity", context)

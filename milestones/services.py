@@ -211,11 +211,12 @@ def _number(value: float) -> str:
 
 
 def target_text(milestone: Milestone) -> str:
-    """The target as a short phrase: "val/accuracy >= 0.9"."""
-    return (
-        f"{milestone.target_metric} {milestone.target_comparison} "
-        f"{_number(milestone.target_threshold)}"
-    )
+    """The target as a short phrase: "val/accuracy ≥ 0.9"."""
+    return f"{milestone.target_metric} {_target(milestone)}"
+
+
+def _target(milestone: Milestone) -> str:
+    return targets.target_phrase(milestone.target_comparison, milestone.target_threshold)
 
 
 def _automatic_checkin(milestone: Milestone, *, progress: int, note: str) -> CheckIn:
@@ -244,8 +245,7 @@ def _complete(milestone: Milestone, run: targets.RunValue) -> None:
         progress=100,
         note=(
             f"Done automatically: run {run.name} reached {milestone.target_metric} "
-            f"{_number(run.value)} (target {milestone.target_comparison} "
-            f"{_number(milestone.target_threshold)}) in import {run.import_name}."
+            f"{_number(run.value)} (target {_target(milestone)}) in import {run.import_name}."
         ),
     )
 
@@ -378,8 +378,7 @@ def _release(milestone: Milestone, experiment_import: ExperimentImport, name: st
             progress=100,
             note=(
                 f"Evidence import {name} was deleted; run {best.name} still reaches "
-                f"{milestone.target_metric} {_number(best.value)} (target "
-                f"{milestone.target_comparison} {_number(milestone.target_threshold)}), "
+                f"{milestone.target_metric} {_number(best.value)} (target {_target(milestone)}), "
                 f"so it is the evidence now (from import {best.import_name})."
             ),
         )

@@ -64,6 +64,11 @@ class Target:
     value: float
     direction: str = "higher"
 
+    @property
+    def label(self) -> str:
+        """ "target ≥ 0.9": written with ≥ and ≤ like every target (targets.comparison_sign)."""
+        return f"target {'≥' if self.direction == 'higher' else '≤'} {self.value:g}"
+
 
 @dataclass
 class Window:
@@ -258,12 +263,11 @@ def _series_trace(
 def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
     # A trace rather than a layout shape: it follows a log axis without conversion and shows
     # in the legend, saying what the dashed line is.
-    sign = "≥" if target.direction == "higher" else "≤"
     x = np.array(x_range, dtype=float)
     return {
         "type": "scatter",
         "mode": "lines",
-        "name": f"target {sign} {target.value:g}",
+        "name": target.label,
         "x": _json_x(x, time),
         "y": [target.value, target.value],
         "line": {"color": "#2a7d4f", "dash": "dash", "width": 1.5},
@@ -463,8 +467,7 @@ def summary_figure(
     layout["margin"] = {**layout["margin"], "l": 12}
     target_name = ""
     if target is not None and data:
-        sign = "≥" if target.direction == "higher" else "≤"
-        target_name = f"target {sign} {target.value:g}"
+        target_name = target.label
         layout["shapes"] = [
             {
                 "type": "line",

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from .models import Project, ProjectRevision, Skill
 from .sections import CONTENT_FIELDS, SECTIONS
+from .selectors import DIRECTIONS, guessed_direction
 
 MAX_SKILLS = 12
 
@@ -234,3 +235,14 @@ def project_edit(
 def project_delete(*, project: Project) -> None:
     """Delete a project with all its revisions."""
     project.delete()
+
+
+def metric_direction_set(*, project: Project, metric: str, direction: str) -> None:
+    """Record the owner's direction for a metric ("" goes back to the guess from its name)."""
+    chosen = dict(project.metric_directions or {})
+    if direction in DIRECTIONS and direction != guessed_direction(metric):
+        chosen[metric] = direction
+    else:
+        chosen.pop(metric, None)
+    project.metric_directions = chosen
+    project.save(update_fields=["metric_directions", "updated_at"])

@@ -55,6 +55,21 @@ def comparison_for(direction: str) -> str:
     return "<=" if direction == "lower" else ">="
 
 
+# How a comparison is written for people, everywhere (pages, check-in notes, exports, charts):
+# "≥" and "≤", never ">=" and "<=". The codes stay in the database and in machine answers.
+SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+def comparison_sign(comparison: str) -> str:
+    """A comparison code as written for people: ">=" → "≥"."""
+    return SIGNS.get(comparison, comparison)
+
+
+def target_phrase(comparison: str, threshold: float, *, digits: int = 6) -> str:
+    """A target as written for people: "≥ 0.9"."""
+    return f"{comparison_sign(comparison)} {threshold:.{digits}g}"
+
+
 def is_met(value: float, comparison: str, threshold: float) -> bool:
     return COMPARISONS[comparison](value, threshold)
 

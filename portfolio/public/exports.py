@@ -17,7 +17,7 @@ from milestones.links import safe_link
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
 from projects.models import ExperimentImport, Project
-from projects.targets import SuccessCheck, project_success
+from projects.targets import SuccessCheck, project_success, target_phrase
 
 from ..models import Profile
 from ..security.markdown import sanitize_markdown_source
@@ -105,7 +105,8 @@ def _metric_sentence(metric: dict) -> str:
     text = f"{metric['name']} {metric['value']:.4g} on run {metric['run']}"
     if metric["target"] is not None:
         verdict = "met" if metric["met"] else "not met"
-        text += f" (target {metric['comparison']} {metric['target']:.4g}: {verdict})"
+        target = target_phrase(metric["comparison"], metric["target"], digits=4)
+        text += f" (target {target}: {verdict})"
     return text
 
 

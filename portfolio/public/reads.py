@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
-from projects import compare
+from projects import groups
 from projects.labels import run_labels
 from projects.models import ExperimentImport, ImportFile, Project, ProjectRevision, Run
 from projects.selectors import guessed_direction
@@ -269,7 +269,7 @@ def project_page(project: Project) -> ProjectPage:
         sources=list(sources.values()),
     )
     if len(runs) >= 2:
-        stats = compare.project_statistics(project=project, metric=metric)
+        stats = groups.project_statistics(project=project, metric=metric)
         page.verdicts = [c.verdict for c in stats.comparisons if c.verdict][:3]
     if revision and revision.success_metric and revision.success_metric not in metrics:
         page.stats_note = f"No run has the success metric {revision.success_metric} yet."

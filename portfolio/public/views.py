@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from milestones import charts as plan_charts
-from projects.chart_views import chart_card, chart_points
+from projects import chart_cards
 from projects.models import Visibility
 from projects.sections import GROUPS, sections_in_group
 
@@ -23,6 +23,7 @@ from ..models import Profile
 from . import cache as public_cache
 from . import reads as public_reads
 from . import seo
+from .links import flags_of
 
 
 def _whole_page_for_visitors(view):
@@ -59,9 +60,9 @@ def _profile_body(page: public_reads.ProfilePage) -> str:
     profile = page.profile
     activity = None
     # None unless the profile is public and shows it; it counts public work only.
-    data = plan_charts.activity_for(profile.user, public=True)
+    data = plan_charts.activity_for(profile.user, public=True, flags=flags_of(profile))
     if data is not None:
-        activity = {"data": data, "figure": plan_charts.activity_figure(data)}
+        activity = {"data": data, "calendar": plan_charts.activity_calendar(data)}
     return render_to_string(
         "portfolio/site/_profile_body.html", {"page": page, "activity": activity}
     )
@@ -176,6 +177,9 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
         "preview": preview,
         "body": body,
         "head": head,
+        # plotly loads only when the page draws a chart; the (cached) body is the one place
+        # that knows, and asking it costs no query.
+        "draws_charts": 'data-testid="chart-slot"' in body,
     }
     response = render(request, "portfolio/site/project.html", context)
     response.cairn_owner_id = None if preview else owner
@@ -186,13 +190,16 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
 def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
     """A chart card of a public project, loaded by htmx as it scrolls into view."""
     profile, _, project = _visitor_project(request, slug, project_slug)
-    return chart_card(
-        request, project, reverse("public:chart-data", args=[profile.slug, project.slug])
+    data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
+    template, context, status = chart_cards.card(
+        project=project, params=request.GET, data_url=data_url
     )
+    return render(request, template, context, status=status)
 
 
 @require_GET
 def chart_data(request: HttpRequest, slug: str, project_slug: str) -> JsonResponse:
     """The points of a public project's chart, for zooming."""
     _, _, project = _visitor_project(request, slug, project_slug)
-    return chart_points(request, project)
+    data, status = chart_cards.points(project=project, params=request.GET)
+    return JsonResponse(data, status=status, json_dumps_params={"allow_nan": False})

@@ -8,9 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .labels import run_labels
-from .models import ExperimentImport, Project, ProjectRevision, Run
-from .sections import SECTION_KEYS
+from ..labels import run_labels
+from ..models import ExperimentImport, Project, ProjectRevision, Run
+from ..sections import SECTION_KEYS
 
 
 def project_list(
@@ -225,3 +225,17 @@ def import_for_owner(*, project: Project, import_id: int) -> ExperimentImport:
 
 def recent_imports(*, project: Project, limit: int = 10) -> list[ExperimentImport]:
     return list(ExperimentImport.objects.filter(project=project)[:limit])
+
+
+def run_rows(*, project: Project) -> list[dict]:
+    """The project's runs by name with their params, tags and summaries, each with its distinct
+    label (labels.py) beside its name: what compare and statistics work from."""
+    rows = list(
+        Run.objects.filter(project=project)
+        .order_by("name", "id")
+        .values("id", "name", "params", "tags", "summary", "started_at")
+    )
+    labels = run_labels(rows)
+    for row in rows:
+        row["label"] = labels[row["id"]]
+    return rows
