@@ -160,6 +160,23 @@ def milestone_set_status(
     return milestone
 
 
+def milestone_edit(*, milestone: Milestone, status: str, **fields) -> Milestone:
+    """Save the milestone page: its status and its fields, in one transaction.
+
+    The status goes first (done stamps done_at, reopening clears the evidence run), then the
+    fields, so that a new target that a run already meets completes a milestone left open. A
+    refused field undoes the status change too, and mentors hear of nothing.
+    """
+    with transaction.atomic():
+        milestone = (
+            Milestone.objects.select_for_update(of=("self",))
+            .select_related("goal__owner", "target_project")
+            .get(pk=milestone.pk)
+        )
+        milestone_set_status(milestone=milestone, status=status)
+        return milestone_update(milestone=milestone, **fields)
+
+
 def milestone_delete(*, milestone: Milestone) -> None:
     """Delete a milestone with its check-ins."""
     milestone.delete()

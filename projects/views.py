@@ -120,11 +120,12 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            revision = services.project_save(
+            edit = services.project_edit(
                 project=project,
                 author=request.user,
                 base_number=form.cleaned_data["base_revision"] or current.number,
                 content=form.content(),
+                visibility=form.cleaned_data["visibility"],
                 change_note=form.cleaned_data["change_note"],
             )
         except services.EditConflict as exc:
@@ -136,14 +137,9 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
             form = ProjectForm(data, initial=initial)
             form.is_valid()
         else:
-            visibility_changed = form.cleaned_data["visibility"] != project.visibility
-            if visibility_changed:
-                services.project_set_visibility(
-                    project=project, visibility=form.cleaned_data["visibility"]
-                )
-            if revision:
-                messages.success(request, f"Saved as revision {revision.number}.")
-            elif visibility_changed:
+            if edit.revision:
+                messages.success(request, f"Saved as revision {edit.revision.number}.")
+            elif edit.visibility_changed:
                 messages.success(request, "Visibility saved. The content did not change.")
             else:
                 messages.info(request, "Nothing changed, so no new revision was made.")

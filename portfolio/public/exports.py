@@ -16,7 +16,7 @@ from django.urls import reverse
 from milestones.links import safe_link
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
-from projects.models import ExperimentImport, Project, Visibility
+from projects.models import ExperimentImport, Project
 from projects.targets import SuccessCheck, project_success, target_phrase
 
 from ..models import Profile
@@ -35,9 +35,8 @@ class PublicProject:
 
 def _public_projects(profile: Profile) -> list[PublicProject]:
     projects = list(
-        Project.objects.visible_to(None)
-        .listed()
-        .filter(owner=profile.user, visibility=Visibility.PUBLIC)
+        Project.objects.public()
+        .filter(owner=profile.user)
         .select_related("current_revision")
         .order_by("-updated_at", "-id")
     )
@@ -62,7 +61,7 @@ def _public_projects(profile: Profile) -> list[PublicProject]:
 
 def _done_milestones(profile: Profile) -> list[Milestone]:
     return list(
-        Milestone.objects.visible_to(None)
+        Milestone.objects.public()
         .filter(goal__owner=profile.user, status=MilestoneStatus.DONE)
         .select_related("goal")
         .order_by("-done_at", "-id")
