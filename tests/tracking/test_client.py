@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import mlflow
 import pytest
 from mlflow import MlflowClient
@@ -213,3 +215,12 @@ def test_an_unsupported_call_says_so(as_alice):
         client.create_registered_model("router")
     assert refused.value.error_code == "NOT_IMPLEMENTED"
     assert "model registry" in refused.value.message
+
+
+def test_the_client_waits_out_the_rate_limit_and_goes_on(as_alice, settings):
+    settings.CAIRN_LIMIT_MLFLOW = (3, 2)  # three calls per two seconds
+    client = MlflowClient()
+    started = time.monotonic()
+    for _ in range(5):
+        client.search_experiments()  # answered 429 with Retry-After, which the client honours
+    assert time.monotonic() - started >= 1
