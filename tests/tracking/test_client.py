@@ -224,3 +224,12 @@ def test_the_client_waits_out_the_rate_limit_and_goes_on(as_alice, settings):
     for _ in range(5):
         client.search_experiments()  # answered 429 with Retry-After, which the client honours
     assert time.monotonic() - started >= 1
+
+
+def test_a_run_without_an_experiment_lands_in_the_default_project(as_alice, alice):
+    with mlflow.start_run():
+        mlflow.log_metric("loss", 0.5)
+    project = Project.objects.get(owner=alice, title="Default")
+    assert project.visibility == "private"
+    assert Run.objects.filter(project=project).count() == 1
+    assert MlflowClient().get_experiment("0").name == "Default"
