@@ -97,7 +97,9 @@ def test_an_htmx_reply_answers_the_thread_without_reading_the_whole_page(
     alice, bob, client, project, thread, django_assert_max_num_queries
 ):
     for section in ("problem", "data_sources", "model", "evaluation", "results"):
-        comment_on_revision(author=bob, revision=project.current_revision, body="?", section=section)
+        comment_on_revision(
+            author=bob, revision=project.current_revision, body="?", section=section
+        )
     client.force_login(alice)
 
     with django_assert_max_num_queries(14):
