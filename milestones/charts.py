@@ -29,7 +29,6 @@ from projects.models import (
     Project,
     ProjectRevision,
     Run,
-    Visibility,
 )
 from projects.people import ProfileFlags
 from projects.selectors import metric_direction
@@ -508,9 +507,10 @@ def activity_for(
     revisions = ProjectRevision.objects.filter(project__owner=user)
     imports = ExperimentImport.objects.filter(project__owner=user)
     if public:
-        checkins = checkins.filter(milestone__goal__visibility=Visibility.PUBLIC)
-        revisions = revisions.filter(project__visibility=Visibility.PUBLIC)
-        imports = imports.filter(project__visibility=Visibility.PUBLIC)
+        checkins = checkins.public()
+        shown = Project.objects.public()
+        revisions = revisions.filter(project__in=shown)
+        imports = imports.filter(project__in=shown)
     days: dict[datetime.date, dict[str, int]] = {}
     for kind, queryset in zip(KINDS, (checkins, revisions, imports), strict=True):
         for day, n in _per_day(queryset, since).items():

@@ -12,7 +12,9 @@ from django.dispatch import receiver
 
 from milestones.models import CheckIn, Milestone
 from milestones.signals import milestone_completed
-from projects.models import ProjectRevision, Visibility
+from projects.access import shared_with_mentors
+from projects.models import ProjectRevision
+from projects.signals import run_finished
 
 from .mentoring.notifications import notify
 from .models import Mentorship, Notification
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def _tell_mentors(*, engineer, visibility: str, kind: str, **target) -> None:
-    if visibility == Visibility.PRIVATE:
+    if not shared_with_mentors(visibility):
         return
     try:
         # A savepoint: a failure here is logged and never undoes the engineer's own save.
@@ -73,6 +75,19 @@ def milestone_to_mentors(sender, milestone: Milestone, **kwargs):
         kind=Notification.Kind.MILESTONE,
         milestone=milestone,
     )
+
+
+@receiver(run_finished, dispatch_uid="portfolio.run_to_mentors")
+def run_to_mentors(sender, experiment_import, **kwargs) -> None:
+    """A run logged live finished (projects.signals.run_finished): a mentor inbox item."""
+    project = experiment_import.project
+    for run in experiment_import.runs.all():
+        _tell_mentors(
+            engineer=project.owner,
+            visibility=project.visibility,
+            kind=Notification.Kind.RUN,
+            run=run,
+        )
 
 
 # --- Public pages: any change to what they may show makes the owner's cached pages stale. ---

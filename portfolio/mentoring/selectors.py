@@ -7,8 +7,6 @@ visible to the engineer it is about and their current mentors, never to the publ
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -20,7 +18,7 @@ from django.utils import timezone
 from milestones import selectors as milestone_selectors
 from milestones.models import CheckIn, Milestone, QuarterlyGoal
 from milestones.quarters import Quarter
-from projects.models import ExperimentImport, ImportStatus, Project, ProjectRevision
+from projects.models import ExperimentImport, ImportStatus, Project
 from projects.sections import SECTIONS_BY_KEY
 
 from ..models import Comment, Mentorship, Notification, Profile
@@ -39,7 +37,7 @@ def mentees_of(mentor: AbstractBaseUser) -> QuerySet[Mentorship]:
 def is_mentor_of(user: AbstractBaseUser | None, engineer_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return Mentorship.objects.active().filter(mentor=user, engineer_id=engineer_id).exists()
+    return Mentorship.objects.mentee_ids(user).filter(engineer_id=engineer_id).exists()
 
 
 def person_for_viewer(*, viewer: AbstractBaseUser, slug: str) -> Profile | None:
@@ -54,8 +52,7 @@ def person_for_viewer(*, viewer: AbstractBaseUser, slug: str) -> Profile | None:
 
 def _feedback_audience_q(user: AbstractBaseUser, owner: str = "owner") -> Q:
     """Feedback is between an engineer and their current mentors."""
-    mentees = Mentorship.objects.active().filter(mentor=user).values("engineer_id")
-    return Q(**{owner: user}) | Q(**{f"{owner}__in": mentees})
+    return Q(**{owner: user}) | Q(**{f"{owner}__in": Mentorship.objects.mentee_ids(user)})
 
 
 def comments_visible_to(user: AbstractBaseUser | None) -> QuerySet[Comment]:
@@ -75,6 +72,7 @@ def _work_visible_q(user: AbstractBaseUser) -> Q:
     goals = QuarterlyGoal.objects.visible_to(user).values("pk")
     return (
         Q(revision__project__in=projects)
+        | Q(run__project__in=projects)
         | Q(milestone__goal__in=goals)
         | Q(checkin__milestone__goal__in=goals)
     )
@@ -146,6 +144,7 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
         "checkin__milestone",
         "milestone",
         "revision__project",
+        "run__project",
         "recipient",
     )
     query = list(query)
@@ -181,6 +180,13 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
             text = f"{actor} saved revision {r.number} of “{r.project.title}”"
             url = reverse("mentoring:revision", args=[slug, r.project.slug, r.number])
             excerpt = r.change_note
+        elif kind == K.RUN:
+            run = n.run
+            text = f"{actor} finished run “{run.name}” of “{run.project.title}”"
+            if run.status and run.status != "FINISHED":
+                text += f" ({run.status.lower()})"
+            url = reverse("mentoring:project", args=[slug, run.project.slug])
+            excerpt = _run_excerpt(run.summary)
         else:
             text = f"{actor} accepted your invitation to mentor you"
             url = reverse("mentoring:mentors")
@@ -199,6 +205,16 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
             }
         )
     return rows
+
+
+def _run_excerpt(summary: dict) -> str:
+    """The last value of a run's first few metrics ("loss 0.12 · acc 0.93")."""
+    parts = [
+        f"{key} {entry['last']:.4g}"
+        for key, entry in list(summary.items())[:4]
+        if isinstance(entry, dict) and isinstance(entry.get("last"), int | float)
+    ]
+    return " · ".join(parts)
 
 
 def _name(user: AbstractBaseUser) -> str:
@@ -243,69 +259,6 @@ def inbox_for(mentor: AbstractBaseUser, *, limit: int = 50) -> dict:
         "total": sum(per_mentee.values()),
         "shown": len(rows),
     }
-
-
-@dataclass
-class Thread:
-    root: Comment
-    replies: list[Comment] = field(default_factory=list)
-    outdated: bool = False
-    on_other_revision: bool = False
-
-
-def _threads(comments: QuerySet[Comment]) -> list[Thread]:
-    by_root: dict[int, Thread] = {}
-    replies: dict[int, list[Comment]] = defaultdict(list)
-    for c in comments.select_related(
-        "author__profile", "resolved_by__profile", "revision"
-    ).order_by("created_at", "id"):
-        if c.parent_id is None:
-            by_root[c.pk] = Thread(root=c)
-        else:
-            replies[c.parent_id].append(c)
-    for root_id, thread in by_root.items():
-        thread.replies = replies.get(root_id, [])
-    return list(by_root.values())
-
-
-def revision_threads(
-    *, viewer: AbstractBaseUser, project: Project, revision: ProjectRevision
-) -> dict:
-    """The project's threads as seen on revision: keyed by section ("" for the whole record).
-
-    A thread written on another revision about a section whose text differs from this
-    revision's is outdated: it stays with the revision it was written on and is listed apart,
-    with a link to it, never moved onto text it was not about.
-    """
-    comments = comments_visible_to(viewer).filter(revision__project=project)
-    current: dict[str, list[Thread]] = defaultdict(list)
-    outdated: list[Thread] = []
-    for thread in _threads(comments):
-        root = thread.root
-        written_on = root.revision
-        thread.on_other_revision = written_on.pk != revision.pk
-        if root.section and thread.on_other_revision:
-            before = getattr(written_on, root.section, "") or ""
-            now = getattr(revision, root.section, "") or ""
-            thread.outdated = before != now
-        if thread.outdated:
-            outdated.append(thread)
-        else:
-            current[root.section].append(thread)
-    return {"by_section": dict(current), "outdated": outdated}
-
-
-def milestone_threads(*, viewer: AbstractBaseUser, milestone: Milestone) -> dict:
-    """Threads on a milestone: those about the milestone itself, and those per check-in."""
-    comments = comments_visible_to(viewer).filter(milestone=milestone)
-    on_milestone: list[Thread] = []
-    by_checkin: dict[int, list[Thread]] = defaultdict(list)
-    for thread in _threads(comments):
-        if thread.root.checkin_id:
-            by_checkin[thread.root.checkin_id].append(thread)
-        else:
-            on_milestone.append(thread)
-    return {"milestone": on_milestone, "by_checkin": dict(by_checkin)}
 
 
 def open_thread_count(*, viewer: AbstractBaseUser, project: Project) -> int:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from milestones.links import safe_link
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
-from projects.models import ExperimentImport, Project, Visibility
+from projects.models import ExperimentImport, Project
 from projects.targets import SuccessCheck, project_success, target_phrase
 
 from ..models import Profile
@@ -35,9 +35,8 @@ class PublicProject:
 
 def _public_projects(profile: Profile) -> list[PublicProject]:
     projects = list(
-        Project.objects.visible_to(None)
-        .listed()
-        .filter(owner=profile.user, visibility=Visibility.PUBLIC)
+        Project.objects.public()
+        .filter(owner=profile.user)
         .select_related("current_revision")
         .order_by("-updated_at", "-id")
     )
@@ -62,7 +61,7 @@ def _public_projects(profile: Profile) -> list[PublicProject]:
 
 def _done_milestones(profile: Profile) -> list[Milestone]:
     return list(
-        Milestone.objects.visible_to(None)
+        Milestone.objects.public()
         .filter(goal__owner=profile.user, status=MilestoneStatus.DONE)
         .select_related("goal")
         .order_by("-done_at", "-id")
@@ -99,6 +98,10 @@ def _metric(entry: PublicProject) -> dict | None:
             "importer": f"{source.detected_format} {source.importer_version}".strip(),
             "imported": (source.finished_at or source.created_at).date().isoformat(),
         }
+        from projects.provenance import live_provenance
+
+        if logged := live_provenance(source):
+            metric["source"]["logged"] = logged
     return metric
 
 
@@ -232,7 +235,11 @@ def markdown(*, profile: Profile, absolute: Callable[[str], str]) -> str:
         lines += [f"- {_md_escape(h)}" for h in p["highlights"]]
         for metric in cairn["metrics"]:
             source = metric.get("source")
-            if source:
+            if source and source.get("logged"):
+                lines += [
+                    f"- Source of {_md_escape(metric['name'])}: {_md_escape(source['logged'])}"
+                ]
+            elif source:
                 lines += [
                     f"- Source of {_md_escape(metric['name'])}: {_md_escape(source['file'])} "
                     f"(sha256 {source['sha256'][:12]}, {source['importer']}, "

@@ -89,8 +89,7 @@ def profile_page(profile: Profile) -> ProfilePage:
     """What the public profile shows: listed public projects with their key metric, skills,
     and completed milestones of public goals by quarter. Three queries."""
     projects = list(
-        Project.objects.visible_to(None)
-        .listed()
+        Project.objects.public()
         .filter(owner_id=profile.user_id)
         .select_related("current_revision")
         .order_by("-updated_at", "-id")
@@ -101,7 +100,7 @@ def profile_page(profile: Profile) -> ProfilePage:
             counts[tag] = counts.get(tag, 0) + 1
     skills = sorted(counts, key=lambda t: (-counts[t], t))
     milestones = list(
-        Milestone.objects.visible_to(None)
+        Milestone.objects.public()
         .filter(goal__owner_id=profile.user_id, status=MilestoneStatus.DONE)
         .select_related("goal")
         .order_by("-goal__year", "-goal__quarter", "-done_at", "-id")
@@ -142,6 +141,8 @@ class Source:
     importer: str
     date: object
     read_with: str = ""  # how the file was read, when the owner chose (import_choices.describe)
+    # For a run logged through the MLflow API, who logged it and when (projects.provenance).
+    logged: str = ""
 
 
 @dataclass
@@ -199,6 +200,7 @@ def _has_curve(runs: list[tuple], metric: str) -> bool:
 
 def _source(imp: ExperimentImport) -> Source:
     from projects.import_choices import describe
+    from projects.provenance import live_provenance
 
     files = [f.original_name for f in imp.files.all()] or [imp.original_name]
     return Source(
@@ -208,6 +210,7 @@ def _source(imp: ExperimentImport) -> Source:
         importer=" ".join(x for x in (imp.detected_format, imp.importer_version) if x),
         date=imp.finished_at or imp.created_at,
         read_with=describe(imp.choices),
+        logged=live_provenance(imp),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import mlflow
 import pytest
 from mlflow import MlflowClient
@@ -213,3 +215,21 @@ def test_an_unsupported_call_says_so(as_alice):
         client.create_registered_model("router")
     assert refused.value.error_code == "NOT_IMPLEMENTED"
     assert "model registry" in refused.value.message
+
+
+def test_the_client_waits_out_the_rate_limit_and_goes_on(as_alice, settings):
+    settings.CAIRN_LIMIT_MLFLOW = (3, 2)  # three calls per two seconds
+    client = MlflowClient()
+    started = time.monotonic()
+    for _ in range(5):
+        client.search_experiments()  # answered 429 with Retry-After, which the client honours
+    assert time.monotonic() - started >= 1
+
+
+def test_a_run_without_an_experiment_lands_in_the_default_project(as_alice, alice):
+    with mlflow.start_run():
+        mlflow.log_metric("loss", 0.5)
+    project = Project.objects.get(owner=alice, title="Default")
+    assert project.visibility == "private"
+    assert Run.objects.filter(project=project).count() == 1
+    assert MlflowClient().get_experiment("0").name == "Default"
