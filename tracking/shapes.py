@@ -88,7 +88,7 @@ def page_offset(token: str) -> int:
     return offset
 
 
-def pagepage_token(offset: int) -> str:
+def page_token(offset: int) -> str:
     return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
 
 

@@ -233,3 +233,27 @@ def test_a_run_without_an_experiment_lands_in_the_default_project(as_alice, alic
     assert project.visibility == "private"
     assert Run.objects.filter(project=project).count() == 1
     assert MlflowClient().get_experiment("0").name == "Default"
+
+
+def test_searches_and_histories_come_in_pages(as_alice):
+    client = MlflowClient()
+    experiment_id = client.create_experiment("Pages")
+    ids = {client.create_run(experiment_id).info.run_id for _ in range(5)}
+    first = client.search_runs([experiment_id], max_results=2)
+    assert len(first) == 2 and first.token
+    seen = {r.info.run_id for r in first}
+    token = first.token
+    while token:
+        page = client.search_runs([experiment_id], max_results=2, page_token=token)
+        seen |= {r.info.run_id for r in page}
+        token = page.token
+    assert seen == ids
+    assert len(client.search_experiments(max_results=1)) == 1
+
+    run_id = next(iter(ids))
+    client.log_batch(run_id, metrics=[Metric("loss", float(s), 100 + s, s) for s in range(5)])
+    store = client._tracking_client.store
+    page = store.get_metric_history(run_id, "loss", max_results=3)
+    assert [m.step for m in page] == [0, 1, 2]
+    rest = store.get_metric_history(run_id, "loss", max_results=3, page_token=page.token)
+    assert [m.step for m in rest] == [3, 4] and rest.token is None
