@@ -32,6 +32,7 @@ from projects.models import (
 )
 from projects.people import ProfileFlags
 from projects.selectors import metric_direction
+from projects.targets import comparison_for, target_phrase
 
 from .models import CheckIn, Milestone, MilestoneStatus
 from .quarters import Quarter
@@ -277,6 +278,13 @@ class BestSoFar:
         return self.best[-1] if self.best else None
 
     @property
+    def target_label(self) -> str:
+        """ "target ≥ 0.9", written like every target; "" without one."""
+        if self.target is None:
+            return ""
+        return f"target {target_phrase(comparison_for(self.direction), self.target)}"
+
+    @property
     def target_met(self) -> bool | None:
         if self.target is None or self.current is None:
             return None
@@ -401,9 +409,9 @@ def best_so_far_figure(series: BestSoFar) -> dict:
                 x=[x[0], x[-1]],
                 y=[series.target, series.target],
                 mode="lines",
-                name=f"target {series.target:g}",
+                name=series.target_label,
                 line={"color": OK, "dash": "dash", "width": 1.5},
-                hovertemplate=f"target {series.target:g}<extra></extra>",
+                hovertemplate=f"{series.target_label}<extra></extra>",
             )
         )
         annotations.append(
@@ -413,7 +421,7 @@ def best_so_far_figure(series: BestSoFar) -> dict:
                 "xanchor": "left",
                 "y": series.target,
                 "yanchor": "bottom",
-                "text": f"target {series.target:g}",
+                "text": series.target_label,
                 "showarrow": False,
                 "font": {"size": 11, "color": OK},
             }
