@@ -22,8 +22,14 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from projects.metrics import arrow as direction_arrow
+from projects.metrics import (
+    best_of,
+    comparison_for,
+    metric_direction,
+    summary_best,
+)
 from projects.models import (
-    Direction,
     ExperimentImport,
     ImportStatus,
     Project,
@@ -31,7 +37,7 @@ from projects.models import (
     Run,
     Visibility,
 )
-from projects.selectors import metric_direction
+from projects.targets import is_met
 
 from .models import CheckIn, Milestone, MilestoneStatus
 from .quarters import Quarter
@@ -280,27 +286,16 @@ class BestSoFar:
     def target_met(self) -> bool | None:
         if self.target is None or self.current is None:
             return None
-        if self.direction == Direction.LOWER:
-            return self.current <= self.target
-        return self.current >= self.target
+        return is_met(self.current, comparison_for(self.direction), self.target)
 
 
-def success_direction(revision: ProjectRevision) -> str:
-    """The record's direction when it states one, else the metric's usual one."""
-    return revision.success_direction or metric_direction(revision.success_metric)
-
-
-def _metric_value(summary: dict, metric: str, direction: str) -> float | None:
+def _metric_entry(summary: dict, metric: str):
+    """The summary of metric in a run's summary; a metric typed in another case still counts."""
     entry = summary.get(metric)
     if entry is None:
         lowered = metric.lower()
         entry = next((v for k, v in summary.items() if k.lower() == lowered), None)
-    if not isinstance(entry, dict):
-        return None
-    value = entry.get("min" if direction == Direction.LOWER else "max")
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return float(value)
-    return None
+    return entry
 
 
 def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
@@ -323,6 +318,7 @@ def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
             "current_revision__success_metric",
             "current_revision__success_target",
             "current_revision__success_direction",
+            "metric_directions",
         )
     )
     left_out = max(0, len(projects) - MAX_PROJECTS)
@@ -331,7 +327,7 @@ def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
         p.pk: BestSoFar(
             project=p,
             metric=p.current_revision.success_metric,
-            direction=success_direction(p.current_revision),
+            direction=metric_direction(p.current_revision.success_metric, p),
             target=p.current_revision.success_target,
         )
         for p in projects
@@ -355,22 +351,19 @@ def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
         entry = by_import.setdefault(
             (project_id, import_id), [finished_at or created_at, import_id, name, []]
         )
-        value = _metric_value(
-            summary or {}, results[project_id].metric, results[project_id].direction
-        )
+        result = results[project_id]
+        value = summary_best(_metric_entry(summary or {}, result.metric), result.direction)
         if value is not None:
             entry[3].append(value)
     for (project_id, _), (when, _, name, values) in sorted(
         by_import.items(), key=lambda item: (item[1][0], item[1][1])
     ):
         result = results[project_id]
-        best = result.current
-        pick = min if result.direction == Direction.LOWER else max
-        candidates = values + ([best] if best is not None else [])
-        if not candidates:
+        best = best_of([*values, result.current], result.direction)
+        if best is None:
             continue
         result.dates.append(when)
-        result.best.append(pick(candidates))
+        result.best.append(best)
         result.imports.append(name)
     return list(results.values()), left_out
 
@@ -418,7 +411,7 @@ def best_so_far_figure(series: BestSoFar) -> dict:
                 "font": {"size": 11, "color": OK},
             }
         )
-    arrow = "↓" if series.direction == Direction.LOWER else "↑"
+    arrow = direction_arrow(series.direction)
     day = 24 * 3600 * 1000
     fig["layout"] = _layout(
         height=BEST_HEIGHT,

@@ -7,18 +7,21 @@ the next request render a fresh one, and old ones are removed when it is written
 
 from __future__ import annotations
 
-import math
-
 import plotly.graph_objects as go
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.db.models.fields.json import KeyTransform
 
 from milestones.models import Milestone, MilestoneStatus
 from projects.charts import plot_text
+from projects.metrics import (
+    best_stat,
+    metric_direction,
+    running_best,
+    summary_best,
+    with_metric_summary,
+)
 from projects.models import Project, Run, Visibility
-from projects.selectors import metric_direction
 
 from .models import Profile
 from .public_cache import version
@@ -90,22 +93,13 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
     fig = _card(project.title, f"{profile.name} · {status} · {project.summary}")
     if not metric:
         return _empty(fig, "No results imported yet")
-    if revision and revision.success_metric == metric:
-        direction = revision.success_direction
-    else:
-        direction = metric_direction(metric, project)
-    stat = "min" if direction == "lower" else "max"
-    values = []
-    for summary in runs.annotate(m=KeyTransform(metric, "summary")).values_list("m", flat=True):
-        value = (summary or {}).get(stat) if isinstance(summary, dict) else None
-        if isinstance(value, int | float) and math.isfinite(value):
-            values.append(float(value))
+    direction = metric_direction(metric, project, revision=revision)
+    stat = best_stat(direction)
+    summaries = with_metric_summary(runs, metric).values_list("metric_summary", flat=True)
+    values = [v for v in (summary_best(s, direction) for s in summaries) if v is not None]
     if not values:
         return _empty(fig, plot_text(f"No values of {metric} yet"))
-    best, running = [], None
-    for value in values:
-        running = value if running is None else (min if stat == "min" else max)(running, value)
-        best.append(running)
+    best = running_best(values, direction)
     x = list(range(1, len(values) + 1))
     fig.add_trace(go.Scatter(x=x, y=values, mode="markers", marker={"color": ACCENT, "size": 9}))
     fig.add_trace(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .metrics import sign as direction_sign
+
 MAX_POINTS = 2000
 MAX_SMOOTHING = 0.99
 # Series this short are drawn with a dot on every point: a one-point line draws nothing.
@@ -258,7 +260,7 @@ def _series_trace(
 def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
     # A trace rather than a layout shape: it follows a log axis without conversion and shows
     # in the legend, saying what the dashed line is.
-    sign = "≥" if target.direction == "higher" else "≤"
+    sign = direction_sign(target.direction)
     x = np.array(x_range, dtype=float)
     return {
         "type": "scatter",
@@ -463,7 +465,7 @@ def summary_figure(
     layout["margin"] = {**layout["margin"], "l": 12}
     target_name = ""
     if target is not None and data:
-        sign = "≥" if target.direction == "higher" else "≤"
+        sign = direction_sign(target.direction)
         target_name = f"target {sign} {target.value:g}"
         layout["shapes"] = [
             {

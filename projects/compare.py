@@ -17,8 +17,17 @@ import plotly.graph_objects as go
 from . import stats
 from .charts import plot_text
 from .labels import run_labels
+from .metrics import (
+    DIRECTIONS,
+    LOWER,
+    SET_BY_OWNER,
+    best_of,
+    better_phrase,
+    direction_and_reason,
+    metric_direction,
+    run_value,
+)
 from .models import Project, Run
-from .selectors import DIRECTIONS, guessed_direction, metric_direction
 
 MAX_COMPARED = 40
 MAX_PAIRS = 10
@@ -60,13 +69,8 @@ def _float(value) -> float | None:
 
 
 def metric_value(row: dict, metric: str, which: str, direction: str) -> float | None:
-    """A run's final ("last") or best value of a metric, None when it has none."""
-    summary = (row.get("summary") or {}).get(metric)
-    if not summary:
-        return None
-    if which == "best":
-        return _float(summary.get("min" if direction == "lower" else "max"))
-    return _float(summary.get("last"))
+    """A run row's final ("last") or best value of a metric (metrics.run_value)."""
+    return run_value(row.get("summary"), metric, which, direction)
 
 
 def name_stem(name: str) -> str:
@@ -78,9 +82,11 @@ def name_stem(name: str) -> str:
 
 
 def metric_direction_set(*, project: Project, metric: str, direction: str) -> None:
-    """Record the owner's direction for a metric ("" goes back to the guess from its name)."""
+    """Record the owner's direction for a metric ("" goes back to the record's or the name's)."""
     chosen = dict(project.metric_directions or {})
-    if direction in DIRECTIONS and direction != guessed_direction(metric):
+    # What applies without the owner's word: the record's success direction or the name's.
+    default, _ = direction_and_reason(metric, revision=project.current_revision)
+    if direction in DIRECTIONS and direction != default:
         chosen[metric] = direction
     else:
         chosen.pop(metric, None)
@@ -258,7 +264,7 @@ def _metric_rows(project, chosen, metrics) -> list[CompareRow]:
         for which in ("last", "best"):
             values = [metric_value(r, key, which, direction) for r in chosen]
             present = [v for v in values if v is not None]
-            best = (min if direction == "lower" else max)(present) if present else None
+            best = best_of(present, direction)
             cells = [
                 Cell(
                     "–" if v is None else stats.fmt(v, 5),
@@ -306,7 +312,7 @@ def _parcoords(chosen, params, metric, which, direction) -> tuple[dict, str]:
     for i, run in enumerate(plotted):
         # Better runs in the accent-2 colour whichever way the metric points.
         share = 0.5 if high == low else (values[i] - low) / (high - low)
-        good = share if direction == "higher" else 1 - share
+        good = 1 - share if direction == LOWER else share
         fig.add_trace(
             go.Scatter(
                 x=list(range(len(axes))),
@@ -366,7 +372,7 @@ def _scatter(chosen, x, metric, which, direction) -> tuple[dict, str]:
             hovertemplate="%{text}<br>%{x}: %{y}<extra></extra>",
         )
     )
-    arrow = "lower is better" if direction == "lower" else "higher is better"
+    arrow = better_phrase(direction)
     fig.update_layout(
         height=340,
         margin={"l": 60, "r": 20, "t": 20, "b": 60},
@@ -405,6 +411,7 @@ class StatsPage:
     which: str = "last"
     direction: str = "higher"
     direction_chosen: bool = False
+    direction_reason: str = ""
     groups: list[stats.GroupSummary] = field(default_factory=list)
     comparisons: list[stats.Comparison] = field(default_factory=list)
     a: str = ""
@@ -478,8 +485,8 @@ def _fill_statistics(page, project, rows, *, key, metric, which, a, b) -> None:
         return
     page.key = key or keys[0].key
     page.metric = metric or _default_metric(project, rows, page.key, metrics)
-    page.direction = metric_direction(page.metric, project)
-    page.direction_chosen = page.metric in (project.metric_directions or {})
+    page.direction, page.direction_reason = direction_and_reason(page.metric, project)
+    page.direction_chosen = page.direction_reason == SET_BY_OWNER
     grouped: dict[str, list[float | None]] = {}
     for row in rows:
         label = _group_value(row, page.key)
@@ -567,7 +574,7 @@ def _groups_figure(page: StatsPage) -> dict:
             },
         )
     )
-    arrow = "lower is better" if page.direction == "lower" else "higher is better"
+    arrow = better_phrase(page.direction)
     fig.update_layout(
         height=360,
         margin={"l": 60, "r": 20, "t": 30, "b": 50},

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from . import compare, selectors
+from .metrics import metric_direction
 from .stats import MIN_RUNS, fmt, fmt_p
 
 
@@ -19,7 +20,7 @@ class DirectionForm(forms.Form):
     metric = forms.CharField(max_length=255)
     direction = forms.ChoiceField(
         choices=[
-            ("", "Guess from its name"),
+            ("", "The record's, else a guess from its name"),
             ("higher", "Higher is better"),
             ("lower", "Lower is better"),
         ],
@@ -121,7 +122,7 @@ def metric_direction_set(request: HttpRequest, slug: str) -> HttpResponse:
     compare.metric_direction_set(
         project=project, metric=metric, direction=form.cleaned_data["direction"]
     )
-    direction = selectors.metric_direction(metric, project)
+    direction = metric_direction(metric, project)
     messages.success(request, f"{metric}: {direction} is better.")
     query = {k: request.POST[k] for k in ("key", "which") if request.POST.get(k)}
     return redirect(f"{back}?{urlencode({**query, 'metric': metric})}")

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from . import chart_views, import_choices, imports, selectors
 from .importers import DATE_ORDERS, FORMATS, Choices, ImportFailed, group_uploads, kind_of
+from .metrics import metric_direction
 from .models import ImportStatus
 from .uploads import upload_refusal, uploads_with_paths
 
@@ -248,7 +249,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
     slots = chart_views.chart_slots(project, [s.key for s in series], [run.pk], options)
     charts = [
-        {"series": s, "slot": slot, "direction": selectors.metric_direction(s.key, project)}
+        {"series": s, "slot": slot, "direction": metric_direction(s.key, project)}
         for s, slot in zip(series, slots, strict=True)
     ]
     return render(

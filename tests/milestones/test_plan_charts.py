@@ -15,6 +15,7 @@ from django.utils import timezone
 from milestones import charts
 from milestones.models import CheckIn
 from milestones.quarters import Quarter
+from projects.metrics import metric_direction
 from projects.models import ExperimentImport, ImportStatus
 from tests.factories import (
     CheckInFactory,
@@ -239,7 +240,7 @@ def test_a_record_without_a_direction_takes_the_metrics_usual_one(alice):
     revision = project.current_revision
     revision.success_direction = ""  # as a record that never stated one
 
-    assert charts.success_direction(revision) == "lower"
+    assert metric_direction(revision.success_metric, project, revision=revision) == "lower"
 
 
 def test_best_so_far_figure_has_the_target_dashed(alice):
