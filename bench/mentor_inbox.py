@@ -34,7 +34,7 @@ def _seed(mentor, other_mentor) -> None:
     from django.utils import timezone
 
     from milestones.models import CheckIn, Milestone, QuarterlyGoal
-    from portfolio.mentorships import mentorship_accept, mentorship_invite
+    from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
     from portfolio.models import Mentorship, Notification
     from projects.models import Project, ProjectRevision
     from tests.factories import UserFactory
@@ -136,7 +136,7 @@ def measure(runs: int) -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from portfolio.selectors import inbox_for
+    from portfolio.mentoring.selectors import inbox_for
     from tests.factories import UserFactory
 
     old_name = connection.settings_dict["NAME"]

@@ -47,7 +47,7 @@ def seed() -> None:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from portfolio.mentorships import mentorship_accept, mentorship_invite
+    from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
     from portfolio.models import NotifyChoice
     from tests.factories import GoalFactory, MilestoneFactory, UserFactory, create_project
 

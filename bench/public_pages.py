@@ -81,7 +81,7 @@ def measure(runs: int) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from portfolio.public_cache import invalidate
+    from portfolio.public.cache import invalidate
 
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, keepdb=False)

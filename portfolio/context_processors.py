@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from . import selectors
+from .mentoring import selectors
 
 # The banner may lag this much behind the outbox: a page costs no query in between.
 REMEMBER = timedelta(seconds=15)

@@ -55,7 +55,7 @@ class Profile(models.Model):
         default=NotifyChoice.DAILY,
     )
     # Changes with every write that a public page of this engineer may show, in the same
-    # transaction (portfolio/public_cache.py): a cached page of another version is never served,
+    # transaction (portfolio/public/cache.py): a cached page of another version is never served,
     # even when the cache could not be told of the change.
     public_version = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

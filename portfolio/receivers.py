@@ -14,8 +14,8 @@ from milestones.models import CheckIn, Milestone
 from milestones.signals import milestone_completed
 from projects.models import ProjectRevision, Visibility
 
+from .mentoring.notifications import notify
 from .models import Mentorship, Notification
-from .notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _public_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     owner_id = _owner_of(instance)
     if owner_id is not None:
-        from .public_cache import invalidate
+        from .public.cache import invalidate
 
         invalidate(owner_id)
 
@@ -115,7 +115,7 @@ def _connect_public_cache() -> None:
 
     from milestones.models import QuarterlyGoal
     from projects.models import ExperimentImport, Project
-    from projects.signals import import_succeeded
+    from projects.signals import import_runs_replacing, import_succeeded
 
     from .models import Profile
 
@@ -129,6 +129,7 @@ def _connect_public_cache() -> None:
             )
     post_delete.connect(_public_changed, sender=ExperimentImport, dispatch_uid="public-cache-imp")
     import_succeeded.connect(_import_changed, dispatch_uid="public-cache-import-succeeded")
+    import_runs_replacing.connect(_import_changed, dispatch_uid="public-cache-runs-replacing")
 
 
 def _import_changed(sender, experiment_import, **kwargs) -> None:

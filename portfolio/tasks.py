@@ -26,7 +26,7 @@ def send_email(*, subject: str, body: str, to: list[str]) -> None:
 )
 def send_notification_emails(*, notification_ids: list[int]) -> int:
     """Email notifications to recipients who want them right away (each one at most once)."""
-    from .notifications import notifications_email_now
+    from .mentoring.notifications import notifications_email_now
 
     return notifications_email_now(notification_ids=notification_ids)
 
@@ -34,7 +34,7 @@ def send_notification_emails(*, notification_ids: list[int]) -> int:
 @shared_task(time_limit=30 * 60, soft_time_limit=29 * 60)
 def send_daily_digests() -> int:
     """Celery beat's daily job: one digest email per user who chose digests."""
-    from .notifications import digests_send_all
+    from .mentoring.notifications import digests_send_all
 
     return digests_send_all()
 
@@ -42,6 +42,6 @@ def send_daily_digests() -> int:
 @shared_task(time_limit=120, soft_time_limit=100)
 def render_preview(*, owner_id: int, project_id: int | None = None) -> str | None:
     """Render a public page's link-preview PNG (kaleido and Chromium) and store it."""
-    from .previews import preview_render
+    from .public.previews import preview_render
 
     return preview_render(owner_id=owner_id, project_id=project_id)

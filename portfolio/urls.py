@@ -7,11 +7,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.urls import include, path
 
-from . import seo_views, views
-from .forms import CeleryPasswordResetForm, GuardedPasswordChangeForm
-from .seo import SITEMAPS
+from .accounts import views
+from .accounts.forms import CeleryPasswordResetForm, GuardedPasswordChangeForm
+from .public import seo_views
+from .public.seo import SITEMAPS
 
-handler400 = "portfolio.views.bad_request"
+handler400 = "portfolio.accounts.views.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,13 +34,13 @@ urlpatterns = [
     path("settings/profile/bio-preview/", views.bio_preview, name="profile-bio-preview"),
     path("settings/tokens/", views.api_tokens, name="api-tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
-    path("", include("portfolio.mentoring_urls")),
-    path("", include("portfolio.public_urls")),
+    path("", include("portfolio.mentoring.urls")),
+    path("", include("portfolio.public.urls")),
     path("robots.txt", seo_views.robots, name="robots"),
     path("sitemap.xml", sitemap_view, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
-    path("api/v1/", include("portfolio.api_urls")),
+    path("api/v1/", include("portfolio.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from .importers import DATE_ORDERS, ROLES, Choices, ImportFailed
-from .importers.text import CANDIDATE_DELIMITERS, delimiter_name
+from .importers.dialect import CANDIDATE_DELIMITERS, delimiter_name
 
 # What the preview's delimiter select offers, and the words the command line and API accept.
 DELIMITERS: dict[str, str] = {d: delimiter_name(d) for d in CANDIDATE_DELIMITERS}
@@ -203,3 +203,55 @@ def describe(choices: dict | None, *, by: str = "the owner") -> str:
     if not parts:
         return f"Cairn's reading, confirmed by {by}" if choices.get("confirmed") else ""
     return f"{', '.join(parts)}; chosen by {by}"
+
+
+# --- The preview form ----------------------------------------------------------------------------
+
+# The roles the preview's selects offer for each kind of table (others get every role).
+FORMAT_ROLES = {
+    "long_csv": ("run", "key", "step", "value", "time", "param", "tag", "ignore"),
+    "wide_csv": ("run", "step", "time", "metric", "param", "tag", "ignore"),
+}
+
+
+def kept_choices(saved: dict | None) -> Choices:
+    """The choices saved on an import, or none when they no longer read."""
+    try:
+        return Choices.from_dict(saved)
+    except ImportFailed:
+        return Choices()
+
+
+def to_show(choices: Choices, kept: Choices) -> Choices:
+    """The choices to preview with: another delimiter makes other columns, whose roles start
+    afresh."""
+    if choices.delimiter == (kept.delimiter or ""):
+        return choices
+    return Choices(date_order=choices.date_order, delimiter=choices.delimiter, confirmed=True)
+
+
+def preview_form(shown, kept: Choices, typed: dict[str, str], errors: dict[str, str]) -> dict:
+    """The preview form's context: a row per column with the role chosen (as typed, else as
+    read) and the roles it may take, the errors, and the date order and delimiter shown."""
+    role_names = FORMAT_ROLES.get(shown.format, tuple(ROLE_LABELS))
+    rows = [
+        {
+            "column": column,
+            "chosen": typed.get(f"role-{column.index}", column.role),
+            "error": errors.get(f"role-{column.name}", ""),
+            "options": [
+                (name, ROLE_LABELS[name]) for name in dict.fromkeys((*role_names, column.role))
+            ],
+        }
+        for column in shown.columns
+    ]
+    return {
+        "shown": shown,
+        "role_rows": rows,
+        "errors": errors,
+        "other_errors": [m for k, m in errors.items() if not k.startswith("role-")],
+        "date_order": typed.get("date_order", kept.date_order),
+        "delimiter": typed.get("delimiter", kept.delimiter),
+        "date_orders": DATE_ORDERS,
+        "delimiters": DELIMITERS,
+    }

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import chart_views, import_choices, imports, selectors
-from .importers import DATE_ORDERS, FORMATS, Choices, ImportFailed, group_uploads, kind_of
+from . import chart_cards, import_choices, imports, selectors
+from .importers import FORMATS, Choices
 from .metrics import metric_direction
 from .models import ImportStatus
+from .query_forms import ChartOptionsForm
 from .uploads import upload_refusal, uploads_with_paths
 
 RUNS_PER_PAGE = 50
@@ -27,32 +28,21 @@ RUNS_PER_PAGE = 50
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     files = request.FILES.getlist("files")  # parses the body; the size limit applies here
-    if refusal := upload_refusal(request):
-        messages.error(request, refusal)
-        return redirect(f"{project.get_absolute_url()}#results")
-    uploads = uploads_with_paths(files, request.POST.getlist("paths"))
-    fmt = request.POST.get("format", "")
-    groups = group_uploads([u.name for u in uploads], [_kind(u) for u in uploads]) or [[]]
+    back = f"{project.get_absolute_url()}#results"
     try:
-        made = []
-        # Files of one format are one import, each hparams.yaml or meta_tags.csv with the
-        # metrics of its folder; other files one import each, so one bad file fails alone.
-        for group in groups:
-            made.append(
-                imports.import_create(
-                    project=project,
-                    user=request.user,
-                    uploads=[uploads[i] for i in group],
-                    requested_format=fmt,
-                    run_name=request.POST.get("run_name", "").strip() if len(groups) == 1 else "",
-                    metric_name=(
-                        request.POST.get("metric_name", "").strip() if len(groups) == 1 else ""
-                    ),
-                )
-            )
+        if refusal := upload_refusal(request):
+            raise imports.UploadRefused(refusal)
+        made = imports.imports_create(
+            project=project,
+            user=request.user,
+            uploads=uploads_with_paths(files, request.POST.getlist("paths")),
+            requested_format=request.POST.get("format", ""),
+            run_name=request.POST.get("run_name", "").strip(),
+            metric_name=request.POST.get("metric_name", "").strip(),
+        )
     except imports.UploadRefused as exc:
         messages.error(request, str(exc))
-        return redirect(f"{project.get_absolute_url()}#results")
+        return redirect(back)
     for imp, created in made:
         if not created:
             messages.info(
@@ -61,13 +51,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if len(made) == 1:
         return redirect(made[0][0])
     messages.success(request, f"{len(made)} imports queued.")
-    return redirect(f"{project.get_absolute_url()}#results")
-
-
-def _kind(upload: imports.Upload) -> str | None:
-    head = upload.stream.read(1 << 16)
-    upload.stream.seek(0)
-    return kind_of(upload.name, head)
+    return redirect(back)
 
 
 @login_required
@@ -96,13 +80,6 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
     return render(request, "projects/import_detail.html", context)
 
 
-# The roles the preview's selects offer for each kind of table (others get every role).
-FORMAT_ROLES = {
-    "long_csv": ("run", "key", "step", "value", "time", "param", "tag", "ignore"),
-    "wide_csv": ("run", "step", "time", "metric", "param", "tag", "ignore"),
-}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
@@ -110,69 +87,38 @@ def import_preview(request: HttpRequest, slug: str, import_id: int) -> HttpRespo
     (an import held for review) or to read a finished import again with other choices."""
     project = selectors.project_for_owner(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
-    try:
-        kept = Choices.from_dict(imp.choices)
-    except ImportFailed:
-        kept = Choices()
+    kept = import_choices.kept_choices(imp.choices)
     shown = imports.import_preview(experiment_import=imp, choices=kept)
-    errors: dict[str, str] = {}
-    typed: dict[str, str] = {}
-    status = 200
+    typed, errors = {}, {}
     if request.method == "POST":
         typed = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
-        columns = [c.name for c in shown.columns]
+        columns, guessed = [c.name for c in shown.columns], shown.roles()
         try:
-            choices = import_choices.from_form(
-                request.POST, columns, guessed=shown.roles(), kept=kept
-            )
+            choices = import_choices.from_form(request.POST, columns, guessed=guessed, kept=kept)
         except import_choices.ChoicesInvalid as exc:
-            errors, status = exc.errors, 400
+            errors = exc.errors
         else:
-            if request.POST.get("action") == "show":
-                if choices.delimiter != (kept.delimiter or ""):
-                    # Other columns come with another delimiter: their roles start afresh.
-                    choices = Choices(
-                        date_order=choices.date_order, delimiter=choices.delimiter, confirmed=True
-                    )
-                shown = imports.import_preview(experiment_import=imp, choices=choices)
-                typed = {"date_order": choices.date_order, "delimiter": choices.delimiter}
-            elif not imp.is_done:
-                messages.info(request, "This import is under way; wait until it ends.")
-                return redirect(imp)
-            else:
-                imports.import_reread(experiment_import=imp, choices=choices.as_dict())
-                messages.success(request, "Importing with your choices.")
-                return redirect(imp)
-    role_names = FORMAT_ROLES.get(shown.format, tuple(import_choices.ROLE_LABELS))
-    rows = []
-    for column in shown.columns:
-        chosen = typed.get(f"role-{column.index}", column.role)
-        rows.append(
-            {
-                "column": column,
-                "chosen": chosen,
-                "error": errors.get(f"role-{column.name}", ""),
-                "options": [
-                    (name, import_choices.ROLE_LABELS[name])
-                    for name in dict.fromkeys((*role_names, column.role))
-                ],
-            }
-        )
+            if request.POST.get("action") != "show":
+                return _reread(request, imp, choices)
+            choices = import_choices.to_show(choices, kept)
+            shown = imports.import_preview(experiment_import=imp, choices=choices)
+            typed = {"date_order": choices.date_order, "delimiter": choices.delimiter}
     context = {
-        "project": project,
-        "imp": imp,
-        "shown": shown,
-        "role_rows": rows,
-        "errors": errors,
-        "other_errors": [m for k, m in errors.items() if not k.startswith("role-")],
-        "date_order": typed.get("date_order", kept.date_order),
-        "delimiter": typed.get("delimiter", kept.delimiter),
-        "date_orders": DATE_ORDERS,
-        "delimiters": import_choices.DELIMITERS,
-        "formats": FORMATS,
+        **import_choices.preview_form(shown, kept, typed, errors),
+        **{"project": project, "imp": imp, "formats": FORMATS},
         "read_with": import_choices.describe(imp.choices),
     }
-    return render(request, "projects/import_preview.html", context, status=status)
+    return render(request, "projects/import_preview.html", context, status=400 if errors else 200)
+
+
+def _reread(request: HttpRequest, imp, choices: Choices) -> HttpResponse:
+    """Read a finished import again with the choices; one under way is left to end."""
+    if not imp.is_done:
+        messages.info(request, "This import is under way; wait until it ends.")
+    else:
+        imports.import_reread(experiment_import=imp, choices=choices.as_dict())
+        messages.success(request, "Importing with your choices.")
+    return redirect(imp)
 
 
 @login_required
@@ -241,13 +187,11 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
-    try:
-        options, option_error = chart_views.parse_options(request.GET), ""
-    except chart_views.BadRequest as exc:
-        options, option_error = chart_views.ChartOptions(), str(exc)
+    form = ChartOptionsForm(request.GET)
+    options, option_error = form.options(), form.message()
     # Only the figures of each series: the points load with each chart, when it scrolls in.
     series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
-    slots = chart_views.chart_slots(project, [s.key for s in series], [run.pk], options)
+    slots = chart_cards.chart_slots(project, [s.key for s in series], [run.pk], options)
     charts = [
         {"series": s, "slot": slot, "direction": metric_direction(s.key, project)}
         for s, slot in zip(series, slots, strict=True)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from .metrics import DIRECTIONS, direction_and_reason
 from .models import Project, ProjectRevision, Skill
 from .sections import CONTENT_FIELDS, SECTIONS
 
@@ -195,3 +196,16 @@ def project_set_visibility(*, project: Project, visibility: str) -> Project:
 def project_delete(*, project: Project) -> None:
     """Delete a project with all its revisions."""
     project.delete()
+
+
+def metric_direction_set(*, project: Project, metric: str, direction: str) -> None:
+    """Record the owner's direction for a metric ("" goes back to the record's or the name's)."""
+    chosen = dict(project.metric_directions or {})
+    # What applies without the owner's word: the record's success direction or the name's.
+    default, _ = direction_and_reason(metric, revision=project.current_revision)
+    if direction in DIRECTIONS and direction != default:
+        chosen[metric] = direction
+    else:
+        chosen.pop(metric, None)
+    project.metric_directions = chosen
+    project.save(update_fields=["metric_directions", "updated_at"])

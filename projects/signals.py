@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 import_succeeded = Signal()
 # Sent before an import and its runs are deleted, inside the deleting transaction.
 import_deleting = Signal()
+# Sent before a re-read import's old runs are replaced, inside the transaction that writes the
+# new ones (what a receiver writes commits or rolls back with them).
+import_runs_replacing = Signal()
 
 
 def send_safely(signal: Signal, *, experiment_import: ExperimentImport) -> None:

@@ -32,10 +32,13 @@ class RedisServer:
 
     def start(self) -> None:
         # Without persistence: a stopped server comes back empty, the worst case of an outage.
+        # Redis is a service beside the app, not the app: it runs on the machine's own clock
+        # even when CI moves the suite's clock with libfaketime (which Redis does not survive).
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and "FAKETIME" not in k}
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.folder,
              "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         )  # fmt: skip
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

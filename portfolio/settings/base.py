@@ -44,7 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so that every error answer under /api/ (404, 405, 413, CSRF, 500) becomes JSON.
-    "portfolio.api.JsonErrorsMiddleware",
+    "portfolio.api.views.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -125,9 +125,9 @@ AXES_RESET_ON_SUCCESS = True
 CAIRN_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 if CAIRN_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"AXES_PROXY_COUNT must be 0 or more; got {CAIRN_PROXY_COUNT}")
-AXES_CLIENT_IP_CALLABLE = "portfolio.clients.client_ip"
-# Rate limits (portfolio/limits.py): (attempts, window in seconds). Counted in the cache; with the
-# cache down they let requests through rather than fail them.
+AXES_CLIENT_IP_CALLABLE = "portfolio.security.clients.client_ip"
+# Rate limits (portfolio/security/limits.py): (attempts, window in seconds). Counted in the
+# cache; with the cache down they let requests through rather than fail them.
 CAIRN_LIMIT_PASSWORD_CHANGE = (env_int("CAIRN_PASSWORD_CHANGE_GUESSES", 5), 15 * 60)
 CAIRN_LIMIT_PASSWORD_RESET = (env_int("CAIRN_PASSWORD_RESET_EMAILS_PER_HOUR", 3), 60 * 60)
 CAIRN_LIMIT_API = (env_int("CAIRN_API_REQUESTS_PER_MINUTE", 120), 60)
@@ -261,7 +261,7 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 if REDIS_URL:
-    # The cache is a help, never a need (portfolio/public_cache.py): with Redis down, a call
+    # The cache is a help, never a need (portfolio/public/cache.py): with Redis down, a call
     # fails at once or within these timeouts, and the page is built without it.
     CACHES = {
         "default": {

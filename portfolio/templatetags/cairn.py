@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from portfolio.markdown import render_markdown
+from portfolio.security.markdown import render_markdown
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ def get_item(mapping: dict, key: str):
 @register.filter
 def jsonld(data: dict | None) -> SafeString:
     """A schema.org object as a <script type="application/ld+json"> element, safely escaped."""
-    from portfolio.seo import jsonld_script
+    from portfolio.public.seo import jsonld_script
 
     return jsonld_script(data)
 

@@ -8,25 +8,15 @@ cannot be imported raises ImportFailed, whose message is written for the user.
 
 from __future__ import annotations
 
-from .base import (
-    DATE_ORDERS,
-    FORMATS,
-    IMPORTER_VERSION,
-    ROLES,
-    Choices,
-    Decision,
-    ImportFailed,
-    InputFile,
-    Limits,
-    ParseResult,
-    Rejection,
-    Report,
-    RunData,
-    Series,
-)
+from .choices import DATE_ORDERS, ROLES, Choices
 from .companions import group_uploads, kind_of
+from .data import InputFile, ParseResult, RunData
+from .formats import FORMATS, IMPORTER_VERSION, ImportFailed
+from .limits import Limits
 from .names import clean_path
 from .pipeline import detect_format, parse
+from .report import Decision, Rejection, Report
+from .series import Series
 
 __all__ = [
     "DATE_ORDERS",

@@ -16,8 +16,11 @@ import io
 from pathlib import Path, PurePosixPath
 
 from . import hf_trainer
-from .base import Limits, Report, flatten, load_yaml
+from .data import flatten
 from .detect import YAML_SUFFIXES, _sniff_json_array, classify_columns
+from .limits import Limits
+from .report import Report
+from .yamlfiles import load_yaml
 
 KEY_VALUE_NAMES = ("meta_tags.csv",)
 MAX_KEY_VALUE_BYTES = 1 << 20

@@ -16,13 +16,17 @@ Times without a zone are UTC (the file says nothing better; the report says so).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from .base import DATE_ORDERS, Report, plural
+from .choices import DATE_ORDERS
+from .report import Report
+from .wording import plural
 
 # Magnitudes of "now" in each unit: a value past the bound belongs to the next unit.
 _EPOCH_UNITS = (
@@ -193,3 +197,29 @@ def _tell(report: Report | None, column: str, times: Times, why: str, *, certain
             f"{plural(times.unreadable, 'value')} in “{column}” could not be read as "
             f"{times.form} (such as “{times.example}”); those have no time."
         )
+
+
+def utc_from_timestamp(seconds: float | None) -> datetime | None:
+    """A timezone-aware UTC datetime from unix seconds, or None for a missing or absurd value."""
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """ISO-like text ('2026-03-01T10:00:00.000Z', '2026-02-01 09:00:00+00:00') to aware UTC."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        number = float(text)
+        return utc_from_timestamp(number / 1000 if abs(number) > 1e11 else number)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # Exports without an offset (MLflow's UI) are taken as UTC: the file says nothing better.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

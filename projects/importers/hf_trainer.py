@@ -29,22 +29,15 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from .base import (
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    check_series_count,
-    each_source,
-    flatten,
-    make_series,
-    plural,
-    quoted,
-    settle_roles,
-)
+from .choices import settle_roles
+from .data import RunData, flatten
+from .formats import ImportFailed
+from .limits import Limits, check_point_count, check_series_count
 from .names import GENERIC_FOLDERS
+from .progress import Progress, each_source
+from .report import Report
+from .series import make_series
+from .wording import plural, quoted
 
 # A trainer_state.json is read whole; past this size it would cost too much memory as objects.
 MAX_JSON_BYTES = 64 * 1024 * 1024

@@ -19,21 +19,15 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from .base import (
-    MAX_SERIES,
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    check_series_count,
-    each_source,
-    make_series,
-    parse_datetime,
-    quoted,
-)
+from .data import RunData
+from .dates import parse_datetime
+from .formats import ImportFailed
+from .limits import MAX_SERIES, Limits, check_point_count, check_series_count
+from .progress import Progress, each_source
+from .report import Report
+from .series import make_series
 from .text import TextSource
+from .wording import quoted
 
 RUN_KEYS = ("run", "run_name", "name")
 STEP_KEYS = ("step", "_step", "global_step", "epoch", "iteration")

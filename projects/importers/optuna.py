@@ -22,17 +22,14 @@ import numpy as np
 import pandas as pd
 
 from . import rows
-from .base import (
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    each_source,
-    make_series,
-    utc_from_timestamp,
-)
-from .dates import read_times
+from .column_split import looks_like_metric
+from .data import RunData
+from .dates import read_times, utc_from_timestamp
+from .limits import Limits
+from .progress import Progress, each_source
+from .report import Report
 from .rows import read_dict
+from .series import make_series
 
 # The column families trials_dataframe() writes (lowered), and the states a trial can be in.
 FIXED = ("number", "value", "datetime_start", "datetime_complete", "duration", "state")
@@ -108,8 +105,6 @@ def _guess(name: str, position: int, table: rows.Table, index: int) -> tuple[str
     if low in ("params", "user_attrs"):
         role = "param" if low == "params" else "tag"
         return role, "a dict of the trial's " + ("params" if low == "params" else "user attributes")
-    from .wandb import looks_like_metric  # wandb imports detect, which imports this module
-
     if table.is_numeric(index) and looks_like_metric(name):
         return "metric", "not an Optuna column; its cells are numbers and its name a metric's"
     return "param", "not an Optuna column: a hyperparameter written under its own name"

@@ -22,30 +22,24 @@ from . import (
     jsonl,
     long,
     mlflow,
+    mlflow_store,
     optuna,
     sklearn_cv,
     tensorboard,
     wandb,
     wide,
 )
-from .base import (
-    FORMATS,
-    Choices,
-    ImportFailed,
-    InputFile,
-    Limits,
-    ParseResult,
-    Progress,
-    Report,
-    RunData,
-    plural,
-    quoted,
-    unknown_format,
-    utc_from_timestamp,
-)
+from .choices import Choices
+from .data import InputFile, ParseResult, RunData
+from .dates import utc_from_timestamp
 from .detect import sniff
+from .formats import FORMATS, ImportFailed, unknown_format
+from .limits import Limits
+from .progress import Progress
+from .report import Report
 from .safety import Member, Store, check_size, extract_zip, inspect_zip, is_zip
 from .text import TextSource, binary_kind, prepare_text
+from .wording import plural, quoted
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +51,7 @@ PARSERS: dict[str, Callable] = {
     "wandb_runs": wandb.parse_runs,
     "wandb_chart": wandb.parse_chart,
     "mlflow_runs_csv": mlflow.parse_runs_csv,
-    "mlflow_zip": mlflow.parse_store,
+    "mlflow_zip": mlflow_store.parse_store,
     "jsonl": jsonl.parse,
     "hf_trainer_state": hf_trainer.parse,
     "optuna_trials": optuna.parse,

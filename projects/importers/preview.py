@@ -15,11 +15,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import ROLES, Choices, Decision, ImportFailed, InputFile, Limits
+from .choices import ROLES, Choices
+from .data import InputFile
 from .detect import is_yaml
+from .dialect import sniff_csv
+from .formats import ImportFailed
+from .limits import Limits
 from .pipeline import parse
+from .report import Decision
 from .safety import is_zip
-from .text import prepare_text, sniff_csv
+from .text import prepare_text
 
 SAMPLE_BYTES = 256 * 1024
 PREVIEW_ROWS = 20

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .base import Choices, Report, Series, make_series, quoted, settle_roles
-from .text import BLANK_WORDS, CsvDialect, TextSource, dialect_notes, numbers, read_whole_table
+from .choices import Choices, settle_roles
+from .dialect import CsvDialect, dialect_notes
+from .report import Report
+from .series import Series, make_series
+from .tables import BLANK_WORDS, numbers, read_whole_table
+from .text import TextSource
+from .wording import quoted
 
 # Longest text kept for one param or tag value (a repr of a whole estimator can be long).
 MAX_VALUE_CHARS = 1_000
@@ -52,7 +57,7 @@ class Table:
 
 def read(source: TextSource, report: Report, limits) -> Table | None:
     """The whole table as text (None when it has no rows); the dialect's guesses reported."""
-    from .text import sniff_csv
+    from .dialect import sniff_csv
 
     dialect = sniff_csv(source, limits)
     dialect_notes(dialect, report)

@@ -25,7 +25,11 @@ from functools import partial
 import numpy as np
 
 from . import rows
-from .base import Limits, Progress, Report, RunData, each_source, plural
+from .data import RunData
+from .limits import Limits
+from .progress import Progress, each_source
+from .report import Report
+from .wording import plural
 
 FAMILY = re.compile(r"^(?:(?P<stat>mean|std|rank)_|split(?P<split>\d+)_)(?P<rest>.+)$")
 TIMES = ("fit_time", "score_time")

@@ -16,8 +16,15 @@ from functools import partial
 import numpy as np
 
 from . import names
-from .base import ImportFailed, Limits, Progress, Report, RunData, each_source, make_series
-from .text import TextSource, dialect_notes, integers, numbers, read_table, sniff_csv
+from .data import RunData
+from .dialect import dialect_notes, sniff_csv
+from .formats import ImportFailed
+from .limits import Limits
+from .progress import Progress, each_source
+from .report import Report
+from .series import make_series
+from .tables import integers, numbers, read_table
+from .text import TextSource
 
 CHUNK_ROWS = 500_000
 
@@ -94,19 +101,16 @@ def _parse_csv_file(
         steps, _, fraction = integers(parsed)
         _, walls, wall_text = numbers(chunk[at["wall time"]], dialect.decimal)
         _, values, value_text = numbers(chunk[at["value"]], dialect.decimal)
-        ok = np.ones(len(chunk), dtype=bool)
-        for reason, bad in (
-            ("the step is missing", ~present),
-            ("the step is not a number", text),
-            ("the step is not a whole number (or is out of range)", fraction & ~text),
-            ("the wall time is not a number", wall_text),
-            ("the value is not a number", value_text),
-        ):
-            bad = bad & ok
-            if bad.any():
-                report.reject(reason, lines[bad], count=int(bad.sum()))
-                ok &= ~bad
-        report.rows_accepted += int(ok.sum())
+        ok = report.reject_rows(
+            lines,
+            (
+                ("the step is missing", ~present),
+                ("the step is not a number", text),
+                ("the step is not a whole number (or is out of range)", fraction & ~text),
+                ("the wall time is not a number", wall_text),
+                ("the value is not a number", value_text),
+            ),
+        )
         parts.append((steps[ok], values[ok], walls[ok], lines[ok]))
         if len(lines):
             progress(min(1.0, lines[-1] / max(1, source.line_count)))

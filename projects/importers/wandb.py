@@ -3,7 +3,7 @@
 Runs table. The columns are Name, State, Notes, User, Tags, Created, Runtime, Sweep (a reduced
 export may keep only Name), then the config keys, then the summary keys; the file does not mark
 where config ends. The split is scored over the whole header and every row's values
-(runs_table.find_split), never read from one column's name, and recorded as a decision. In the
+(column_split.find_split), never read from one column's name, and recorded as a decision. In the
 summary, numeric columns are metrics, "_step" is their step, "_timestamp" their wall time, other
 "_" columns (W&B internals) are skipped and text columns are params. A runs table holds only
 final values: each metric becomes a one-point series at "_step" (0 without it).
@@ -20,32 +20,19 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from . import runs_table
-from .base import (
-    Choices,
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    each_source,
-    make_series,
-    plural,
-    quoted,
-)
+from . import column_split, runs_table
+from .choices import Choices
+from .data import RunData
 from .detect import STEP_COLUMNS, find
-from .runs_table import looks_like_metric  # noqa: F401 (kept for callers)
-from .text import (
-    BLANK_WORDS,
-    TextSource,
-    dialect_notes,
-    integers,
-    numbers,
-    read_table,
-    read_whole_table,
-    sniff_csv,
-)
+from .dialect import dialect_notes, sniff_csv
+from .formats import ImportFailed
+from .limits import Limits, check_point_count
+from .progress import Progress, each_source
+from .report import Report
+from .series import make_series
+from .tables import BLANK_WORDS, integers, numbers, read_table, read_whole_table
+from .text import TextSource
+from .wording import plural, quoted
 
 TAG_COLUMNS = {
     "state": "wandb.state",
@@ -80,7 +67,7 @@ def _parse_runs_file(
     progress(0.5)
     if table.empty:
         return []
-    columns = runs_table.profile(dialect.columns, table, dialect.decimal)
+    columns = column_split.profile(dialect.columns, table, dialect.decimal)
     spec = runs_table.Spec()
     block = []
     fixed = {}
@@ -150,10 +137,10 @@ def _split_block(block: list, spec, report: Report) -> None:
     """Config then summary: the split scored over every column's values and name."""
     if not block:
         return
-    split = runs_table.find_split(block)
+    split = column_split.find_split(block)
     config, summary = block[: split.at], block[split.at :]
     if any(c.numeric for c in block):
-        runs_table.decide_split(report, "config and summary columns", split, block, True)
+        column_split.decide_split(report, "config and summary columns", split, block, True)
     if not any(c.numeric and not c.low.startswith("_") for c in summary) and any(
         c.numeric for c in block
     ):
@@ -284,17 +271,14 @@ def _parse_chart_file(
             steps = np.arange(position, position + len(chunk), dtype=np.int64)
             fraction = np.zeros(len(chunk), dtype=bool)
         position += len(chunk)
-        ok = np.ones(len(chunk), dtype=bool)
-        for reason, bad in (
-            ("the step is missing", ~present),
-            ("the step is not a number", text),
-            ("the step is not a whole number (or is out of range)", fraction & ~text),
-        ):
-            bad = bad & ok
-            if bad.any():
-                report.reject(reason, lines[bad], count=int(bad.sum()))
-                ok &= ~bad
-        report.rows_accepted += int(ok.sum())
+        ok = report.reject_rows(
+            lines,
+            (
+                ("the step is missing", ~present),
+                ("the step is not a number", text),
+                ("the step is not a whole number (or is out of range)", fraction & ~text),
+            ),
+        )
         bad_cells = 0
         for key, parts in collected.items():
             at = layout[key]

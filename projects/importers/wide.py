@@ -13,32 +13,19 @@ from functools import partial
 import numpy as np
 
 from . import names
-from .base import (
-    Choices,
-    ImportFailed,
-    Limits,
-    Progress,
-    Report,
-    RunData,
-    check_point_count,
-    check_series_count,
-    each_source,
-    make_series,
-    plural,
-    quoted,
-    settle_roles,
-)
+from .choices import Choices, settle_roles
+from .data import RunData
 from .dates import read_times
 from .detect import RUN_COLUMNS, STEP_COLUMNS, TIME_COLUMNS, find
-from .text import (
-    TextSource,
-    dialect_notes,
-    integers,
-    name_codes,
-    numbers,
-    read_table,
-    sniff_csv,
-)
+from .dialect import dialect_notes, sniff_csv
+from .formats import ImportFailed
+from .limits import Limits, check_point_count, check_series_count
+from .progress import Progress, each_source
+from .report import Report
+from .series import make_series
+from .tables import integers, name_codes, numbers, read_table
+from .text import TextSource
+from .wording import plural, quoted
 
 CHUNK_ROWS = 200_000
 
@@ -180,17 +167,16 @@ def parse_file(
         else:
             runs = name_codes(chunk[f"c{run_at}"], run_codes)
             check_series_count(len(run_codes) * max(1, len(metric_at)), source.name)
-        for reason, bad in (
-            ("the run is missing", runs < 0),
-            ("the step is missing", ~present),
-            ("the step is not a number", text),
-            ("the step is not a whole number (or is out of range)", fraction & ~text),
-        ):
-            bad = bad & ok
-            if bad.any():
-                report.reject(reason, lines[bad], count=int(bad.sum()))
-                ok &= ~bad
-        report.rows_accepted += int(ok.sum())
+        ok = report.reject_rows(
+            lines,
+            (
+                ("the run is missing", runs < 0),
+                ("the step is missing", ~present),
+                ("the step is not a number", text),
+                ("the step is not a whole number (or is out of range)", fraction & ~text),
+            ),
+            ok,
+        )
         if run_at is None:
             runs = restarts.split(steps, ok, lines)
             check_series_count(len(run_codes) * max(1, len(metric_at)), source.name)

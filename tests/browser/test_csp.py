@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from milestones.services import milestone_set_status
-from portfolio.mentorships import mentorship_accept, mentorship_invite
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from projects.models import Run
 from tests.factories import (
     PASSWORD,

@@ -7,8 +7,8 @@ import struct
 import pytest
 from django.core.files.storage import default_storage
 
-from portfolio.previews import HEIGHT, WIDTH, preview_render
-from portfolio.public_cache import invalidate
+from portfolio.public.cache import invalidate
+from portfolio.public.previews import HEIGHT, WIDTH, preview_render
 from tests.factories import create_project, import_results, long_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projects.importers.base import Report
 from projects.importers.dates import read_times
+from projects.importers.report import Report
 
 UTC = dt.UTC
 # Instants to the second between 1990 and 2060, in UTC: what training logs hold.

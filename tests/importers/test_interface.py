@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import projects.importers as importers
-from projects.importers import base, long
+from projects.importers import limits, long_rows
 
 PACKAGE = Path(importers.__file__).parent
 ROOT = PACKAGE.parents[1]
@@ -92,14 +92,14 @@ def test_the_package_imports_and_parses_without_django_loaded(samples):
 
 
 def test_a_runs_count_past_the_cap_is_refused(upload, monkeypatch):
-    monkeypatch.setattr(base, "MAX_SERIES", 10)
+    monkeypatch.setattr(limits, "MAX_SERIES", 10)
     rows = "".join(f"run-{i},loss,0,1\n" for i in range(11))
     with pytest.raises(importers.ImportFailed, match="would make 11 series"):
         importers.parse([upload("many.csv", "run,metric,step,value\n" + rows)])
 
 
 def test_points_past_the_cap_are_refused(upload, monkeypatch):
-    monkeypatch.setattr(base, "MAX_POINTS", 5)
+    monkeypatch.setattr(limits, "MAX_POINTS", 5)
     rows = "".join(f"r,loss,{i},1\n" for i in range(6))
     with pytest.raises(importers.ImportFailed, match="holds more than 5 points"):
         importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])
@@ -152,9 +152,9 @@ def test_the_whole_file_path_reads_what_the_chunked_reader_reads(name, upload, m
     files = [upload("long.csv", WHOLE_FILE_CASES[name])]
     chunked = _outcome(files)
     taken = []
-    real = long._read_fast
-    monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
-    monkeypatch.setattr(long, "_read_fast", lambda *a: taken.append(real(*a)) or taken[-1])
+    real = long_rows.read_fast
+    monkeypatch.setattr(long_rows, "FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(long_rows, "read_fast", lambda *a: taken.append(real(*a)) or taken[-1])
     assert _outcome(files) == chunked
     assert taken, "the whole-file reader was not tried"
     if name in ("clean", "interleaved", "padded names"):
@@ -164,13 +164,13 @@ def test_the_whole_file_path_reads_what_the_chunked_reader_reads(name, upload, m
 def test_the_whole_file_path_reads_the_sample_as_the_chunked_reader(samples, monkeypatch):
     files = [importers.InputFile(path=samples / "long.csv", name="long.csv")]
     chunked = _outcome(files)
-    monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(long_rows, "FAST_FROM_BYTES", 0)
     assert _outcome(files) == chunked
 
 
 def test_the_whole_file_path_keeps_the_point_cap(upload, monkeypatch):
-    monkeypatch.setattr(long, "FAST_FROM_BYTES", 0)
-    monkeypatch.setattr(base, "MAX_POINTS", 5)
+    monkeypatch.setattr(long_rows, "FAST_FROM_BYTES", 0)
+    monkeypatch.setattr(limits, "MAX_POINTS", 5)
     rows = "".join(f"r,loss,{i},1\n" for i in range(6))
     with pytest.raises(importers.ImportFailed, match="holds more than 5 points"):
         importers.parse([upload("long.csv", "run,metric,step,value\n" + rows)])

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from projects.importers import Choices, Limits, parse
+from projects.importers.dialect import sniff_csv
 from projects.importers.preview import preview
-from projects.importers.text import prepare_text, sniff_csv
+from projects.importers.text import prepare_text
 
 AMBIGUOUS = (
     "run,metric,step,value,timestamp,lr\n"

@@ -17,7 +17,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from portfolio.tokens import token_create
+from portfolio.api.tokens import token_create
 from projects.models import ExperimentImport, ImportFile
 from tests.factories import create_project, sample
 

@@ -20,7 +20,7 @@ from milestones.models import CheckIn
 from outbox.models import OutboxTask
 from portfolio.celery import app
 from portfolio.context_processors import REMEMBER, forget_background_work
-from portfolio.mentorships import mentorship_accept, mentorship_invite
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from portfolio.models import NotifyChoice
 from tests.factories import GoalFactory, MilestoneFactory, create_project
 from tests.redis_server import redis_server  # noqa: F401 - a fixture

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from milestones import services
 from milestones.models import CheckIn
-from portfolio.mentorships import mentorship_accept, mentorship_invite
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
+from portfolio.mentoring.notifications import digest_send
 from portfolio.models import NotifyChoice
-from portfolio.notifications import digest_send
 from projects.models import ImportStatus, Run
 from tests.factories import GoalFactory, create_project, import_results, long_csv
 

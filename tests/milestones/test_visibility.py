@@ -65,7 +65,11 @@ def test_it_hides_milestones_once_their_goal_turns_private(bob, alices_goals):
 def test_it_shows_a_mentor_the_goals_and_milestones_shared_with_mentors(
     alice, bob, charlie, alices_goals
 ):
-    from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+    from portfolio.mentoring.mentorships import (
+        mentorship_accept,
+        mentorship_invite,
+        mentorship_revoke,
+    )
 
     for visibility, goal in alices_goals.items():
         MilestoneFactory(goal=goal, title=f"step of {visibility}")

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from portfolio.tokens import token_create, token_revoke
+from portfolio.api.tokens import token_create, token_revoke
 from projects.models import ExperimentImport
 from tests.factories import create_project, import_results, sample
 

@@ -1,4 +1,5 @@
-"""The feedback services (portfolio/comments.py) and the selectors that shape threads for pages.
+"""The feedback services (portfolio/mentoring/comments.py) and the selectors that shape threads
+for pages.
 
 alice is the engineer, bob her mentor, charlie a bystander.
 """
@@ -8,14 +9,14 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from portfolio import selectors
-from portfolio.comments import (
+from portfolio.mentoring import selectors
+from portfolio.mentoring.comments import (
     comment_on_milestone,
     comment_on_revision,
     comment_reply,
     thread_set_resolved,
 )
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Comment, Notification
 from tests.factories import (
     CheckInFactory,

@@ -13,10 +13,10 @@ from django.core import mail
 from django.core.management import call_command
 
 from milestones.services import checkin_create
-from portfolio.comments import comment_on_revision
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring.comments import comment_on_revision
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring.notifications import digest_send
 from portfolio.models import Mentorship, Notification, NotifyChoice
-from portfolio.notifications import digest_send
 from portfolio.tasks import send_daily_digests, send_notification_emails
 from tests.factories import GoalFactory, MilestoneFactory, create_project, save_revision
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from milestones.services import checkin_create, milestone_set_status
-from portfolio import selectors
-from portfolio.comments import comment_on_milestone, comment_reply
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring import selectors
+from portfolio.mentoring.comments import comment_on_milestone, comment_reply
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Mentorship, Notification
 from tests.factories import (
     GoalFactory,

@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
-from portfolio.markdown import render_markdown
+from portfolio.security.markdown import render_markdown
 
 # Each payload tries to get something active into the page through a bio.
 PAYLOADS = {

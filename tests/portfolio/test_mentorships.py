@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.mentorships import (
+from portfolio.mentoring.mentorships import (
     InvitationError,
     invitation_for_token,
     mentorship_accept,

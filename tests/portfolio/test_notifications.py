@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from milestones.services import checkin_create
-from portfolio.comments import comment_on_milestone, comment_on_revision
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring.comments import comment_on_milestone, comment_on_revision
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Mentorship, Notification, NotifyChoice
 from tests.factories import GoalFactory, MilestoneFactory, create_project
 

@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from portfolio import previews
-from portfolio.public_cache import invalidate
+from portfolio.public import previews
+from portfolio.public.cache import invalidate
 from tests.factories import create_project, import_results, long_csv, save_revision
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from portfolio import public_cache
+from portfolio.public import cache as public_cache
 from projects.models import Project
 from tests.factories import create_project
 
@@ -133,3 +133,31 @@ def test_the_cache_keeps_no_visitors_token_or_nonce(client, launch, public_alice
     assert _csrf(response).encode() not in kept
     assert _nonce(response).encode() not in kept
     assert public_cache.NONCE_MARK in kept and public_cache.CSRF_MARK in kept
+
+
+def test_a_reread_import_makes_the_public_pages_stale_with_the_runs_it_replaces(launch):
+    # projects cannot import portfolio: it announces the replacement (import_runs_replacing)
+    # inside the transaction that writes the new runs, and the public cache listens. The
+    # receiver on import_succeeded is held off to show that this one alone does it.
+    from projects import imports
+    from projects.models import ImportStatus, Run
+    from projects.signals import import_succeeded
+    from tests.factories import import_results
+
+    imp = import_results(launch, ("w.csv", b"epoch,lr,loss\n0,0.1,0.9\n1,0.1,0.8\n"))
+    assert imp.status == ImportStatus.SUCCEEDED
+    launch.owner.profile.refresh_from_db()
+    before = launch.owner.profile.public_version
+    imports.import_reread(experiment_import=imp, choices={"roles": {"lr": "param"}})
+    assert import_succeeded.disconnect(dispatch_uid="public-cache-import-succeeded")
+    try:
+        imports.import_process(import_id=imp.pk, token="again")
+    finally:
+        from portfolio import receivers
+
+        import_succeeded.connect(
+            receivers._import_changed, dispatch_uid="public-cache-import-succeeded"
+        )
+    assert Run.objects.get(experiment_import=imp).params == {"lr": "0.1"}
+    launch.owner.profile.refresh_from_db()
+    assert launch.owner.profile.public_version != before

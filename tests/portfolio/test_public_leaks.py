@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 
 from milestones.services import checkin_create, milestone_set_status
-from portfolio.comments import comment_on_revision
-from portfolio.mentorships import mentorship_accept, mentorship_invite
+from portfolio.mentoring.comments import comment_on_revision
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from projects.models import Run
 from tests.factories import (
     GoalFactory,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from milestones.models import Milestone, QuarterlyGoal
 from milestones.services import milestone_set_status
-from portfolio.public_cache import invalidate
+from portfolio.public.cache import invalidate
 from projects.services import project_set_visibility
 from tests.factories import (
     GoalFactory,
@@ -310,7 +310,7 @@ def test_a_new_release_never_serves_pages_of_the_old_one(client, public_alice, c
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from portfolio import public_cache
+    from portfolio.public import cache as public_cache
 
     client.get(_profile_url(public_alice))
     monkeypatch.setattr(public_cache, "RELEASE", "next-release")

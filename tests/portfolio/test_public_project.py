@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portfolio.comments import comment_on_revision
-from portfolio.mentorships import mentorship_accept, mentorship_invite
-from portfolio.public_cache import invalidate
+from portfolio.mentoring.comments import comment_on_revision
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
+from portfolio.public.cache import invalidate
 from tests.factories import UserFactory, create_project, import_results, long_csv, save_revision
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from portfolio.tokens import token_create
+from portfolio.api.tokens import token_create
 from tests.factories import create_project
 
 pytestmark = pytest.mark.django_db

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portfolio.comments import (
+from portfolio.mentoring.comments import (
     comment_on_milestone,
     comment_on_revision,
     comment_reply,
     thread_set_resolved,
 )
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Comment, Notification
 from tests.factories import (
     CheckInFactory,

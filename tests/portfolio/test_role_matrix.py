@@ -15,10 +15,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from milestones.services import checkin_create
-from portfolio.comments import comment_on_milestone, comment_on_revision
-from portfolio.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
+from portfolio.api.tokens import token_create
+from portfolio.mentoring.comments import comment_on_milestone, comment_on_revision
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Notification
-from portfolio.tokens import token_create
 from projects.models import ExperimentImport
 from tests.factories import (
     GoalFactory,

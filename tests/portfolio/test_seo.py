@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from portfolio.seo import jsonld_script, profile_jsonld, project_jsonld
+from portfolio.public.seo import jsonld_script, profile_jsonld, project_jsonld
 from tests.factories import create_project, save_revision
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from portfolio.api.tokens import token_authenticate, token_create, token_revoke
 from portfolio.models import ApiToken
-from portfolio.tokens import token_authenticate, token_create, token_revoke
 
 
 @pytest.mark.django_db

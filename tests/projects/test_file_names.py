@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from portfolio.tokens import token_create
+from portfolio.api.tokens import token_create
 from projects.imports import MAX_STORED_NAME_BYTES, shown_name, stored_name
 from projects.models import ExperimentImport, ImportFile, ImportStatus, Run
 from tests.factories import create_project

@@ -150,7 +150,7 @@ def _exit_code(*args) -> tuple[int, str, str]:
 
 
 def test_a_file_held_for_review_exits_2_and_says_where_to_check_it(project, monkeypatch):
-    from projects import importers, imports
+    from projects import importers
 
     real_parse = importers.parse
 
@@ -162,7 +162,7 @@ def test_a_file_held_for_review_exits_2_and_says_where_to_check_it(project, monk
         )
         return result
 
-    monkeypatch.setattr(imports.importers, "parse", unsure)
+    monkeypatch.setattr(importers, "parse", unsure)
 
     code, _, err = _exit_code(
         "--project", f"alice/{project.slug}", str(sample("long.csv")), "--sync"

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from portfolio.mentorships import mentorship_accept, mentorship_invite
-from portfolio.tokens import token_create
+from portfolio.api.tokens import token_create
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from projects import import_choices, imports
 from projects.models import ImportStatus, Run
 from tests.factories import create_project, import_results

@@ -288,7 +288,7 @@ def test_a_failure_while_saving_leaves_no_rows_and_fails_the_import(project, mon
         raise DatabaseError("disk I/O error")
 
     # The series insert (bulk_create, or COPY on PostgreSQL) comes after the runs are written.
-    monkeypatch.setattr(imports, "_insert_series", fail_after_runs)
+    monkeypatch.setattr(imports.write, "_insert_series", fail_after_runs)
 
     imp = import_results(project, sample("long.csv"))
 
@@ -374,7 +374,7 @@ def test_a_failed_import_can_be_queued_again_and_then_succeed(
     project, monkeypatch, django_capture_on_commit_callbacks
 ):
     with monkeypatch.context() as patch:
-        patch.setattr(imports, "_insert_series", _raise(DatabaseError("database is locked")))
+        patch.setattr(imports.write, "_insert_series", _raise(DatabaseError("database is locked")))
         imp = import_results(project, sample("metrics.jsonl"))
     assert imp.status == "failed"
 
@@ -572,7 +572,7 @@ def test_the_page_of_a_failed_import_offers_a_retry_that_imports_it(
     alice_client, project, monkeypatch, django_capture_on_commit_callbacks
 ):
     with monkeypatch.context() as patch:
-        patch.setattr(imports, "_insert_series", _raise(DatabaseError("database is locked")))
+        patch.setattr(imports.write, "_insert_series", _raise(DatabaseError("database is locked")))
         imp = import_results(project, sample("metrics.jsonl"))
     page = alice_client.get(imp.get_absolute_url())
     retry = reverse("projects:import-retry", args=[project.slug, imp.pk])

@@ -69,7 +69,7 @@ def test_it_chains_with_other_filters(alice, bob, alices, bobs):
 
 
 def _mentor(engineer, mentor):
-    from portfolio.mentorships import mentorship_accept, mentorship_invite
+    from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 
     _, token = mentorship_invite(engineer=engineer)
     return mentorship_accept(token=token, mentor=mentor)
@@ -102,7 +102,7 @@ def test_a_mentor_of_someone_else_sees_only_public_projects(alice, bob, charlie,
 
 
 def test_revoking_a_mentor_takes_effect_at_once(alice, bob, alices):
-    from portfolio.mentorships import mentorship_revoke
+    from portfolio.mentoring.mentorships import mentorship_revoke
 
     mentorship = _mentor(alice, bob)
     assert "Alice mentors" in _titles(Project.objects.visible_to(bob))
@@ -113,7 +113,7 @@ def test_revoking_a_mentor_takes_effect_at_once(alice, bob, alices):
 
 
 def test_an_invitation_not_yet_accepted_grants_nothing(alice, bob, alices):
-    from portfolio.mentorships import mentorship_invite
+    from portfolio.mentoring.mentorships import mentorship_invite
 
     mentorship_invite(engineer=alice, email=bob.email)
 

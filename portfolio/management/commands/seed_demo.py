@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.demo import (
+from portfolio.demo.seed import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     MENTOR_PASSWORD,

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.demo import DEMO_PASSWORD, DEMO_USERNAME
+from portfolio.demo.seed import DEMO_PASSWORD, DEMO_USERNAME
 
 
 class Command(BaseCommand):

@@ -1,0 +1,186 @@
+"""Writes for feedback: comments pinned to a revision, a milestone or a check-in, replies, and
+resolving. Callers pass objects the author may see (views fetch them through visible_to)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from milestones.models import CheckIn, Milestone
+from projects.models import ProjectRevision
+from projects.sections import SECTION_KEYS
+
+from ..models import Comment, Mentorship, Notification
+from .notifications import notify
+
+MAX_BODY = 5000
+MAX_QUOTE = 500
+
+
+def _may_discuss(user: AbstractBaseUser, engineer_id: int) -> bool:
+    return (
+        user.pk == engineer_id
+        or Mentorship.objects.active().filter(mentor=user, engineer_id=engineer_id).exists()
+    )
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something first."})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": f"Keep it under {MAX_BODY:,} characters ({len(body):,})."})
+    return body
+
+
+def _audience(engineer_id: int, thread: Comment | None = None) -> list:
+    """Who hears of a new comment: the engineer, and everyone who wrote in the thread while
+    they still have access."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    ids = {engineer_id}
+    if thread is not None:
+        ids |= set(Comment.objects.filter(pk=thread.pk).values_list("author_id", flat=True)) | set(
+            thread.replies.values_list("author_id", flat=True)
+        )
+    mentors = set(
+        Mentorship.objects.active()
+        .filter(engineer_id=engineer_id)
+        .values_list("mentor_id", flat=True)
+    )
+    return list(User.objects.filter(pk__in=[i for i in ids if i == engineer_id or i in mentors]))
+
+
+@transaction.atomic
+def comment_on_revision(
+    *,
+    author: AbstractBaseUser,
+    revision: ProjectRevision,
+    body: str,
+    section: str = "",
+    quote: str = "",
+) -> Comment:
+    """Start a thread on a revision, optionally on one section and quoting a passage of it."""
+    engineer_id = revision.project.owner_id
+    if not _may_discuss(author, engineer_id):
+        raise PermissionError("only the engineer and their mentors discuss their work")
+    errors = {}
+    try:
+        body = _clean_body(body)
+    except ValidationError as e:
+        errors.update(e.message_dict)
+    section = (section or "").strip()
+    quote = " ".join((quote or "").split())
+    if section and section not in SECTION_KEYS:
+        errors["section"] = ["Choose a section of the record."]
+    if quote:
+        if not section:
+            errors["quote"] = ["Pick the section the passage comes from."]
+        elif len(quote) > MAX_QUOTE:
+            errors["quote"] = [f"Quote at most {MAX_QUOTE} characters."]
+        elif section in SECTION_KEYS and quote not in " ".join(
+            (getattr(revision, section) or "").split()
+        ):
+            errors["quote"] = ["That passage is not in this section of this revision."]
+    if errors:
+        raise ValidationError(errors)
+    comment = Comment.objects.create(
+        author=author,
+        owner_id=engineer_id,
+        revision=revision,
+        section=section,
+        quote=quote,
+        body=body,
+    )
+    notify(
+        recipients=_audience(engineer_id),
+        actor=author,
+        engineer=revision.project.owner,
+        kind=Notification.Kind.COMMENT,
+        comment=comment,
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_on_milestone(
+    *,
+    author: AbstractBaseUser,
+    milestone: Milestone,
+    body: str,
+    checkin: CheckIn | None = None,
+) -> Comment:
+    """Start a thread on a milestone, or on one of its check-ins."""
+    engineer = milestone.goal.owner
+    if not _may_discuss(author, engineer.pk):
+        raise PermissionError("only the engineer and their mentors discuss their work")
+    if checkin is not None and checkin.milestone_id != milestone.pk:
+        raise ValidationError({"checkin": "That check-in belongs to another milestone."})
+    comment = Comment.objects.create(
+        author=author,
+        owner=engineer,
+        milestone=milestone,
+        checkin=checkin,
+        body=_clean_body(body),
+    )
+    notify(
+        recipients=_audience(engineer.pk),
+        actor=author,
+        engineer=engineer,
+        kind=Notification.Kind.COMMENT,
+        comment=comment,
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_reply(*, author: AbstractBaseUser, thread: Comment, body: str) -> Comment:
+    """Reply in a thread; a reply to a resolved thread reopens it."""
+    root = thread if thread.parent_id is None else thread.parent
+    if not _may_discuss(author, root.owner_id):
+        raise PermissionError("only the engineer and their mentors discuss their work")
+    reply = Comment.objects.create(
+        author=author,
+        owner_id=root.owner_id,
+        revision_id=root.revision_id,
+        section=root.section,
+        milestone_id=root.milestone_id,
+        checkin_id=root.checkin_id,
+        parent=root,
+        body=_clean_body(body),
+    )
+    if root.resolved_at is not None:
+        Comment.objects.filter(pk=root.pk).update(resolved_at=None, resolved_by=None)
+    notify(
+        recipients=_audience(root.owner_id, root),
+        actor=author,
+        engineer=root.owner,
+        kind=Notification.Kind.REPLY,
+        comment=reply,
+    )
+    return reply
+
+
+@transaction.atomic
+def thread_set_resolved(*, thread: Comment, user: AbstractBaseUser, resolved: bool) -> Comment:
+    """Resolve or reopen a thread: the engineer's call, on their own work."""
+    root = thread if thread.parent_id is None else thread.parent
+    if user.pk != root.owner_id:
+        raise PermissionError("only the engineer resolves threads on their work")
+    root = Comment.objects.select_for_update().get(pk=root.pk)
+    if resolved == (root.resolved_at is not None):
+        return root
+    root.resolved_at = timezone.now() if resolved else None
+    root.resolved_by = user if resolved else None
+    root.save(update_fields=["resolved_at", "resolved_by"])
+    notify(
+        recipients=_audience(root.owner_id, root),
+        actor=user,
+        engineer=root.owner,
+        kind=Notification.Kind.RESOLVED if resolved else Notification.Kind.REOPENED,
+        comment=root,
+    )
+    return root

@@ -1,0 +1,138 @@
+"""Writes for mentorships: invitations by link, acceptance, revocation, each one audited."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Mentorship, MentorshipEvent, Notification
+
+INVITATION_DAYS = 7
+TOKEN_BYTES = 32
+
+
+class InvitationError(Exception):
+    """An invitation link that cannot be used, with why: unknown, expired, used, revoked, own."""
+
+    def __init__(self, reason: str, mentorship: Mentorship | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.mentorship = mentorship
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mentorship_invite(
+    *, engineer: AbstractBaseUser, email: str = "", note: str = ""
+) -> tuple[Mentorship, str]:
+    """Create an invitation; returns it with the secret token, which is never stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with transaction.atomic():
+        mentorship = Mentorship.objects.create(
+            engineer=engineer,
+            email=email,
+            note=note,
+            token_hash=token_hash(token),
+            expires_at=timezone.now() + datetime.timedelta(days=INVITATION_DAYS),
+        )
+        MentorshipEvent.objects.create(
+            mentorship=mentorship,
+            actor=engineer,
+            action=MentorshipEvent.Action.INVITED,
+            detail=f"for {email}" if email else "by link",
+        )
+    return mentorship, token
+
+
+def invitation_for_token(*, token: str) -> Mentorship:
+    """The invitation a link names, or InvitationError saying why it cannot be used."""
+    if not token or len(token) > 100:
+        raise InvitationError("unknown")
+    mentorship = (
+        Mentorship.objects.select_related("engineer__profile", "mentor")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if mentorship is None:
+        raise InvitationError("unknown")
+    if mentorship.revoked_at is not None:
+        raise InvitationError("revoked", mentorship)
+    if mentorship.accepted_at is not None:
+        raise InvitationError("used", mentorship)
+    if mentorship.expires_at <= timezone.now():
+        raise InvitationError("expired", mentorship)
+    return mentorship
+
+
+def mentorship_accept(*, token: str, mentor: AbstractBaseUser) -> Mentorship:
+    """Accept an invitation as mentor: single use, checked again under a row lock."""
+    from .notifications import notify
+
+    with transaction.atomic():
+        found = invitation_for_token(token=token)
+        mentorship = Mentorship.objects.select_for_update().get(pk=found.pk)
+        # Another request may have accepted or revoked it since the first read.
+        if mentorship.revoked_at is not None:
+            raise InvitationError("revoked", mentorship)
+        if mentorship.accepted_at is not None:
+            raise InvitationError("used", mentorship)
+        if mentorship.engineer_id == mentor.pk:
+            raise InvitationError("own", mentorship)
+        if (
+            Mentorship.objects.active()
+            .filter(engineer_id=mentorship.engineer_id, mentor=mentor)
+            .exists()
+        ):
+            raise InvitationError("already", mentorship)
+        mentorship.mentor = mentor
+        mentorship.accepted_at = timezone.now()
+        mentorship.save(update_fields=["mentor", "accepted_at"])
+        MentorshipEvent.objects.create(
+            mentorship=mentorship, actor=mentor, action=MentorshipEvent.Action.ACCEPTED
+        )
+        notify(
+            recipients=[mentorship.engineer],
+            actor=mentor,
+            engineer=mentorship.engineer,
+            kind="accepted",
+            mentorship=mentorship,
+        )
+    return mentorship
+
+
+def mentorship_revoke(*, mentorship: Mentorship, actor: AbstractBaseUser) -> Mentorship:
+    """End a mentorship or cancel an invitation, with immediate effect."""
+    with transaction.atomic():
+        mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+        if mentorship.revoked_at is None:
+            mentorship.revoked_at = timezone.now()
+            mentorship.save(update_fields=["revoked_at"])
+            MentorshipEvent.objects.create(
+                mentorship=mentorship, actor=actor, action=MentorshipEvent.Action.REVOKED
+            )
+            if mentorship.mentor_id:
+                # Their unread inbox goes with their access: invited again, they start afresh.
+                Notification.objects.filter(
+                    recipient_id=mentorship.mentor_id,
+                    engineer_id=mentorship.engineer_id,
+                    kind__in=Notification.INBOX_KINDS,
+                    read_at__isnull=True,
+                ).delete()
+    return mentorship
+
+
+def mentorship_record_email(*, mentorship: Mentorship, actor: AbstractBaseUser) -> None:
+    """Note in the audit trail that the invitation was emailed."""
+    MentorshipEvent.objects.create(
+        mentorship=mentorship,
+        actor=actor,
+        action=MentorshipEvent.Action.EMAILED,
+        detail=f"to {mentorship.email}",
+    )

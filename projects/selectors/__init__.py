@@ -1,0 +1,218 @@
+"""Reads of project records, shaped for the pages that show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from ..labels import run_labels
+from ..metrics import metric_direction, run_best, run_value
+from ..models import ExperimentImport, Project, ProjectRevision, Run
+from ..sections import SECTION_KEYS
+
+
+def project_list(
+    *, owner: AbstractBaseUser, q: str = "", status: str = "", skill: str = ""
+) -> QuerySet[Project]:
+    """The owner's projects, filtered by status, skill and words in the current revision."""
+    projects = (
+        Project.objects.owned_by(owner)
+        .select_related("current_revision")
+        .prefetch_related("skills")
+    )
+    if status:
+        projects = projects.filter(status=status)
+    if skill:
+        projects = projects.filter(skills__name=skill.strip().lower())
+    for word in q.split()[:8]:
+        match = Q(title__icontains=word) | Q(summary__icontains=word)
+        for key in SECTION_KEYS:
+            match |= Q(**{f"current_revision__{key}__icontains": word})
+        projects = projects.filter(match)
+    return projects.distinct()
+
+
+def project_skills(*, owner: AbstractBaseUser) -> list[str]:
+    """Every skill the owner has used, for the filter."""
+    return sorted(
+        set(Project.objects.owned_by(owner).values_list("skills__name", flat=True)) - {None}
+    )
+
+
+def project_for_owner(*, user: AbstractBaseUser, slug: str) -> Project:
+    """The user's own project, or 404: another's is as absent as a missing one."""
+    return get_object_or_404(
+        Project.objects.owned_by(user).select_related("current_revision__author"), slug=slug
+    )
+
+
+def revision_get(*, project: Project, number: int) -> ProjectRevision:
+    return get_object_or_404(
+        ProjectRevision.objects.select_related("author"), project=project, number=number
+    )
+
+
+def revision_history(*, project: Project) -> QuerySet[ProjectRevision]:
+    """Revisions newest first, with only what the history page shows."""
+    return (
+        ProjectRevision.objects.filter(project=project)
+        .select_related("author")
+        .only(
+            "number",
+            "created_at",
+            "change_note",
+            "changed",
+            "restored_from",
+            "author__username",
+            "project_id",
+        )
+    )
+
+
+# --- Experiment results -------------------------------------------------------------------
+
+
+@dataclass
+class RunRow:
+    id: int
+    name: str
+    started_at: object
+    params: dict
+    cells: dict  # metric -> (last, best)
+
+
+@dataclass
+class RunsTable:
+    params: list[str]  # the columns shown
+    metrics: list[str]
+    directions: dict[str, str]
+    rows: list[RunRow]
+    total: int
+    all_params: list[str] = field(default_factory=list)  # every param, to choose columns from
+    chosen: bool = False  # the columns are the user's choice (?col=), not the default
+    unknown: list[str] = field(default_factory=list)  # asked-for columns no run has
+
+
+DEFAULT_COLUMNS = 6
+
+
+def varying_params(rows: list[dict], limit: int = DEFAULT_COLUMNS) -> list[str]:
+    """The params worth a column: those whose value differs among the runs, the ones that
+    group runs (a model, a learning rate) before those set apart on every run (a seed, an
+    output path); when none differs, the first ones by name."""
+    keys: dict[str, set] = {}
+    for row in rows:
+        for key in row["params"] or {}:
+            keys.setdefault(key, set())
+    for key, values in keys.items():
+        for row in rows:
+            values.add(str((row["params"] or {}).get(key, "")))
+    n = len(rows)
+    varying = [k for k, values in keys.items() if len(values) > 1]
+    varying.sort(key=lambda k: (len(keys[k]) >= n, len(keys[k]), k))
+    return (varying or sorted(keys))[:limit]
+
+
+def runs_table(
+    *,
+    project: Project,
+    q: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    columns: list[str] | None = None,
+) -> RunsTable:
+    """The project's runs with their params (the ones that vary, or the chosen `columns`) and
+    each metric's last and best value; each run named by its distinct label (labels.py).
+
+    Sorting and filtering happen in Python over the runs' summaries (never their points): a
+    project holds thousands of runs at most, and the summaries are small JSON.
+    """
+    rows = list(
+        Run.objects.filter(project=project).values("id", "name", "started_at", "params", "summary")
+    )
+    labels = run_labels(rows)
+    all_params = sorted({key for row in rows for key in (row["params"] or {})})
+    for row in rows:
+        row["name"] = labels[row["id"]]
+    words = q.lower().split()
+    if words:
+
+        def haystack(row) -> str:
+            return " ".join([row["name"], *(f"{k}={v}" for k, v in row["params"].items())]).lower()
+
+        rows = [row for row in rows if all(word in haystack(row) for word in words)]
+    metrics = sorted({key for row in rows for key in (row["summary"] or {})})
+    directions = {key: metric_direction(key, project) for key in metrics}
+    table_rows = []
+    for row in rows:
+        cells = {}
+        for key in metrics:
+            summary = row["summary"]
+            cells[key] = (
+                run_value(summary, key, "last", directions[key]),
+                run_best(summary, key, directions[key]),
+            )
+        table_rows.append(
+            RunRow(row["id"], row["name"], row["started_at"], row["params"] or {}, cells)
+        )
+    table_rows.sort(key=_sort_key(sort), reverse=descending)
+    known = set(all_params)
+    wanted = list(dict.fromkeys(c for c in columns or [] if c))
+    return RunsTable(
+        params=[c for c in wanted if c in known] if wanted else varying_params(rows),
+        metrics=metrics,
+        directions=directions,
+        rows=table_rows,
+        total=len(table_rows),
+        all_params=all_params,
+        chosen=bool(wanted),
+        unknown=[c for c in wanted if c not in known],
+    )
+
+
+def _sort_key(sort: str):
+    if sort.startswith(("last:", "best:")):
+        which, key = sort.split(":", 1)
+        index = 0 if which == "last" else 1
+
+        def metric_key(row: RunRow):
+            value = row.cells.get(key, (None, None))[index]
+            return (value is None, value if value is not None else 0.0)
+
+        return metric_key
+    if sort == "started":
+        return lambda row: (row.started_at is None, row.started_at or 0)
+    return lambda row: row.name.lower()
+
+
+def run_for_owner(*, user: AbstractBaseUser, project: Project, run_id: int) -> Run:
+    return get_object_or_404(
+        Run.objects.select_related("experiment_import"), project=project, pk=run_id
+    )
+
+
+def import_for_owner(*, project: Project, import_id: int) -> ExperimentImport:
+    return get_object_or_404(
+        ExperimentImport.objects.select_related("uploaded_by"), project=project, pk=import_id
+    )
+
+
+def recent_imports(*, project: Project, limit: int = 10) -> list[ExperimentImport]:
+    return list(ExperimentImport.objects.filter(project=project)[:limit])
+
+
+def run_rows(*, project: Project) -> list[dict]:
+    """The project's runs by name with their params, tags and summaries, each with its distinct
+    label (labels.py) beside its name: what compare and statistics work from."""
+    rows = list(
+        Run.objects.filter(project=project)
+        .order_by("name", "id")
+        .values("id", "name", "params", "tags", "summary", "started_at")
+    )
+    labels = run_labels(rows)
+    for row in rows:
+        row["label"] = labels[row["id"]]
+    return rows
