@@ -1,57 +1,35 @@
-"""The plan's charts: what each one reads, and the plotly figure it draws.
+"""The plan's charts of the plan itself: what each one reads, and the plotly figure it draws.
 
 Three charts sit under a quarter's goals and load on their own (chart_views), so the quarter page
-keeps its query count: a burn-up of the quarter's milestones, the best value so far of each
-project's success metric, and a calendar of the owner's activity over the last 52 weeks. Each
-read is one or a few aggregate queries whatever the size of the plan; figures are plain dicts
-that static/js/charts.js draws.
+keeps its query count: a burn-up of the quarter's milestones (here), the best value so far of each
+project's success metric (best_so_far.py), and a calendar of the owner's activity over the last
+52 weeks (here). Each read is one or a few aggregate queries whatever the size of the plan;
+figures are plain dicts in Cairn's look (projects/chart_theme.py) that static/js/charts.js draws.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
-import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from projects.metrics import arrow as direction_arrow
-from projects.metrics import (
-    best_of,
-    comparison_for,
-    metric_direction,
-    summary_best,
-)
+from projects.chart_theme import ACCENT, ACCENT_2, HEAT, INK, MUTED, json_ready, layout, trace
 from projects.models import (
     ExperimentImport,
-    ImportStatus,
-    Project,
     ProjectRevision,
-    Run,
     Visibility,
 )
-from projects.targets import is_met
+from projects.wording import plural
 
 from .models import CheckIn, Milestone, MilestoneStatus
 from .quarters import Quarter
 
-INK = "#1d2733"
-MUTED = "#5d6b7a"
-LINE = "#dfe5ec"
-ACCENT = "#3d5a80"
-ACCENT_2 = "#ee6c4d"
-OK = "#2a7d4f"
-
 BURNUP_HEIGHT = 310
-BEST_HEIGHT = 250
-MAX_PROJECTS = 6
 WEEKS_OF_ACTIVITY = 52
 
 
@@ -59,34 +37,15 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def _layout(**extra) -> dict:
-    """What every plan chart shares: fixed height, small margins, legend under the plot."""
-    return {
-        "template": _template(),
-        "margin": {"l": 44, "r": 12, "t": 12, "b": 36},
-        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18, "yanchor": "top"},
-        "hovermode": "closest",
-        **extra,
-    }
-
-
-@functools.cache
-def _template() -> dict:
-    """plotly's "plotly_white" template as plain JSON, resolved once per process."""
-    return json.loads(go.Figure(layout={"template": "plotly_white"}).to_json())["layout"][
-        "template"
-    ]
-
-
-def _trace(kind: str, **attributes) -> dict:
-    return {"type": kind, **attributes}
-
-
-def _as_dict(fig: dict) -> dict:
-    # Figures are plain dicts rather than go.Figure: validating every attribute cost about
-    # 100 ms a figure, far more than reading the data. Dates become ISO strings here.
-    return json.loads(json.dumps(fig, cls=DjangoJSONEncoder))
+def plan_layout(**extra) -> dict:
+    """What every plan chart shares: Cairn's look, small margins, legend under the plot."""
+    return layout(
+        **{
+            "margin": {"l": 44, "r": 12, "t": 12, "b": 36},
+            "legend": {"y": -0.18, "yanchor": "top"},
+            **extra,
+        }
+    )
 
 
 # --- Burn-up ---------------------------------------------------------------------------------
@@ -183,7 +142,7 @@ def burnup_figure(burnup: Burnup) -> dict:
                 done_x[i] = burnup.today
     fig: dict = {"data": [], "layout": {}}
     fig["data"].append(
-        _trace(
+        trace(
             "scatter",
             x=[q.start, q.end],
             y=[burnup.scope, burnup.scope],
@@ -194,7 +153,7 @@ def burnup_figure(burnup: Burnup) -> dict:
         )
     )
     fig["data"].append(
-        _trace(
+        trace(
             "scatter",
             x=x,
             y=due,
@@ -212,7 +171,7 @@ def burnup_figure(burnup: Burnup) -> dict:
     ]
     if shown:
         fig["data"].append(
-            _trace(
+            trace(
                 "scatter",
                 x=[s[0] for s in shown],
                 y=[s[1] for s in shown],
@@ -249,7 +208,7 @@ def burnup_figure(burnup: Burnup) -> dict:
                 "font": {"size": 11, "color": INK},
             }
         )
-    fig["layout"] = _layout(
+    fig["layout"] = plan_layout(
         height=BURNUP_HEIGHT,
         margin={"l": 36, "r": 12, "t": 30, "b": 36},
         xaxis={"range": [q.start, q.end], "tickformat": "%b %d", "fixedrange": True},
@@ -262,175 +221,7 @@ def burnup_figure(burnup: Burnup) -> dict:
         shapes=shapes,
         annotations=annotations,
     )
-    return _as_dict(fig)
-
-
-# --- Best so far ------------------------------------------------------------------------------
-
-
-@dataclass
-class BestSoFar:
-    project: Project
-    metric: str
-    direction: str  # "higher" or "lower"
-    target: float | None
-    dates: list[datetime.datetime] = field(default_factory=list)
-    best: list[float] = field(default_factory=list)
-    imports: list[str] = field(default_factory=list)
-
-    @property
-    def current(self) -> float | None:
-        return self.best[-1] if self.best else None
-
-    @property
-    def target_met(self) -> bool | None:
-        if self.target is None or self.current is None:
-            return None
-        return is_met(self.current, comparison_for(self.direction), self.target)
-
-
-def _metric_entry(summary: dict, metric: str):
-    """The summary of metric in a run's summary; a metric typed in another case still counts."""
-    entry = summary.get(metric)
-    if entry is None:
-        lowered = metric.lower()
-        entry = next((v for k, v in summary.items() if k.lower() == lowered), None)
-    return entry
-
-
-def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
-    """Each of the owner's projects with a success metric: its best value after each import.
-
-    One point per succeeded import that brought runs, dated when the import finished, with the
-    best value among all runs up to and including it, by the metric's direction. Returns the
-    projects (at most MAX_PROJECTS, most recently updated first) and how many were left out.
-    Two queries.
-    """
-    projects = list(
-        Project.objects.owned_by(owner)
-        .exclude(current_revision__success_metric="")
-        .filter(current_revision__isnull=False)
-        .select_related("current_revision")
-        .only(
-            "title",
-            "slug",
-            "updated_at",
-            "current_revision__success_metric",
-            "current_revision__success_target",
-            "current_revision__success_direction",
-            "metric_directions",
-        )
-    )
-    left_out = max(0, len(projects) - MAX_PROJECTS)
-    projects = projects[:MAX_PROJECTS]
-    results = {
-        p.pk: BestSoFar(
-            project=p,
-            metric=p.current_revision.success_metric,
-            direction=metric_direction(p.current_revision.success_metric, p),
-            target=p.current_revision.success_target,
-        )
-        for p in projects
-    }
-    rows = (
-        Run.objects.filter(
-            project__in=results.keys(), experiment_import__status=ImportStatus.SUCCEEDED
-        )
-        .order_by()
-        .values_list(
-            "project_id",
-            "experiment_import_id",
-            "experiment_import__original_name",
-            "experiment_import__finished_at",
-            "experiment_import__created_at",
-            "summary",
-        )
-    )
-    by_import: dict[tuple[int, int], list] = {}
-    for project_id, import_id, name, finished_at, created_at, summary in rows:
-        entry = by_import.setdefault(
-            (project_id, import_id), [finished_at or created_at, import_id, name, []]
-        )
-        result = results[project_id]
-        value = summary_best(_metric_entry(summary or {}, result.metric), result.direction)
-        if value is not None:
-            entry[3].append(value)
-    for (project_id, _), (when, _, name, values) in sorted(
-        by_import.items(), key=lambda item: (item[1][0], item[1][1])
-    ):
-        result = results[project_id]
-        best = best_of([*values, result.current], result.direction)
-        if best is None:
-            continue
-        result.dates.append(when)
-        result.best.append(best)
-        result.imports.append(name)
-    return list(results.values()), left_out
-
-
-def best_so_far_figure(series: BestSoFar) -> dict:
-    """The best value so far as a rising (or falling) step line, the target dashed."""
-    x = [timezone.localtime(d).replace(tzinfo=None) for d in series.dates]
-    fig: dict = {"data": [], "layout": {}}
-    fig["data"].append(
-        _trace(
-            "scatter",
-            x=x,
-            y=series.best,
-            customdata=series.imports,
-            mode="lines+markers",
-            name=f"best {series.metric}",
-            line={"color": ACCENT, "width": 2, "shape": "hv"},
-            marker={"size": 7},
-            hovertemplate="%{x|%b %d, %Y}<br>best so far %{y:.4g}<br>%{customdata}<extra></extra>",
-        )
-    )
-    annotations = []
-    if series.target is not None:
-        # A labelled line rather than a legend: the chart stays one line short on a phone.
-        fig["data"].append(
-            _trace(
-                "scatter",
-                x=[x[0], x[-1]],
-                y=[series.target, series.target],
-                mode="lines",
-                name=f"target {series.target:g}",
-                line={"color": OK, "dash": "dash", "width": 1.5},
-                hovertemplate=f"target {series.target:g}<extra></extra>",
-            )
-        )
-        annotations.append(
-            {
-                "x": 0,
-                "xref": "paper",
-                "xanchor": "left",
-                "y": series.target,
-                "yanchor": "bottom",
-                "text": f"target {series.target:g}",
-                "showarrow": False,
-                "font": {"size": 11, "color": OK},
-            }
-        )
-    arrow = direction_arrow(series.direction)
-    day = 24 * 3600 * 1000
-    fig["layout"] = _layout(
-        height=BEST_HEIGHT,
-        margin={"l": 52, "r": 12, "t": 30, "b": 40},
-        showlegend=False,
-        annotations=annotations,
-        xaxis={
-            "fixedrange": True,
-            "nticks": 5,
-            "tickangle": 0,
-            "tickformatstops": [
-                {"dtickrange": [None, day], "value": "%H:%M<br>%b %d"},
-                {"dtickrange": [day, 28 * day], "value": "%b %d"},
-                {"dtickrange": [28 * day, None], "value": "%b %Y"},
-            ],
-        },
-        yaxis={"title": {"text": f"{series.metric} {arrow}"}, "fixedrange": True},
-    )
-    return _as_dict(fig)
+    return json_ready(fig)
 
 
 # --- Activity ----------------------------------------------------------------------------------
@@ -506,10 +297,6 @@ def activity_for(user: AbstractBaseUser, *, public: bool) -> Activity | None:
     return Activity(first=first, today=today, days=days, public=public)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def activity_figure(activity: Activity) -> dict:
     """A GitHub-style calendar: a column a week, a row a weekday, darker for busier days."""
     weeks = [activity.first + datetime.timedelta(weeks=w) for w in range(activity.weeks)]
@@ -525,7 +312,7 @@ def activity_figure(activity: Activity) -> dict:
                 continue
             counts = activity.days.get(day, {})
             z_row.append(sum(counts.values()))
-            detail = " · ".join(_plural(counts.get(k, 0), KIND_LABELS[k]) for k in KINDS)
+            detail = " · ".join(plural(counts.get(k, 0), KIND_LABELS[k]) for k in KINDS)
             text_row.append(f"{day:%a %b} {day.day}, {day.year}<br>{detail}")
         z.append(z_row)
         text.append(text_row)
@@ -535,7 +322,7 @@ def activity_figure(activity: Activity) -> dict:
     busiest = totals[int(0.9 * (len(totals) - 1))] if totals else 0
     fig: dict = {"data": [], "layout": {}}
     fig["data"].append(
-        _trace(
+        trace(
             "heatmap",
             x=weeks,
             y=list(WEEKDAYS),
@@ -544,14 +331,14 @@ def activity_figure(activity: Activity) -> dict:
             hovertemplate="%{text}<extra></extra>",
             zmin=0,
             zmax=max(busiest, 4),
-            colorscale=[[0, "#edf0f4"], [0.001, "#c9d6e8"], [1, ACCENT]],
+            colorscale=[list(stop) for stop in HEAT],
             showscale=False,
             xgap=2,
             ygap=2,
             hoverongaps=False,
         )
     )
-    fig["layout"] = _layout(
+    fig["layout"] = plan_layout(
         # No height: the element's CSS height decides, lower on a phone where the weeks
         # are narrow, so that the days stay close to square.
         autosize=True,
@@ -563,6 +350,5 @@ def activity_figure(activity: Activity) -> dict:
             "showgrid": False,
             "fixedrange": True,
         },
-        plot_bgcolor="#ffffff",
     )
-    return _as_dict(fig)
+    return json_ready(fig)

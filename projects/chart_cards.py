@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from .charts import ChartOptions, is_summary, metric_figure, metric_traces, summary_figure
+from .charts import ChartOptions, metric_figure, metric_traces
 from .models import Project
 from .query_forms import ChartCardForm, ChartPointsForm
 from .selectors.charts import project_target, series_for_chart
+from .summary_charts import is_summary, summary_figure
 
 CARD = "projects/_chart.html"
 CARD_MESSAGE = "projects/_chart_message.html"

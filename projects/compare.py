@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 
 from . import compare_figures, stats
-from .charts import plot_text
+from .chart_theme import plot_text
 from .metrics import best_of, better_phrase, metric_direction, run_value
 from .models import Project
 from .selectors import run_rows
+from .wording import plural
 
 MAX_COMPARED = 40
 NAME_KEY = "name"
@@ -241,4 +242,4 @@ def _chart(page: ComparePage, params: list[str], direction: str) -> tuple[dict, 
 def _left_out(count: int, metric: str) -> str:
     if not count:
         return ""
-    return f"{count} chosen run{'s' if count != 1 else ''} without {metric} left out of the chart."
+    return f"{plural(count, 'chosen run')} without {metric} left out of the chart."

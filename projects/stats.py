@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from .metrics import HIGHER, better_phrase
+from .wording import plural
 
 MIN_RUNS = 3
 CONFIDENCE = 0.95
@@ -148,7 +149,7 @@ def fmt_p(p: float | None) -> str:
 
 
 def _runs(n: int) -> str:
-    return f"{n} run{'s' if n != 1 else ''}"
+    return plural(n, "run")
 
 
 def _is_proportion(metric: str, groups: Iterable[GroupSummary]) -> bool:

@@ -13,7 +13,17 @@ from django.core.files.storage import default_storage
 from django.db.models import Count
 
 from milestones.models import Milestone, MilestoneStatus
-from projects.charts import plot_text
+from projects.chart_theme import (
+    ACCENT,
+    ACCENT_2,
+    IMAGE_FONT,
+    INK,
+    MUTED,
+    TINT,
+    TINT_GRID,
+    go_figure,
+    plot_text,
+)
 from projects.metrics import (
     best_stat,
     metric_direction,
@@ -22,13 +32,12 @@ from projects.metrics import (
     with_metric_summary,
 )
 from projects.models import Project, Run, Visibility
+from projects.wording import plural
 
 from ..models import Profile
 from .cache import version
 
 WIDTH, HEIGHT = 1200, 630
-INK, MUTED, ACCENT, ACCENT_2 = "#1d2733", "#5b6b7f", "#3a5a80", "#e0633a"
-FONT = "DejaVu Sans, Arial, sans-serif"
 
 
 def preview_name(project: Project | None) -> str:
@@ -40,15 +49,15 @@ def preview_path(owner_id: int, name: str, token: str | None = None) -> str:
 
 
 def _card(title: str, subtitle: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
+    fig = go_figure(
         width=WIDTH,
         height=HEIGHT,
         margin={"l": 70, "r": 50, "t": 170, "b": 70},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#f5f7fa",
-        font={"family": FONT, "color": INK, "size": 18},
+        plot_bgcolor=TINT,
+        font={"family": IMAGE_FONT, "color": INK, "size": 18},
         showlegend=False,
+        xaxis={"gridcolor": TINT_GRID},
+        yaxis={"gridcolor": TINT_GRID},
     )
     fig.add_annotation(
         text=f"<b>{_clip(title, 48)}</b>", x=0, y=1.36, xref="paper", yref="paper",
@@ -107,8 +116,8 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
     )
     if revision and revision.success_metric == metric and revision.success_target is not None:
         fig.add_hline(y=revision.success_target, line={"color": INK, "dash": "dash", "width": 2})
-    fig.update_xaxes(title={"text": "run"}, gridcolor="#e3e8ef")
-    fig.update_yaxes(title={"text": plot_text(f"{metric} ({stat} per run)")}, gridcolor="#e3e8ef")
+    fig.update_xaxes(title={"text": "run"})
+    fig.update_yaxes(title={"text": plot_text(f"{metric} ({stat} per run)")})
     return fig
 
 
@@ -125,12 +134,12 @@ def profile_figure(profile: Profile) -> go.Figure:
     projects = Project.objects.filter(owner=profile.user, visibility=Visibility.PUBLIC).count()
     rows = list(rows)[-8:]
     if not rows:
-        return _empty(fig, f"{projects} published project{'s' if projects != 1 else ''}")
+        return _empty(fig, plural(projects, "published project"))
     labels = [f"Q{q} {y}" for y, q, _ in rows]
     fig.add_trace(go.Bar(x=labels, y=[n for _, _, n in rows], marker={"color": ACCENT}, width=0.6))
-    fig.update_yaxes(title={"text": "milestones completed"}, gridcolor="#e3e8ef")
+    fig.update_yaxes(title={"text": "milestones completed"})
     fig.add_annotation(
-        text=f"{projects} published project{'s' if projects != 1 else ''}", x=1, y=1.2,
+        text=plural(projects, "published project"), x=1, y=1.2,
         xref="paper", yref="paper", xanchor="right", showarrow=False,
         font={"size": 22, "color": MUTED},
     )  # fmt: skip

@@ -12,11 +12,13 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from milestones import charts as plan_charts
+from milestones import best_so_far
 from milestones import services as milestone_services
-from portfolio import previews, public_reads
-from projects import chart_views, compare, metrics, selectors, targets
+from portfolio.public import previews
+from portfolio.public import reads as public_reads
+from projects import metrics, selectors, services, targets
 from projects.models import Run
+from projects.selectors import charts as chart_reads
 from tests.factories import (
     create_project,
     import_results,
@@ -52,7 +54,7 @@ def project(alice):
 @pytest.fixture
 def lower(project):
     """The owner says lower is better for `score` (the statistics page's choice)."""
-    compare.metric_direction_set(project=project, metric="score", direction="lower")
+    services.metric_direction_set(project=project, metric="score", direction="lower")
     project.refresh_from_db()
     return project
 
@@ -93,10 +95,10 @@ def test_the_owners_word_beats_the_record_and_the_name(project, lower):
 def test_choosing_what_applies_anyway_stores_nothing(alice):
     project = create_project(owner=alice, success_metric="val_loss", success_direction="higher")
 
-    compare.metric_direction_set(project=project, metric="val_loss", direction="higher")
+    services.metric_direction_set(project=project, metric="val_loss", direction="higher")
     assert project.metric_directions == {}
     # Against the record (though the name agrees), the choice is kept and wins.
-    compare.metric_direction_set(project=project, metric="val_loss", direction="lower")
+    services.metric_direction_set(project=project, metric="val_loss", direction="lower")
     assert project.metric_directions == {"val_loss": "lower"}
     assert metrics.metric_direction("val_loss", project) == "lower"
 
@@ -137,10 +139,10 @@ def test_the_runs_table_shows_the_minimum_as_best(lower):
 
 
 def test_the_chart_ranks_the_lowest_run_first_and_draws_the_target_as_a_ceiling(lower):
-    choices = chart_views.run_choices(project=lower, key="score")
+    choices = chart_reads.run_choices(project=lower, key="score")
 
     assert [c.name for c in choices] == ["low", "high"]
-    assert chart_views.project_target(lower, "score").direction == "lower"
+    assert chart_reads.project_target(lower, "score").direction == "lower"
 
 
 def test_the_success_check_judges_the_lowest_run(lower):
@@ -158,7 +160,7 @@ def test_the_project_page_says_the_lowest_run_meets_the_target(alice_client, low
 
 
 def test_the_plans_best_so_far_chart_falls(alice, lower):
-    (series,), _ = plan_charts.best_so_far_for(owner=alice)
+    (series,), _ = best_so_far.best_so_far_for(owner=alice)
 
     assert series.direction == "lower"
     assert series.best == [0.2]
@@ -198,7 +200,7 @@ def test_the_statistics_page_says_who_set_the_direction(alice, alice_client):
     url = reverse("projects:stats", args=[project.slug]) + "?key=param:model&metric=score"
     assert "score: higher is better (the record's success direction)" in _text(alice_client, url)
 
-    compare.metric_direction_set(project=project, metric="score", direction="lower")
+    services.metric_direction_set(project=project, metric="score", direction="lower")
 
     assert "score: lower is better (set by you)" in _text(alice_client, url)
 
