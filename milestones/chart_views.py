@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from projects import people
+
 from . import charts
 from .best_so_far import best_so_far_figure, best_so_far_for
 from .quarters import Quarter
@@ -77,6 +79,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     context = {
         "activity": data,
         "figure": charts.activity_figure(data),
-        "shown_publicly": charts.activity_is_public(request.user),
+        "shown_publicly": people.profile_flags(request.user).activity_is_public,
+        "profile_url": people.link(people.PROFILE_SETTINGS),
     }
     return _card(request, "milestones/_plan_chart_activity.html", "Activity", context)

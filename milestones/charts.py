@@ -24,6 +24,7 @@ from projects.models import (
     ProjectRevision,
     Visibility,
 )
+from projects.people import ProfileFlags
 from projects.wording import plural
 
 from .models import CheckIn, Milestone, MilestoneStatus
@@ -264,20 +265,17 @@ def _per_day(queryset, since: datetime.datetime) -> dict[datetime.date, int]:
     return dict(rows)
 
 
-def activity_is_public(user: AbstractBaseUser) -> bool:
-    """Whether others may see the user's activity: a public profile that has not hidden it."""
-    profile = getattr(user, "profile", None)
-    return profile is not None and profile.is_public and profile.show_activity
-
-
-def activity_for(user: AbstractBaseUser, *, public: bool) -> Activity | None:
+def activity_for(
+    user: AbstractBaseUser, *, public: bool, flags: ProfileFlags | None = None
+) -> Activity | None:
     """Days with check-ins, revisions or imports in the last 52 weeks, counted by kind.
 
-    With public=True (for pages others read) it is None unless the profile is public and shows
-    its activity, and it counts only what is public: check-ins on public goals, revisions and
-    imports of public projects. Three aggregate queries, plus the profile when public.
+    With public=True (for pages others read) it is None unless the profile's flags, passed in
+    by the caller (projects.people), say the profile is public and shows its activity, and it
+    counts only what is public: check-ins on public goals, revisions and imports of public
+    projects. Three aggregate queries.
     """
-    if public and not activity_is_public(user):
+    if public and not (flags is not None and flags.activity_is_public):
         return None
     today = timezone.localdate()
     first = today - datetime.timedelta(days=today.weekday(), weeks=WEEKS_OF_ACTIVITY)

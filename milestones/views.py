@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from projects import targets
+from projects import people, targets
 
 from . import selectors, services
 from .forms import (
@@ -265,6 +265,9 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
             "checkin_form": CheckInForm(),
             "checkins": selectors.milestone_checkins(milestone=milestone),
             "overdue": milestone.is_overdue(),
+            "feedback_url": people.link(
+                people.MILESTONE_FEEDBACK, owner=request.user, milestone=milestone
+            ),
         },
     )
 

@@ -41,6 +41,7 @@ urlpatterns = [
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
     path("api/v1/", include("portfolio.api.urls")),
+    path("mlflow/", include("tracking.urls")),
     path("admin/", admin.site.urls),
 ]
 

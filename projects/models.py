@@ -330,3 +330,31 @@ class MetricSeries(models.Model):
     def value_array(self):
         """The values as a numpy float64 array (NaN for gaps)."""
         return unpack(self.values, VALUE_DTYPE)
+
+
+class PendingPoints(models.Model):
+    """Points of one metric appended to a run (live logging) and not yet folded into its
+    MetricSeries: the append table of projects.appends. Each row is one call's points of one
+    key as columnar arrays, so a call of 1,000 points over 10 keys is 10 rows."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="pending_points")
+    key = models.CharField(max_length=255)
+    # A digest of the points (steps, timestamps, values): the same points sent again, as a
+    # client's retry does, hit the unique constraint and are stored once.
+    digest = models.CharField(max_length=32)
+    count = models.PositiveIntegerField()
+    # Little-endian int64 steps, int64 timestamps (ms since the epoch, as MLflow sends them)
+    # and float64 values (NaN and infinities kept), each exactly `count` long.
+    steps = models.BinaryField()
+    timestamps = models.BinaryField()
+    values = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key", "digest"], name="pending_points_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.key}+{self.count}"

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 # Sent once an import's runs are committed.
 import_succeeded = Signal()
+# Sent once a run logged live (tracking/) has ended and its points are folded, with the import
+# row that stands for it; mentors' inboxes say "finished a run".
+run_finished = Signal()
 # Sent before an import and its runs are deleted, inside the deleting transaction.
 import_deleting = Signal()
 # Sent before a re-read import's old runs are replaced, inside the transaction that writes the

@@ -28,3 +28,11 @@ def run_import(self, import_id: int) -> None:
 def requeue_stalled_imports() -> int:
     """Celery beat, every CAIRN_IMPORT_SWEEP_SECONDS: send stalled imports to a worker again."""
     return imports.import_requeue_stalled()
+
+
+@shared_task(ignore_result=True, time_limit=10 * 60, soft_time_limit=9 * 60)
+def fold_pending_points() -> int:
+    """Celery beat, every CAIRN_FOLD_SECONDS: fold points logged live into their series."""
+    from . import appends
+
+    return sum(appends.series_fold(run_id=run_id) for run_id in appends.runs_with_pending())

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import people, selectors, services
 from .diff import diff_revisions
 from .exports import project_json, project_markdown
 from .forms import ProjectFilterForm, ProjectForm
@@ -77,6 +77,7 @@ def revision_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 
 def _render_revision(request, project, revision, *, is_current: bool) -> HttpResponse:
+    owner = request.user  # project_for_owner found it: only its owner reads this page
     results = {}
     if is_current:
         results = {
@@ -98,6 +99,8 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
             "is_current": is_current,
             "groups": groups,
             "empty_sections": sum(1 for s in SECTIONS if not getattr(revision, s.key).strip()),
+            "feedback_url": people.link(people.PROJECT_FEEDBACK, owner=owner, project=project),
+            "public_url": people.link(people.PROJECT_PUBLIC, owner=owner, project=project),
             **results,
         },
     )

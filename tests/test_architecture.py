@@ -1,4 +1,5 @@
-"""The shape of the code: which app may import which, and how much sits at portfolio's top.
+"""The shape of the code: which app may import which, what the core's templates may name, and
+how much sits at portfolio's top.
 
 Dependencies point one way: projects <- milestones <- portfolio. The core tells the other apps
 things through signals and registered hooks (projects/signals.py, projects/access.py), never by
@@ -8,6 +9,7 @@ importing them. These tests read the source with ast, so an import inside a func
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,11 @@ FORBIDDEN = {
     "milestones": {"portfolio"},
 }
 PORTFOLIO_TOP_LEVEL_MAX = 12
+# The core's templates name only the core's URLs; people-side pages come through context
+# (projects/people.py). `{% url 'name' %}` without a namespace is a people-side page too.
+CORE_TEMPLATES = ("projects", "milestones")
+CORE_NAMESPACES = {"projects", "milestones"}
+URL_TAG = re.compile(r"""{%\s*url\s+["']([^"']+)["']""")
 
 
 def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
@@ -81,3 +88,38 @@ def test_portfolio_keeps_at_most_twelve_python_files_at_its_top_level():
         f"portfolio/ has {len(top)} modules at its top ({', '.join(top)}): put a new one in the "
         "subpackage it belongs to (accounts, mentoring, public, api, demo, security)"
     )
+
+
+def template_violations(root: Path = ROOT) -> list[str]:
+    wrong = []
+    for folder in CORE_TEMPLATES:
+        for path in sorted((root / "templates" / folder).rglob("*.html")):
+            where = path.relative_to(root).as_posix()
+            text = path.read_text()
+            for name in URL_TAG.findall(text):
+                if name.partition(":")[0] not in CORE_NAMESPACES or ":" not in name:
+                    wrong.append(f"{where} names the URL {name}")
+            if re.search(r"\.profile\b", text):
+                wrong.append(f"{where} reads a profile")
+    return wrong
+
+
+def test_the_core_templates_reach_people_side_pages_only_through_their_context():
+    assert template_violations() == [], (
+        "projects and milestones templates get links to people-side pages and profile flags "
+        "from their view's context (projects/people.py), not by naming them"
+    )
+
+
+def test_the_template_check_sees_a_people_side_url_and_a_profile(tmp_path):
+    folder = tmp_path / "templates" / "milestones"
+    folder.mkdir(parents=True)
+    (folder / "page.html").write_text(
+        "{% url 'milestones:detail' 1 %}{% url \"mentoring:inbox\" %}{% url 'profile' %}"
+        "{{ request.user.profile.slug }}"
+    )
+    assert template_violations(tmp_path) == [
+        "templates/milestones/page.html names the URL mentoring:inbox",
+        "templates/milestones/page.html names the URL profile",
+        "templates/milestones/page.html reads a profile",
+    ]

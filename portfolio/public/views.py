@@ -23,6 +23,7 @@ from ..models import Profile
 from . import cache as public_cache
 from . import reads as public_reads
 from . import seo
+from .links import flags_of
 
 
 def _whole_page_for_visitors(view):
@@ -59,7 +60,7 @@ def _profile_body(page: public_reads.ProfilePage) -> str:
     profile = page.profile
     activity = None
     # None unless the profile is public and shows it; it counts public work only.
-    data = plan_charts.activity_for(profile.user, public=True)
+    data = plan_charts.activity_for(profile.user, public=True, flags=flags_of(profile))
     if data is not None:
         activity = {"data": data, "figure": plan_charts.activity_figure(data)}
     return render_to_string(

@@ -8,7 +8,7 @@ render) use `first_in` with `when_down=False`.
 
 Every limit is a `Limit` below, read from settings so deployments can tune them; the API's
 per-token limit is shared by every token-authenticated endpoint (portfolio/api/views.py
-`token_required`).
+`token_required`); the MLflow endpoint (tracking/auth.py) counts per token with its own limit.
 """
 
 from __future__ import annotations
@@ -77,6 +77,12 @@ def password_reset_emails() -> Limit:
 def api_requests() -> Limit:
     """API requests, per token."""
     return _limit("api", 120, 60)
+
+
+def mlflow_requests() -> Limit:
+    """Calls of the MLflow tracking endpoint (tracking/), per token: a training loop logs far
+    more often than a script uploads files, so it has its own, larger budget."""
+    return _limit("mlflow", 6000, 60)
 
 
 def _window(limit: Limit) -> tuple[str, int]:

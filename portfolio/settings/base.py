@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "portfolio",
     "projects",
     "milestones",
+    "tracking",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +132,7 @@ AXES_CLIENT_IP_CALLABLE = "portfolio.security.clients.client_ip"
 CAIRN_LIMIT_PASSWORD_CHANGE = (env_int("CAIRN_PASSWORD_CHANGE_GUESSES", 5), 15 * 60)
 CAIRN_LIMIT_PASSWORD_RESET = (env_int("CAIRN_PASSWORD_RESET_EMAILS_PER_HOUR", 3), 60 * 60)
 CAIRN_LIMIT_API = (env_int("CAIRN_API_REQUESTS_PER_MINUTE", 120), 60)
+CAIRN_LIMIT_MLFLOW = (env_int("CAIRN_MLFLOW_REQUESTS_PER_MINUTE", 6000), 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE") or "UTC"
@@ -240,6 +242,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 # whose worker has not reported for that long (killed worker, broker outage).
 CAIRN_IMPORT_SWEEP_SECONDS = env_int("CAIRN_IMPORT_SWEEP_SECONDS", 30)
 CAIRN_IMPORT_STALE_SECONDS = env_int("CAIRN_IMPORT_STALE_SECONDS", 30)
+# Points logged live (the MLflow endpoint) wait in an append table; every CAIRN_FOLD_SECONDS
+# beat folds them into the columnar series (projects.appends), and at once when a run ends.
+CAIRN_FOLD_SECONDS = env_int("CAIRN_FOLD_SECONDS", 30)
 # Celery beat (`celery -A portfolio beat`, one per deployment; `make run` embeds it in its
 # worker) sends the daily digests at CAIRN_DIGEST_HOUR, in TIME_ZONE.
 CAIRN_DIGEST_HOUR = env_int("CAIRN_DIGEST_HOUR", 7)
@@ -256,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(CAIRN_IMPORT_SWEEP_SECONDS),
         # A sweep that waited longer than the next one is useless: drop it.
         "options": {"expires": float(CAIRN_IMPORT_SWEEP_SECONDS)},
+    },
+    "fold-pending-points": {
+        "task": "projects.tasks.fold_pending_points",
+        "schedule": float(CAIRN_FOLD_SECONDS),
+        "options": {"expires": float(CAIRN_FOLD_SECONDS)},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import appends
 from ..charts import ChartOptions, SeriesData, Target
 from ..labels import labels_for, run_labels
 from ..metrics import metric_direction, rank, summary_best
@@ -21,8 +22,10 @@ def series_for_chart(
 ) -> list[SeriesData]:
     """The points of one metric for the given runs of the project, in the order of run_ids;
     runs of other projects and runs without the metric are left out."""
+    # Points logged live and not folded yet are read beside the series (projects.appends).
+    pending = appends.pending_for(run_ids=run_ids, key=key) if run_ids else {}
     fields = ["run_id", "run__params", "count", "steps", "values"]
-    if wall_times:
+    if wall_times or pending:
         fields.append("wall_times")
     rows = MetricSeries.objects.filter(
         run__project=project, run_id__in=run_ids, key=key
@@ -31,12 +34,16 @@ def series_for_chart(
     labels = labels_for(project, run_ids) if run_ids else {}
     for row in rows:
         series = MetricSeries(count=row[2], steps=row[3], values=row[4])
-        times = unpack(row[5], VALUE_DTYPE) if wall_times else None
+        times = unpack(row[5], VALUE_DTYPE) if len(row) > 5 else None
+        steps, values = series.step_array(), series.value_array()
+        if row[0] in pending:
+            points = appends.merge_pending(appends.series_points(series, times), pending[row[0]])
+            steps, values, times = points.steps, points.values, points.timestamps / 1000.0
         by_run[row[0]] = SeriesData(
             name=labels.get(row[0], str(row[0])),
-            steps=series.step_array(),
-            values=series.value_array(),
-            wall_times=times,
+            steps=steps,
+            values=values,
+            wall_times=times if wall_times else None,
             params=row[1] or {},
         )
     return [by_run[i] for i in run_ids if i in by_run]

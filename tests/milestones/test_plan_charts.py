@@ -15,6 +15,7 @@ from django.utils import timezone
 from milestones import best_so_far, charts
 from milestones.models import CheckIn
 from milestones.quarters import Quarter
+from projects import people
 from projects.metrics import metric_direction
 from projects.models import ExperimentImport, ImportStatus
 from tests.factories import (
@@ -363,19 +364,21 @@ def test_the_public_calendar_respects_the_hide_flag(alice, milestone):
     profile.is_public = True
     profile.save()
 
-    assert charts.activity_for(alice, public=True).active_days == 1
+    assert (
+        charts.activity_for(alice, public=True, flags=people.profile_flags(alice)).active_days == 1
+    )
 
     profile.show_activity = False
     profile.save()
     alice.refresh_from_db()
 
-    assert charts.activity_for(alice, public=True) is None
+    assert charts.activity_for(alice, public=True, flags=people.profile_flags(alice)) is None
     assert charts.activity_for(alice, public=False).active_days == 1  # the owner still sees it
 
 
 def test_the_public_calendar_is_none_for_a_private_profile(alice, milestone):
     assert alice.profile.is_public is False
-    assert charts.activity_for(alice, public=True) is None
+    assert charts.activity_for(alice, public=True, flags=people.profile_flags(alice)) is None
 
 
 def test_the_public_calendar_counts_only_public_goals_and_projects(alice, milestone, monkeypatch):
@@ -389,7 +392,7 @@ def test_the_public_calendar_counts_only_public_goals_and_projects(alice, milest
     create_project(owner=alice)  # private project
     public = create_project(owner=alice, visibility="public")
 
-    activity = charts.activity_for(alice, public=True)
+    activity = charts.activity_for(alice, public=True, flags=people.profile_flags(alice))
 
     assert activity.totals == {"checkins": 0, "revisions": 1, "imports": 0}
     assert public.revisions.count() == 1
