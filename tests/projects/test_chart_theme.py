@@ -99,7 +99,7 @@ def test_names_reach_every_figure_as_text_not_html():
 def test_no_module_but_the_theme_writes_a_colour():
     """A colour written anywhere else is a second palette: take it from chart_theme."""
     found = []
-    for folder in ("projects", "milestones", "portfolio"):
+    for folder in ("projects", "milestones", "portfolio", "tracking", "outbox"):
         for path in (ROOT / folder).rglob("*.py"):
             if path.name == "chart_theme.py" or "migrations" in path.parts:
                 continue

@@ -46,6 +46,8 @@ def test_no_code_or_template_makes_its_own_plural():
         *(ROOT / "projects").rglob("*.py"),
         *(ROOT / "milestones").rglob("*.py"),
         *(ROOT / "portfolio").rglob("*.py"),
+        *(ROOT / "tracking").rglob("*.py"),
+        *(ROOT / "outbox").rglob("*.py"),
         *(ROOT / "templates").rglob("*.html"),
         *(ROOT / "templates").rglob("*.txt"),
     ]
