@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/plan_charts_bench.py
 	$(PY) bench/mentor_inbox.py
 	$(PY) bench/public_pages.py
+	$(PY) bench/page_weight.py
 	$(PY) bench/code_shape.py
 
 clean:

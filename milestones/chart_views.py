@@ -78,7 +78,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     data = charts.activity_for(request.user, public=False)
     context = {
         "activity": data,
-        "figure": charts.activity_figure(data),
+        "calendar": charts.activity_calendar(data),
         "shown_publicly": people.profile_flags(request.user).activity_is_public,
         "profile_url": people.link(people.PROFILE_SETTINGS),
     }

@@ -3,8 +3,9 @@
 Three charts sit under a quarter's goals and load on their own (chart_views), so the quarter page
 keeps its query count: a burn-up of the quarter's milestones (here), the best value so far of each
 project's success metric (best_so_far.py), and a calendar of the owner's activity over the last
-52 weeks (here). Each read is one or a few aggregate queries whatever the size of the plan;
-figures are plain dicts in Cairn's look (projects/chart_theme.py) that static/js/charts.js draws.
+52 weeks (here, an SVG drawn on the server). Each read is one or a few aggregate queries whatever
+the size of the plan; figures are plain dicts in Cairn's look (projects/chart_theme.py) that
+static/js/charts.js draws.
 """
 
 from __future__ import annotations
@@ -18,12 +19,8 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from projects.chart_theme import ACCENT, ACCENT_2, HEAT, INK, MUTED, json_ready, layout, trace
-from projects.models import (
-    ExperimentImport,
-    ProjectRevision,
-    Visibility,
-)
+from projects.chart_theme import ACCENT, ACCENT_2, INK, MUTED, json_ready, layout, trace
+from projects.models import ExperimentImport, Project, ProjectRevision
 from projects.people import ProfileFlags
 from projects.wording import plural
 
@@ -284,9 +281,10 @@ def activity_for(
     revisions = ProjectRevision.objects.filter(project__owner=user)
     imports = ExperimentImport.objects.filter(project__owner=user)
     if public:
-        checkins = checkins.filter(milestone__goal__visibility=Visibility.PUBLIC)
-        revisions = revisions.filter(project__visibility=Visibility.PUBLIC)
-        imports = imports.filter(project__visibility=Visibility.PUBLIC)
+        checkins = checkins.public()
+        shown = Project.objects.public()
+        revisions = revisions.filter(project__in=shown)
+        imports = imports.filter(project__in=shown)
     days: dict[datetime.date, dict[str, int]] = {}
     for kind, queryset in zip(KINDS, (checkins, revisions, imports), strict=True):
         for day, n in _per_day(queryset, since).items():
@@ -295,58 +293,81 @@ def activity_for(
     return Activity(first=first, today=today, days=days, public=public)
 
 
-def activity_figure(activity: Activity) -> dict:
+# The calendar is an SVG drawn on the server (no plotly: the public profile loads no chart
+# library). A square a day, a column a week, Monday on top.
+CELL = 11
+GAP = 2
+CALENDAR_LEFT = 30  # room for the weekday labels
+CALENDAR_TOP = 16  # room for the month labels
+LEVELS = 4  # shades of a day with something, besides the pale one of an empty day
+
+
+@dataclass
+class CalendarDay:
+    date: datetime.date
+    x: int
+    y: int
+    level: int  # 0 for nothing, 1..LEVELS busier
+    label: str  # "Tue Nov 24, 2026: 1 check-in · 0 revisions · 0 imports", or ": no activity"
+
+
+@dataclass
+class Calendar:
+    width: int
+    height: int
+    days: list[CalendarDay]
+    months: list[tuple[int, str]]  # (x, "Nov") at the first week of each month
+    weekdays: list[tuple[int, str]]  # (y, "Mon") for Mon, Wed, Fri
+    legend: list[int]  # the levels, lightest first, for "less ... more"
+    cell: int = CELL
+
+
+def _level(count: int, busiest: int) -> int:
+    if count <= 0:
+        return 0
+    return min(LEVELS, max(1, math.ceil(LEVELS * count / max(busiest, LEVELS))))
+
+
+def activity_calendar(activity: Activity) -> Calendar:
     """A GitHub-style calendar: a column a week, a row a weekday, darker for busier days."""
-    weeks = [activity.first + datetime.timedelta(weeks=w) for w in range(activity.weeks)]
-    z: list[list[int | None]] = []
-    text: list[list[str]] = []
-    for weekday in range(7):
-        z_row, text_row = [], []
-        for monday in weeks:
-            day = monday + datetime.timedelta(days=weekday)
-            if day > activity.today:
-                z_row.append(None)
-                text_row.append("")
-                continue
-            counts = activity.days.get(day, {})
-            z_row.append(sum(counts.values()))
-            detail = " · ".join(plural(counts.get(k, 0), KIND_LABELS[k]) for k in KINDS)
-            text_row.append(f"{day:%a %b} {day.day}, {day.year}<br>{detail}")
-        z.append(z_row)
-        text.append(text_row)
-    # The darkest colour goes to the busiest tenth of active days, so one very busy day does not
+    step = CELL + GAP
+    # The darkest shade goes to the busiest tenth of active days, so one very busy day does not
     # leave every other one pale.
     totals = sorted(sum(c.values()) for c in activity.days.values())
     busiest = totals[int(0.9 * (len(totals) - 1))] if totals else 0
-    fig: dict = {"data": [], "layout": {}}
-    fig["data"].append(
-        trace(
-            "heatmap",
-            x=weeks,
-            y=list(WEEKDAYS),
-            z=z,
-            text=text,
-            hovertemplate="%{text}<extra></extra>",
-            zmin=0,
-            zmax=max(busiest, 4),
-            colorscale=[list(stop) for stop in HEAT],
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            hoverongaps=False,
-        )
+    days, months = [], []
+    for week in range(activity.weeks):
+        monday = activity.first + datetime.timedelta(weeks=week)
+        x = CALENDAR_LEFT + week * step
+        if week == 0 or monday.month != (monday - datetime.timedelta(weeks=1)).month:
+            months.append((x, f"{monday:%b}"))
+        for weekday in range(7):
+            day = monday + datetime.timedelta(days=weekday)
+            if day > activity.today:
+                break
+            counts = activity.days.get(day, {})
+            detail = (
+                " · ".join(plural(counts.get(k, 0), KIND_LABELS[k]) for k in KINDS)
+                if counts
+                else "no activity"
+            )
+            days.append(
+                CalendarDay(
+                    date=day,
+                    x=x,
+                    y=CALENDAR_TOP + weekday * step,
+                    level=_level(sum(counts.values()), busiest),
+                    label=f"{day:%a %b} {day.day}, {day.year}: {detail}",
+                )
+            )
+    # A month label squeezed against the calendar's left edge would overlap the next one.
+    if len(months) > 1 and months[1][0] - months[0][0] < 3 * step:
+        months.pop(0)
+    return Calendar(
+        width=CALENDAR_LEFT + activity.weeks * step,
+        height=CALENDAR_TOP + 7 * step,
+        days=days,
+        months=months,
+        weekdays=[(CALENDAR_TOP + d * step + CELL, WEEKDAYS[d]) for d in (0, 2, 4)],
+        legend=list(range(LEVELS + 1)),
     )
-    fig["layout"] = plan_layout(
-        # No height: the element's CSS height decides, lower on a phone where the weeks
-        # are narrow, so that the days stay close to square.
-        autosize=True,
-        margin={"l": 34, "r": 6, "t": 28, "b": 26},
-        xaxis={"tickformat": "%b", "dtick": "M2", "showgrid": False, "fixedrange": True},
-        yaxis={
-            "autorange": "reversed",
-            "tickvals": ["Mon", "Wed", "Fri"],
-            "showgrid": False,
-            "fixedrange": True,
-        },
-    )
-    return json_ready(fig)

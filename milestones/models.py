@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.access import visibility_q
+from projects.access import mentors_q, visibility_q
 from projects.models import GOAL_VISIBILITY_CHOICES, Visibility
 from projects.urlcache import reverse_pk
 
@@ -26,6 +26,14 @@ class GoalQuerySet(models.QuerySet):
 
     def in_quarter(self, year: int, quarter: int) -> GoalQuerySet:
         return self.filter(year=year, quarter=quarter)
+
+    def public(self) -> GoalQuerySet:
+        """What a visitor reads (goals are never unlisted): public goals."""
+        return self.visible_to(None)
+
+    def shared_with_mentors(self) -> GoalQuerySet:
+        """The goals their owner's current mentors read: all but private ones."""
+        return self.filter(mentors_q())
 
 
 class QuarterlyGoal(models.Model):
@@ -90,6 +98,27 @@ class MilestoneQuerySet(models.QuerySet):
 
     def open(self) -> MilestoneQuerySet:
         return self.filter(status__in=(MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS))
+
+    def public(self) -> MilestoneQuerySet:
+        """Milestones of public goals."""
+        return self.filter(goal__in=QuarterlyGoal.objects.public())
+
+    def shared_with_mentors(self) -> MilestoneQuerySet:
+        """Milestones of goals their owner's current mentors read."""
+        return self.filter(goal__in=QuarterlyGoal.objects.shared_with_mentors())
+
+
+class CheckInQuerySet(models.QuerySet):
+    """Check-ins follow their milestone's goal."""
+
+    def visible_to(self, user) -> CheckInQuerySet:
+        return self.filter(milestone__goal__in=QuarterlyGoal.objects.visible_to(user))
+
+    def public(self) -> CheckInQuerySet:
+        return self.filter(milestone__goal__in=QuarterlyGoal.objects.public())
+
+    def shared_with_mentors(self) -> CheckInQuerySet:
+        return self.filter(milestone__goal__in=QuarterlyGoal.objects.shared_with_mentors())
 
 
 class Milestone(models.Model):
@@ -201,6 +230,8 @@ class CheckIn(models.Model):
         "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -160,6 +160,23 @@ def milestone_set_status(
     return milestone
 
 
+def milestone_edit(*, milestone: Milestone, status: str, **fields) -> Milestone:
+    """Save the milestone page: its status and its fields, in one transaction.
+
+    The status goes first (done stamps done_at, reopening clears the evidence run), then the
+    fields, so that a new target that a run already meets completes a milestone left open. A
+    refused field undoes the status change too, and mentors hear of nothing.
+    """
+    with transaction.atomic():
+        milestone = (
+            Milestone.objects.select_for_update(of=("self",))
+            .select_related("goal__owner", "target_project")
+            .get(pk=milestone.pk)
+        )
+        milestone_set_status(milestone=milestone, status=status)
+        return milestone_update(milestone=milestone, **fields)
+
+
 def milestone_delete(*, milestone: Milestone) -> None:
     """Delete a milestone with its check-ins."""
     milestone.delete()
@@ -194,11 +211,12 @@ def _number(value: float) -> str:
 
 
 def target_text(milestone: Milestone) -> str:
-    """The target as a short phrase: "val/accuracy >= 0.9"."""
-    return (
-        f"{milestone.target_metric} {milestone.target_comparison} "
-        f"{_number(milestone.target_threshold)}"
-    )
+    """The target as a short phrase: "val/accuracy ≥ 0.9"."""
+    return f"{milestone.target_metric} {_target(milestone)}"
+
+
+def _target(milestone: Milestone) -> str:
+    return targets.target_phrase(milestone.target_comparison, milestone.target_threshold)
 
 
 def _automatic_checkin(milestone: Milestone, *, progress: int, note: str) -> CheckIn:
@@ -227,8 +245,7 @@ def _complete(milestone: Milestone, run: targets.RunValue) -> None:
         progress=100,
         note=(
             f"Done automatically: run {run.name} reached {milestone.target_metric} "
-            f"{_number(run.value)} (target {milestone.target_comparison} "
-            f"{_number(milestone.target_threshold)}) in import {run.import_name}."
+            f"{_number(run.value)} (target {_target(milestone)}) in import {run.import_name}."
         ),
     )
 
@@ -361,8 +378,7 @@ def _release(milestone: Milestone, experiment_import: ExperimentImport, name: st
             progress=100,
             note=(
                 f"Evidence import {name} was deleted; run {best.name} still reaches "
-                f"{milestone.target_metric} {_number(best.value)} (target "
-                f"{milestone.target_comparison} {_number(milestone.target_threshold)}), "
+                f"{milestone.target_metric} {_number(best.value)} (target {_target(milestone)}), "
                 f"so it is the evidence now (from import {best.import_name})."
             ),
         )

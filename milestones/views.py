@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -242,19 +243,21 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
     milestone = selectors.milestone_for_owner(user=request.user, milestone_id=milestone_id)
     form = MilestoneEditForm(request.POST or None, instance=milestone, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        status = data.pop("status")
-        # is_valid() already wrote the form's values onto the instance; start again from the
-        # stored row so that the services see the real changes (a status change stamps or
-        # clears done_at; a new target that a run already meets completes the milestone).
-        milestone.refresh_from_db()
-        services.milestone_set_status(milestone=milestone, status=status)
-        services.milestone_update(milestone=milestone, **data)
-        if milestone.status == MilestoneStatus.DONE and status != MilestoneStatus.DONE:
-            messages.success(request, _AUTO_DONE.format(title=milestone.title))
+        try:
+            # is_valid() already wrote the form's values onto the instance; the service
+            # starts again from the stored row, so that it sees the real changes.
+            saved = services.milestone_edit(milestone=milestone, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            messages.success(request, "Milestone saved.")
-        return redirect(milestone.get_absolute_url())
+            auto_done = saved.status != form.cleaned_data["status"]
+            text = _AUTO_DONE.format(title=saved.title) if auto_done else "Milestone saved."
+            messages.success(request, text)
+            return redirect(saved.get_absolute_url())
+    return _milestone_page(request, milestone, form)
+
+
+def _milestone_page(request: HttpRequest, milestone: Milestone, form) -> HttpResponse:
     return render(
         request,
         "milestones/milestone_detail.html",

@@ -18,9 +18,7 @@ class PortfolioConfig(AppConfig):
         from .public import links as public_links
 
         ensure_broker_folders()
-        register_mentees_source(
-            lambda user: Mentorship.objects.active().filter(mentor=user).values("engineer_id")
-        )
+        register_mentees_source(Mentorship.objects.mentee_ids)
         # What the core's pages show of the people side, without naming it (projects/people.py).
         people.register_link(people.PROJECT_FEEDBACK, feedback_links.project_feedback)
         people.register_link(people.MILESTONE_FEEDBACK, feedback_links.milestone_feedback)

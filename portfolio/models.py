@@ -27,6 +27,12 @@ class NotifyChoice(models.TextChoices):
     NONE = "none", "Never"
 
 
+class ProfileQuerySet(models.QuerySet):
+    def public(self) -> ProfileQuerySet:
+        """The profiles their engineers made public: the only ones a visitor may read."""
+        return self.filter(is_public=True)
+
+
 class Profile(models.Model):
     """What an engineer says about themselves; public only when they choose."""
 
@@ -60,6 +66,8 @@ class Profile(models.Model):
     public_version = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -110,6 +118,11 @@ class MentorshipQuerySet(models.QuerySet):
     def active(self) -> MentorshipQuerySet:
         """Accepted and not revoked: the mentor may read what is shared with mentors."""
         return self.filter(mentor__isnull=False, accepted_at__isnull=False, revoked_at__isnull=True)
+
+    def mentee_ids(self, mentor) -> models.QuerySet:
+        """The ids of the engineers mentor mentors now, as a subquery (the visibility rule's
+        source of mentorships, projects.access)."""
+        return self.active().filter(mentor=mentor).values("engineer_id")
 
     def pending(self) -> MentorshipQuerySet:
         """Invitations that can still be accepted."""

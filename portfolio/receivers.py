@@ -12,7 +12,8 @@ from django.dispatch import receiver
 
 from milestones.models import CheckIn, Milestone
 from milestones.signals import milestone_completed
-from projects.models import ProjectRevision, Visibility
+from projects.access import shared_with_mentors
+from projects.models import ProjectRevision
 
 from .mentoring.notifications import notify
 from .models import Mentorship, Notification
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _tell_mentors(*, engineer, visibility: str, kind: str, **target) -> None:
-    if visibility == Visibility.PRIVATE:
+    if not shared_with_mentors(visibility):
         return
     try:
         # A savepoint: a failure here is logged and never undoes the engineer's own save.

@@ -26,17 +26,39 @@ def mentees_of(user) -> QuerySet | None:
     return _mentees_source(user)
 
 
+def _levels():
+    from .models import Visibility
+
+    # Who reads what, once: anyone reads public items (and unlisted ones by their link); a
+    # current mentor of the owner reads those and the ones shared with mentors.
+    anyone = (Visibility.PUBLIC, Visibility.UNLISTED)
+    return anyone, (Visibility.MENTORS, *anyone)
+
+
+def shared_with_mentors(visibility: str) -> bool:
+    """Whether an item of this visibility is read by the owner's current mentors."""
+    return visibility in _levels()[1]
+
+
+def public_q(*, visibility: str = "visibility") -> Q:
+    """Items anyone may read: public, and unlisted by their link."""
+    return Q(**{f"{visibility}__in": _levels()[0]})
+
+
+def mentors_q(*, visibility: str = "visibility") -> Q:
+    """Items the owner's current mentors may read: shared with mentors, unlisted or public."""
+    return Q(**{f"{visibility}__in": _levels()[1]})
+
+
 def visibility_q(user, *, owner: str = "owner", visibility: str = "visibility") -> Q:
     """The one visibility rule, as a filter: the owner sees everything, a current mentor of the
     owner sees items shared with mentors or the public, anyone else sees public items, and
     unlisted ones by their link (lists of others' work use ProjectQuerySet.listed())."""
-    from .models import Visibility
-
-    public = Q(**{f"{visibility}__in": (Visibility.PUBLIC, Visibility.UNLISTED)})
+    public = public_q(visibility=visibility)
     if user is None or not user.is_authenticated:
         return public
     rule = Q(**{owner: user}) | public
     mentees = mentees_of(user)
     if mentees is not None:
-        rule |= Q(**{visibility: Visibility.MENTORS, f"{owner}__in": mentees})
+        rule |= Q(**{f"{owner}__in": mentees}) & mentors_q(visibility=visibility)
     return rule

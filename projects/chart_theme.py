@@ -32,8 +32,6 @@ PALETTE = (
     ACCENT, ACCENT_2, "#2a9d8f", "#9b5de5", "#e9a03b", "#6c757d", "#d62976",
     "#1b998b", "#8d6e63", "#4361ee",
 )  # fmt: skip
-# Empty to busy (the activity calendar): no activity, a little, the most.
-HEAT = ((0, "#edf0f4"), (0.001, "#c9d6e8"), (1, ACCENT))
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 # Preview images are drawn by a headless Chromium with only the machine's fonts.
 IMAGE_FONT = "DejaVu Sans, Arial, sans-serif"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .chart_theme import TARGET_LINE, colour, layout, plot_text
-from .metrics import sign as direction_sign
+from .metrics import comparison_for, comparison_sign
 
 MAX_POINTS = 2000
 MAX_SMOOTHING = 0.99
@@ -48,6 +48,11 @@ class Target:
 
     value: float
     direction: str = "higher"
+
+    @property
+    def label(self) -> str:
+        """ "target ≥ 0.9": written with ≥ and ≤ like every target (targets.comparison_sign)."""
+        return f"target {comparison_sign(comparison_for(self.direction))} {self.value:g}"
 
 
 @dataclass
@@ -231,12 +236,11 @@ def _series_trace(
 def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
     # A trace rather than a layout shape: it follows a log axis without conversion and shows
     # in the legend, saying what the dashed line is.
-    sign = direction_sign(target.direction)
     x = np.array(x_range, dtype=float)
     return {
         "type": "scatter",
         "mode": "lines",
-        "name": f"target {sign} {target.value:g}",
+        "name": target.label,
         "x": _json_x(x, time),
         "y": [target.value, target.value],
         "line": TARGET_LINE,

@@ -53,6 +53,7 @@ def runs_stats(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "which_choices": WHICH,
         "min_runs": MIN_RUNS,
+        "max_pairs": groups.MAX_PAIRS,
         "groups": groups.group_rows(page),
         "comparisons": groups.comparison_rows(page),
         "direction_form": DirectionForm(initial={"metric": page.metric, "direction": direction}),

@@ -9,9 +9,11 @@ from difflib import SequenceMatcher
 from .models import ProjectRevision
 from .sections import CONTENT_FIELDS, FIELD_LABELS
 
-# A token is a word with the white space after it, so a diff never splits inside a word and
-# never reports a change made only of spacing between two unchanged words.
-_TOKEN = re.compile(r"\S+\s*|\s+")
+# A token is a word with the spaces after it on its line, a line break, or the indentation that
+# starts a line: a diff never splits inside a word, never reports a change made only of spacing
+# between two unchanged words, and never moves a line break into a change. Words added at the
+# end of a line are shown inline, before that line's break, not after it on a line of their own.
+_TOKEN = re.compile(r"\r?\n|\r|[^\S\r\n]+|\S+[^\S\r\n]*")
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,21 @@ def _as_text(value) -> str:
     return str(value)
 
 
+def _key(token: str) -> str:
+    """What a token is matched by: its word, without the spaces after it; "\n" for a break."""
+    return "\n" if token[0] in "\r\n" else token.rstrip()
+
+
 def _word_diff(old: str, new: str, out: list[Segment]) -> None:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    # Match tokens by their word alone: the last word of a text ("good") is the same word as
-    # "good " with more text after it. A difference only in the spacing after an unchanged word
-    # becomes white space deleted and inserted, which counts as no word changed.
-    words_a, words_b = [t.rstrip() for t in a], [t.rstrip() for t in b]
-    for tag, i1, i2, j1, j2 in SequenceMatcher(
-        None, words_a, words_b, autojunk=False
-    ).get_opcodes():
+    # Matched by their word alone: the last word of a line ("good") is the same word as "good "
+    # with more text after it. A difference only in the spacing after an unchanged word (or in
+    # a line ending) becomes white space deleted and inserted, which counts as no word changed.
+    keys_a, keys_b = [_key(t) for t in a], [_key(t) for t in b]
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes():
         if tag == "equal":
-            for old_token, new_token in zip(a[i1:i2], b[j1:j2], strict=True):
-                word = old_token.rstrip()
+            for old_token, new_token, key in zip(a[i1:i2], b[j1:j2], keys_a[i1:i2], strict=True):
+                word = "" if key == "\n" else key
                 old_space, new_space = old_token[len(word) :], new_token[len(word) :]
                 out.append(Segment("equal", word))
                 if old_space == new_space:

@@ -82,6 +82,35 @@ class ProjectForm(forms.Form):
     def link_fields(self):
         return [self[field] for field, _ in LINK_FIELDS]
 
+    @classmethod
+    def for_edit(cls, project, data=None) -> ProjectForm:
+        """The edit form over the project's current revision, whose number is the edit's base."""
+        current = project.current_revision
+        initial = {
+            **current.content(),
+            "visibility": project.visibility,
+            "base_revision": current.number,
+        }
+        return cls(data, initial=initial)
+
+    def rebased(self, number: int) -> ProjectForm:
+        """The same typed text, now based on revision number: saving it once more after reading
+        what changed is a deliberate overwrite."""
+        data = self.data.copy()
+        data["base_revision"] = str(number)
+        form = type(self)(data, initial=self.initial)
+        form.is_valid()
+        return form
+
+    def edit(self, current_number: int) -> dict:
+        """The keyword arguments of services.project_edit from the cleaned form."""
+        return {
+            "base_number": self.cleaned_data["base_revision"] or current_number,
+            "content": self.content(),
+            "visibility": self.cleaned_data["visibility"],
+            "change_note": self.cleaned_data["change_note"],
+        }
+
     def content(self) -> dict:
         """The cleaned data that belongs in a revision."""
         data = dict(self.cleaned_data)

@@ -1,9 +1,9 @@
 """Statistics over groups of a project's runs: runs grouped by a param, a tag or their name
-without its seed number, each group summarised on one metric and every pair compared."""
+without its seed number, each group summarised on one metric and compared with the baseline
+group (the user's choice; by default one named baseline, control or main, else the largest)."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 from . import compare_figures, stats
@@ -13,6 +13,8 @@ from .models import Project
 from .selectors import run_rows
 
 MAX_PAIRS = 10
+# A group with one of these names is the baseline unless the user picks another.
+BASELINE_NAMES = ("baseline", "control", "main")
 
 
 @dataclass
@@ -34,8 +36,9 @@ class StatsPage:
     direction_reason: str = ""
     groups: list[stats.GroupSummary] = field(default_factory=list)
     comparisons: list[stats.Comparison] = field(default_factory=list)
-    a: str = ""
-    b: str = ""
+    baseline: str = ""  # the group every other one is compared with
+    baseline_chosen: bool = False  # by the user, rather than by default
+    baseline_reason: str = ""  # why the default: "its name" or "the most runs"
     without_key: int = 0
     without_metric: int = 0
     figure: dict | None = None
@@ -75,14 +78,15 @@ def project_statistics(
     key: str = "",
     metric: str = "",
     which: str = "last",
-    a: str = "",
-    b: str = "",
+    baseline: str = "",
 ) -> StatsPage:
-    """Groups of the project's runs on one metric, with each pair compared."""
+    """Groups of the project's runs on one metric, each compared with the baseline group."""
     rows = run_rows(project=project)
     page = _page(rows, which=which)
     try:
-        _fill_statistics(page, project, rows, key=key, metric=metric, which=which, a=a, b=b)
+        _fill_statistics(
+            page, project, rows, key=key, metric=metric, which=which, baseline=baseline
+        )
     except ChoiceError as exc:
         page.error = str(exc)
         page.groups, page.comparisons, page.figure = [], [], None
@@ -103,7 +107,7 @@ def _page(rows: list[dict], *, which: str) -> StatsPage:
     return StatsPage(keys=keys, metrics=metrics, which=which, total_runs=len(rows))
 
 
-def _fill_statistics(page, project, rows, *, key, metric, which, a, b) -> None:
+def _fill_statistics(page, project, rows, *, key, metric, which, baseline) -> None:
     keys, metrics = page.keys, page.metrics
     if key and key not in {k.key for k in keys}:
         raise ChoiceError(
@@ -128,11 +132,13 @@ def _fill_statistics(page, project, rows, *, key, metric, which, a, b) -> None:
             continue
         grouped.setdefault(label, []).append(metric_value(row, page.metric, which, page.direction))
     page.groups = [stats.describe(label, values) for label, values in sorted(grouped.items())]
-    labels = [g.label for g in page.groups]
-    for name, chosen in (("a", a), ("b", b)):
-        if chosen and chosen not in labels:
-            raise ChoiceError(f"There is no group “{chosen[:80]}” with {page.metric}.")
-        setattr(page, name, chosen)
+    if baseline and baseline not in {g.label for g in page.groups}:
+        raise ChoiceError(f"There is no group “{baseline[:80]}” with {page.metric}.")
+    page.baseline = baseline or default_baseline(page.groups)
+    page.baseline_chosen = bool(baseline)
+    if not baseline and page.baseline:
+        named = page.baseline.strip().lower() in BASELINE_NAMES
+        page.baseline_reason = "its name" if named else "the most runs"
     page.comparisons = _comparisons(page)
     if page.groups:
         arrow = better_phrase(page.direction)
@@ -156,15 +162,28 @@ def _default_metric(project: Project, rows: list[dict], key: str, metrics: list[
     return max(metrics, key=score)
 
 
+def default_baseline(groups: list[stats.GroupSummary]) -> str:
+    """The group named baseline, control or main (in that order), else the one with the most
+    runs (the first by name on a tie); "" without groups."""
+    by_name = {g.label.strip().lower(): g.label for g in groups}
+    for name in BASELINE_NAMES:
+        if name in by_name:
+            return by_name[name]
+    return max(groups, key=lambda g: g.n + g.dropped, default=None).label if groups else ""
+
+
 def _comparisons(page: StatsPage) -> list[stats.Comparison]:
+    """Each other group against the baseline (group − baseline), in the groups' order."""
     by_label = {g.label: g for g in page.groups}
-    if page.a and page.b and page.a != page.b:
-        pairs = [(by_label[page.a], by_label[page.b])]
-    else:
-        pairs = list(itertools.combinations(page.groups, 2))
-        page.pairs_capped = len(pairs) > MAX_PAIRS
-        pairs = pairs[:MAX_PAIRS]
-    return [stats.compare(x, y, metric=page.metric, direction=page.direction) for x, y in pairs]
+    base = by_label.get(page.baseline)
+    if base is None:
+        return []
+    others = [g for g in page.groups if g.label != page.baseline]
+    page.pairs_capped = len(others) > MAX_PAIRS
+    return [
+        stats.compare(g, base, metric=page.metric, direction=page.direction)
+        for g in others[:MAX_PAIRS]
+    ]
 
 
 def group_rows(page: StatsPage) -> list[dict]:

@@ -80,9 +80,14 @@ def metric_direction(
     return direction_and_reason(key, project, revision=revision)[0]
 
 
-def sign(direction: str) -> str:
-    """The sign a target line on a chart carries: ≥ when higher is better."""
-    return "≤" if direction == LOWER else "≥"
+# How a comparison is written for people, everywhere (pages, check-in notes, exports, charts):
+# "≥" and "≤", never ">=" and "<=". The codes stay in the database and in machine answers.
+SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+def comparison_sign(comparison: str) -> str:
+    """A comparison code as written for people: ">=" → "≥"."""
+    return SIGNS.get(comparison, comparison)
 
 
 def comparison_for(direction: str) -> str:

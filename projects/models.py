@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from .access import visibility_q
+from .access import mentors_q, visibility_q
 from .sections import CONTENT_FIELDS, SECTION_KEYS
 from .series import VALUE_DTYPE, unpack, unpack_steps
 
@@ -56,6 +56,14 @@ class ProjectQuerySet(models.QuerySet):
     def listed(self) -> ProjectQuerySet:
         """Without unlisted projects: for lists others read (profiles, sitemaps)."""
         return self.exclude(visibility=Visibility.UNLISTED)
+
+    def public(self) -> ProjectQuerySet:
+        """What a visitor reads and finds listed: public projects, not unlisted ones."""
+        return self.visible_to(None).listed()
+
+    def shared_with_mentors(self) -> ProjectQuerySet:
+        """The projects their owner's current mentors read: all but private ones."""
+        return self.filter(mentors_q())
 
 
 class Project(models.Model):

@@ -242,7 +242,7 @@ class CompareForm(QueryForm):
 
 
 class StatsForm(QueryForm):
-    """Groups of runs on one metric: by which param or tag, which value, which two groups."""
+    """Groups of runs on one metric: by which param or tag, which value, which baseline group."""
 
     key = forms.CharField(required=False, strip=False)
     metric = forms.CharField(required=False, strip=False)
@@ -251,8 +251,7 @@ class StatsForm(QueryForm):
         required=False,
         error_messages={"invalid_choice": "Pick the final or the best value."},
     )
-    a = forms.CharField(required=False, strip=False)
-    b = forms.CharField(required=False, strip=False)
+    baseline = forms.CharField(required=False, strip=False)
 
     def choices(self) -> dict:
         """The keyword arguments of grouping.project_statistics; call once the form is valid."""

@@ -193,6 +193,45 @@ def project_set_visibility(*, project: Project, visibility: str) -> Project:
     return project
 
 
+@dataclass
+class ProjectEdit:
+    """What an edit changed: the new revision (None when the content did not change) and
+    whether the visibility did."""
+
+    revision: ProjectRevision | None
+    visibility_changed: bool
+
+
+def project_edit(
+    *,
+    project: Project,
+    author: AbstractBaseUser,
+    base_number: int,
+    content: dict,
+    visibility: str,
+    change_note: str = "",
+) -> ProjectEdit:
+    """Save the edit page: who may see the project and its content, in one transaction.
+
+    The visibility goes first, so that mentors hear of the new revision (or not) under the
+    visibility it was saved with; an EditConflict or a refused field writes nothing at all.
+    """
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        visibility_changed = visibility != locked.visibility
+        if visibility_changed:
+            project_set_visibility(project=locked, visibility=visibility)
+        revision = project_save(
+            project=locked,
+            author=author,
+            base_number=base_number,
+            content=content,
+            change_note=change_note,
+        )
+    project.refresh_from_db()
+    return ProjectEdit(revision=revision, visibility_changed=visibility_changed)
+
+
 def project_delete(*, project: Project) -> None:
     """Delete a project with all its revisions."""
     project.delete()

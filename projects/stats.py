@@ -113,7 +113,8 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float | None:
 
 
 def compare(a: GroupSummary, b: GroupSummary, *, metric: str, direction: str) -> Comparison:
-    """Every figure between two groups and a verdict that respects the metric's direction."""
+    """Every figure between two groups and a verdict that respects the metric's direction;
+    b is the baseline: the difference is a − b."""
     xa, xb = np.array(a.values), np.array(b.values)
     diff = a.mean - b.mean if a.n and b.n else None
     interval = bootstrap_diff_interval(xa, xb)
@@ -143,9 +144,17 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 
 def fmt_p(p: float | None) -> str:
+    """A p-value for a table cell headed "p": "< 0.001", "0.012" or "not defined"."""
     if p is None:
         return "not defined"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_text(p: float | None) -> str:
+    """A p-value in a sentence: "p < 0.001", "p = 0.012" (never "p = < 0.001")."""
+    if p is None:
+        return "p not defined"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _runs(n: int) -> str:
@@ -189,7 +198,7 @@ def _verdict(a, b, metric, direction, diff, interval, p, g) -> tuple[str | None,
     better = better_phrase(direction)
     text = (
         f"{win.label} beats {lose.label} on {metric} ({better}): {amount}, 95% CI {ci_text}, "
-        f"p = {fmt_p(p)}"
+        f"{p_text(p)}"
     )
     if g is not None:
         text += f", Hedges' g = {sign * g:+.2f}"

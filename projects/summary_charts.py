@@ -7,7 +7,6 @@ import numpy as np
 
 from .chart_theme import PAPER, TARGET_LINE, colour, plot_text
 from .charts import ChartOptions, SeriesData, Target, metric_layout
-from .metrics import sign as direction_sign
 
 
 def is_summary(runs: list[SeriesData]) -> bool:
@@ -103,8 +102,7 @@ def summary_figure(
     layout["margin"] = {**layout["margin"], "l": 12}
     target_name = ""
     if target is not None and data:
-        sign = direction_sign(target.direction)
-        target_name = f"target {sign} {target.value:g}"
+        target_name = target.label
         layout["shapes"] = [
             {
                 "type": "line",

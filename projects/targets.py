@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from .metrics import (
     comparison_for,
+    comparison_sign,
     direction_and_reason,
     direction_of_comparison,
     is_better,
@@ -55,6 +56,11 @@ class SuccessCheck:
         if self.best is None or self.target is None:
             return None
         return is_met(self.best.value, self.comparison, self.target)
+
+
+def target_phrase(comparison: str, threshold: float, *, digits: int = 6) -> str:
+    """A target as written for people: "≥ 0.9"."""
+    return f"{comparison_sign(comparison)} {threshold:.{digits}g}"
 
 
 def is_met(value: float, comparison: str, threshold: float) -> bool:

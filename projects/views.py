@@ -111,49 +111,25 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
 def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     current = project.current_revision
-    initial = {
-        **current.content(),
-        "visibility": project.visibility,
-        "base_revision": current.number,
-    }
-    form = ProjectForm(request.POST or None, initial=initial)
+    form = ProjectForm.for_edit(project, request.POST or None)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            revision = services.project_save(
-                project=project,
-                author=request.user,
-                base_number=form.cleaned_data["base_revision"] or current.number,
-                content=form.content(),
-                change_note=form.cleaned_data["change_note"],
+            edit = services.project_edit(
+                project=project, author=request.user, **form.edit(current.number)
             )
         except services.EditConflict as exc:
-            conflict = exc
-            # Show the user's text again, now based on the newest revision: saving once more
-            # after reading what changed is a deliberate overwrite.
-            data = request.POST.copy()
-            data["base_revision"] = str(exc.current.number)
-            form = ProjectForm(data, initial=initial)
-            form.is_valid()
+            conflict, form = exc, form.rebased(exc.current.number)
         else:
-            visibility_changed = form.cleaned_data["visibility"] != project.visibility
-            if visibility_changed:
-                services.project_set_visibility(
-                    project=project, visibility=form.cleaned_data["visibility"]
-                )
-            if revision:
-                messages.success(request, f"Saved as revision {revision.number}.")
-            elif visibility_changed:
+            if edit.revision:
+                messages.success(request, f"Saved as revision {edit.revision.number}.")
+            elif edit.visibility_changed:
                 messages.success(request, "Visibility saved. The content did not change.")
             else:
                 messages.info(request, "Nothing changed, so no new revision was made.")
             return redirect(project)
-    return render(
-        request,
-        "projects/project_form.html",
-        {"form": form, "project": project, "conflict": conflict, "current": current},
-        status=409 if conflict else 200,
-    )
+    context = {"form": form, "project": project, "conflict": conflict, "current": current}
+    return render(request, "projects/project_form.html", context, status=409 if conflict else 200)
 
 
 @login_required

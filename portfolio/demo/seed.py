@@ -393,16 +393,13 @@ def _seed_mentor(engineer) -> None:
     Notification.objects.filter(mentorship=mentorship).update(created_at=since)
 
     # The inbox holds what the engineer shared with mentors since the mentor accepted.
-    shared = ("mentors", "public")
     items = (
         [
             Notification(
                 recipient=mentor, actor=engineer, engineer=engineer, kind="checkin", checkin=c
             )
-            for c in CheckIn.objects.filter(
-                milestone__goal__owner=engineer,
-                milestone__goal__visibility__in=shared,
-                created_at__gte=since,
+            for c in CheckIn.objects.shared_with_mentors().filter(
+                milestone__goal__owner=engineer, created_at__gte=since
             )
         ]
         + [
@@ -410,15 +407,16 @@ def _seed_mentor(engineer) -> None:
                 recipient=mentor, actor=engineer, engineer=engineer, kind="revision", revision=r
             )
             for r in ProjectRevision.objects.filter(
-                project__owner=engineer, project__visibility__in=shared, created_at__gte=since
+                project__in=Project.objects.shared_with_mentors().filter(owner=engineer),
+                created_at__gte=since,
             )
         ]
         + [
             Notification(
                 recipient=mentor, actor=engineer, engineer=engineer, kind="milestone", milestone=m
             )
-            for m in Milestone.objects.filter(
-                goal__owner=engineer, goal__visibility__in=shared, done_at__gte=since
+            for m in Milestone.objects.shared_with_mentors().filter(
+                goal__owner=engineer, done_at__gte=since
             )
         ]
     )
@@ -456,7 +454,8 @@ def _seed_mentor(engineer) -> None:
             body="How many seeds per arm? One run each will not separate 1.5 points.",
         )
     milestone = (
-        Milestone.objects.filter(goal__owner=engineer, goal__visibility__in=shared)
+        Milestone.objects.shared_with_mentors()
+        .filter(goal__owner=engineer)
         .filter(checkins__isnull=False)
         .order_by("-updated_at")
         .first()

@@ -14,16 +14,14 @@ from projects.sections import SECTION_KEYS
 
 from ..models import Comment, Mentorship, Notification
 from .notifications import notify
+from .selectors import is_mentor_of
 
 MAX_BODY = 5000
 MAX_QUOTE = 500
 
 
 def _may_discuss(user: AbstractBaseUser, engineer_id: int) -> bool:
-    return (
-        user.pk == engineer_id
-        or Mentorship.objects.active().filter(mentor=user, engineer_id=engineer_id).exists()
-    )
+    return user.pk == engineer_id or is_mentor_of(user, engineer_id)
 
 
 def _clean_body(body: str) -> str:

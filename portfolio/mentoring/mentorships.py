@@ -6,11 +6,17 @@ import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 
+from outbox.services import send_task_safely
+
 from ..models import Mentorship, MentorshipEvent, Notification
+from ..tasks import send_email
 
 INVITATION_DAYS = 7
 TOKEN_BYTES = 32
@@ -136,3 +142,44 @@ def mentorship_record_email(*, mentorship: Mentorship, actor: AbstractBaseUser) 
         action=MentorshipEvent.Action.EMAILED,
         detail=f"to {mentorship.email}",
     )
+
+
+def invitation_url(token: str, site_url: str | None = None) -> str:
+    """The full link a mentor opens to accept; it carries the secret, so it is shown only once."""
+    return (site_url or settings.CAIRN_SITE_URL).rstrip("/") + reverse(
+        "mentoring:accept", args=[token]
+    )
+
+
+def invitation_create(
+    *, engineer: AbstractBaseUser, email: str = "", note: str = "", site_url: str | None = None
+) -> tuple[Mentorship, str]:
+    """Invite a mentor: the invitation, and when an email is given the email (sent once the
+    transaction commits) and its audit line, all or nothing. Returns it with its link."""
+    with transaction.atomic():
+        mentorship, token = mentorship_invite(engineer=engineer, email=email, note=note)
+        url = invitation_url(token, site_url)
+        if mentorship.email:
+            _email_invitation(mentorship, url, engineer)
+    return mentorship, url
+
+
+def _email_invitation(mentorship: Mentorship, url: str, engineer: AbstractBaseUser) -> None:
+    profile = getattr(engineer, "profile", None)
+    name = (profile.display_name if profile else "") or engineer.get_username()
+    name = " ".join(name.split())  # never a line break in the subject header
+    body = loader.render_to_string(
+        "portfolio/email/invitation.txt",
+        {"engineer_name": name, "note": mentorship.note, "expires_at": mentorship.expires_at,
+         "url": url},
+    )  # fmt: skip
+    send_task_safely(
+        send_email,
+        kwargs={
+            "subject": f"{name} invites you to mentor them on Cairn",
+            "body": body,
+            "to": [mentorship.email],
+        },
+        owner=engineer,
+    )
+    mentorship_record_email(mentorship=mentorship, actor=engineer)

@@ -39,7 +39,7 @@ def mentees_of(mentor: AbstractBaseUser) -> QuerySet[Mentorship]:
 def is_mentor_of(user: AbstractBaseUser | None, engineer_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return Mentorship.objects.active().filter(mentor=user, engineer_id=engineer_id).exists()
+    return Mentorship.objects.mentee_ids(user).filter(engineer_id=engineer_id).exists()
 
 
 def person_for_viewer(*, viewer: AbstractBaseUser, slug: str) -> Profile | None:
@@ -54,8 +54,7 @@ def person_for_viewer(*, viewer: AbstractBaseUser, slug: str) -> Profile | None:
 
 def _feedback_audience_q(user: AbstractBaseUser, owner: str = "owner") -> Q:
     """Feedback is between an engineer and their current mentors."""
-    mentees = Mentorship.objects.active().filter(mentor=user).values("engineer_id")
-    return Q(**{owner: user}) | Q(**{f"{owner}__in": mentees})
+    return Q(**{owner: user}) | Q(**{f"{owner}__in": Mentorship.objects.mentee_ids(user)})
 
 
 def comments_visible_to(user: AbstractBaseUser | None) -> QuerySet[Comment]:

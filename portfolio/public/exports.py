@@ -16,8 +16,8 @@ from django.urls import reverse
 from milestones.links import safe_link
 from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
-from projects.models import ExperimentImport, Project, Visibility
-from projects.targets import SuccessCheck, project_success
+from projects.models import ExperimentImport, Project
+from projects.targets import SuccessCheck, project_success, target_phrase
 
 from ..models import Profile
 from ..security.markdown import sanitize_markdown_source
@@ -35,9 +35,8 @@ class PublicProject:
 
 def _public_projects(profile: Profile) -> list[PublicProject]:
     projects = list(
-        Project.objects.visible_to(None)
-        .listed()
-        .filter(owner=profile.user, visibility=Visibility.PUBLIC)
+        Project.objects.public()
+        .filter(owner=profile.user)
         .select_related("current_revision")
         .order_by("-updated_at", "-id")
     )
@@ -62,7 +61,7 @@ def _public_projects(profile: Profile) -> list[PublicProject]:
 
 def _done_milestones(profile: Profile) -> list[Milestone]:
     return list(
-        Milestone.objects.visible_to(None)
+        Milestone.objects.public()
         .filter(goal__owner=profile.user, status=MilestoneStatus.DONE)
         .select_related("goal")
         .order_by("-done_at", "-id")
@@ -106,7 +105,8 @@ def _metric_sentence(metric: dict) -> str:
     text = f"{metric['name']} {metric['value']:.4g} on run {metric['run']}"
     if metric["target"] is not None:
         verdict = "met" if metric["met"] else "not met"
-        text += f" (target {metric['comparison']} {metric['target']:.4g}: {verdict})"
+        target = target_phrase(metric["comparison"], metric["target"], digits=4)
+        text += f" (target {target}: {verdict})"
     return text
 
 

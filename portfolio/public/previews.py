@@ -31,7 +31,7 @@ from projects.metrics import (
     summary_best,
     with_metric_summary,
 )
-from projects.models import Project, Run, Visibility
+from projects.models import Project, Run
 from projects.wording import plural
 
 from ..models import Profile
@@ -125,13 +125,13 @@ def profile_figure(profile: Profile) -> go.Figure:
     """Completed milestones of public goals per quarter, with the engineer's name and headline."""
     fig = _card(profile.name, profile.headline or "ML engineer on Cairn")
     rows = (
-        Milestone.objects.visible_to(None)
+        Milestone.objects.public()
         .filter(goal__owner=profile.user, status=MilestoneStatus.DONE)
         .values_list("goal__year", "goal__quarter")
         .annotate(n=Count("pk"))
         .order_by("goal__year", "goal__quarter")
     )
-    projects = Project.objects.filter(owner=profile.user, visibility=Visibility.PUBLIC).count()
+    projects = Project.objects.public().filter(owner=profile.user).count()
     rows = list(rows)[-8:]
     if not rows:
         return _empty(fig, plural(projects, "published project"))
@@ -154,8 +154,8 @@ def render_png(fig: go.Figure) -> bytes:
 def preview_render(*, owner_id: int, project_id: int | None = None) -> str | None:
     """Render the preview of owner's profile (or of one project) for the current version and
     store it; returns its storage path, or None when the page is not public."""
-    profile = Profile.objects.select_related("user").filter(user_id=owner_id).first()
-    if profile is None or not profile.is_public:
+    profile = Profile.objects.public().select_related("user").filter(user_id=owner_id).first()
+    if profile is None:
         return None
     project = None
     if project_id is not None:

@@ -84,8 +84,7 @@ def profile_page(profile: Profile) -> ProfilePage:
     """What the public profile shows: listed public projects with their key metric, skills,
     and completed milestones of public goals by quarter. Three queries."""
     projects = list(
-        Project.objects.visible_to(None)
-        .listed()
+        Project.objects.public()
         .filter(owner_id=profile.user_id)
         .select_related("current_revision")
         .order_by("-updated_at", "-id")
@@ -96,7 +95,7 @@ def profile_page(profile: Profile) -> ProfilePage:
             counts[tag] = counts.get(tag, 0) + 1
     skills = sorted(counts, key=lambda t: (-counts[t], t))
     milestones = list(
-        Milestone.objects.visible_to(None)
+        Milestone.objects.public()
         .filter(goal__owner_id=profile.user_id, status=MilestoneStatus.DONE)
         .select_related("goal")
         .order_by("-goal__year", "-goal__quarter", "-done_at", "-id")

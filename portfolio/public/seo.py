@@ -21,15 +21,13 @@ from ..models import Profile
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def public_profiles() -> QuerySet[Profile]:
-    return Profile.objects.filter(is_public=True)
-
-
 def listed_projects() -> QuerySet[Project]:
     """Public projects of public profiles: what an index may list."""
-    return Project.objects.filter(
-        visibility=Visibility.PUBLIC, owner__profile__is_public=True
-    ).select_related("owner__profile")
+    return (
+        Project.objects.public()
+        .filter(owner__profile__in=Profile.objects.public())
+        .select_related("owner__profile")
+    )
 
 
 class ProfileSitemap(Sitemap):
@@ -37,7 +35,7 @@ class ProfileSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return public_profiles().order_by("slug")
+        return Profile.objects.public().order_by("slug")
 
     def location(self, item: Profile) -> str:
         return reverse("public:profile", args=[item.slug])

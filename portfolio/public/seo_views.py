@@ -35,7 +35,7 @@ RENDER_WAIT = 10 * 60
 def preview_image(request: HttpRequest, slug: str, project_slug: str | None = None):
     """The link-preview PNG of a public profile or project. Until its job has rendered the
     current one, a generic image stands in (briefly cached) and the job is queued."""
-    profile = Profile.objects.filter(slug=slug, is_public=True).first()
+    profile = Profile.objects.public().filter(slug=slug).first()
     if profile is None:
         raise Http404
     project = None

@@ -62,7 +62,7 @@ def _profile_body(page: public_reads.ProfilePage) -> str:
     # None unless the profile is public and shows it; it counts public work only.
     data = plan_charts.activity_for(profile.user, public=True, flags=flags_of(profile))
     if data is not None:
-        activity = {"data": data, "figure": plan_charts.activity_figure(data)}
+        activity = {"data": data, "calendar": plan_charts.activity_calendar(data)}
     return render_to_string(
         "portfolio/site/_profile_body.html", {"page": page, "activity": activity}
     )
@@ -177,6 +177,9 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
         "preview": preview,
         "body": body,
         "head": head,
+        # plotly loads only when the page draws a chart; the (cached) body is the one place
+        # that knows, and asking it costs no query.
+        "draws_charts": 'data-testid="chart-slot"' in body,
     }
     response = render(request, "portfolio/site/project.html", context)
     response.cairn_owner_id = None if preview else owner

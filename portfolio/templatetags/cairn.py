@@ -15,6 +15,14 @@ def markdown_filter(text: str) -> SafeString:
 
 
 @register.filter
+def comparison_sign(comparison: str) -> str:
+    """A target's comparison as people read it: ">=" → "≥" (projects.targets.comparison_sign)."""
+    from projects.targets import comparison_sign as sign
+
+    return sign(comparison)
+
+
+@register.filter
 def get_item(mapping: dict, key: str):
     """mapping[key] in a template, or None when it is missing."""
     return mapping.get(key) if mapping else None

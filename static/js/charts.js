@@ -2,10 +2,16 @@
 // <script type="application/json" id="figure-X"> is drawn into the element with id "X", on load
 // and after every htmx swap (charts arrive lazily, as fragments).
 //
+// plotly.js is fetched only when a figure is there to draw (the script tag's data-plotly names
+// the bundle), so a page whose charts wait below the fold, or that has none, never pays for it,
+// and its 1.5 MB never holds up DOMContentLoaded.
+//
 // A chart whose element has data-zoom-url refetches its traces when the x axis is zoomed: the
 // server sends the window at full resolution (up to the same cap), and double-click or "reset
 // axes" brings the overview back.
 (function () {
+  var PLOTLY = document.currentScript && document.currentScript.dataset.plotly;
+  var NONCE = document.currentScript && document.currentScript.nonce;
   var PREFIX = "figure-";
   var SELECTOR = 'script[type="application/json"][id^="' + PREFIX + '"]';
   var CONFIG = {
@@ -86,8 +92,41 @@
     });
   }
 
+  var loading = null;
+  function withPlotly(then) {
+    if (window.Plotly) return then();
+    if (!PLOTLY) return;
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = PLOTLY;
+        if (NONCE) script.nonce = NONCE;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    loading.then(then, function () {
+      loading = null;
+      document.querySelectorAll("[data-chart-note]").forEach(function (note) {
+        note.textContent = "Could not load the chart library; reload the page to try again.";
+      });
+    });
+  }
+
+  function waiting() {
+    if (document.querySelector(SELECTOR)) return true;
+    return Object.keys(pending).some(function (id) {
+      return document.getElementById(id.slice(PREFIX.length));
+    });
+  }
+
   function draw() {
-    if (!window.Plotly) return;
+    if (!waiting()) return;
+    withPlotly(drawAll);
+  }
+
+  function drawAll() {
     document.querySelectorAll(SELECTOR).forEach(function (node) {
       plot(node.id, node.textContent);
     });
@@ -114,8 +153,6 @@
     }
   });
   document.addEventListener("DOMContentLoaded", draw);
-  // plotly.js may load after the page (async on the plan page): draw what waited for it.
-  window.addEventListener("load", draw);
   // After a swap the new element may have replaced the one htmx reports, so look everywhere;
   // charts already drawn are skipped.
   document.addEventListener("htmx:afterSettle", draw);

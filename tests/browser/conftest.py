@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import urllib.request
 
 import pytest
 
@@ -44,3 +45,48 @@ def csp_violations(page):
         lambda msg: seen.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     return seen
+
+
+# --- The site as deployed: static files collected, hashed and compressed ----------------------
+
+DEPLOYED_STATIC = {
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    },
+    "WHITENOISE_USE_FINDERS": False,
+    "WHITENOISE_AUTOREFRESH": False,
+}
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT after `collectstatic` with the production storage (hashed, gzip and brotli)."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=str(root), **DEPLOYED_STATIC):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def deployed_server(collected_static, transactional_db):
+    """A live server whose static files WhiteNoise serves as in production (not the finders)."""
+    from django.test import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    with override_settings(STATIC_ROOT=str(collected_static), **DEPLOYED_STATIC):
+        server = LiveServer("localhost:0", start=False)
+        # No static handler in front of the app: WhiteNoise's middleware answers /static/.
+        server.thread.static_handler = lambda app: app
+        with server._live_server_modified_settings:
+            server.start()
+            # A process's first request imports the URLconf and with it scipy (about 2 s): that
+            # is the server starting, not what a visitor's first view costs.
+            urllib.request.urlopen(f"{server.url}/healthz", timeout=30).read()  # noqa: S310
+            try:
+                yield server
+            finally:
+                server.stop()

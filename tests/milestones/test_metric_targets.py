@@ -70,7 +70,7 @@ def test_an_import_with_a_run_that_meets_the_target_completes_the_milestone(goal
     assert checkin.progress == 100
     assert checkin.author == goal.owner
     assert checkin.note == (
-        "Done automatically: run wide reached val/accuracy 0.93 (target >= 0.9) "
+        "Done automatically: run wide reached val/accuracy 0.93 (target ≥ 0.9) "
         f"in import {imp.original_name}."
     )
 
@@ -181,7 +181,7 @@ def test_a_target_that_a_run_already_meets_completes_the_milestone_when_created(
     assert milestone.status == "done"
     assert milestone.evidence_run == _run(project, "b")
     assert milestone.checkins.get().note == (
-        "Done automatically: run b reached val/accuracy 0.95 (target >= 0.9) "
+        "Done automatically: run b reached val/accuracy 0.95 (target ≥ 0.9) "
         f"in import {imp.original_name}."
     )
 
@@ -255,7 +255,7 @@ def test_deleting_the_evidence_import_reopens_the_milestone_with_a_note(
     assert note.automatic
     assert note.note == (
         "Reopened automatically: evidence import lucky.csv (run lucky) was deleted, and no "
-        "remaining run reaches val/accuracy >= 0.9. Best remaining: run later at 0.88."
+        "remaining run reaches val/accuracy ≥ 0.9. Best remaining: run later at 0.88."
     )
     page = alice_client.get(milestone.get_absolute_url()).content.decode()
     assert "evidence import lucky.csv (run lucky) was deleted" in page
@@ -278,7 +278,7 @@ def test_deleting_the_evidence_import_switches_to_another_run_that_still_meets_i
     assert milestone.evidence_url == second.get_absolute_url()
     assert milestone.checkins.first().note == (
         "Evidence import first.csv was deleted; run second still reaches val/accuracy 0.94 "
-        "(target >= 0.9), so it is the evidence now (from import second.csv)."
+        "(target ≥ 0.9), so it is the evidence now (from import second.csv)."
     )
 
 
@@ -512,7 +512,7 @@ def test_the_quarter_page_marks_a_milestone_that_carries_a_target(alice_client, 
 
     assert response.status_code == 200
     assert response.text.count('class="target-mark"') == 1
-    assert "target val/accuracy &gt;= 0.9</span>" in response.text
+    assert "target val/accuracy ≥ 0.9</span>" in response.text
 
 
 def test_creating_without_a_target_still_works_from_the_quarter_page(alice_client, goal):
@@ -639,7 +639,7 @@ def test_the_milestone_page_shows_a_target_not_met_yet_with_the_best_so_far(
 
     assert "Metric target" in page
     assert "Not yet" in page
-    assert "<code>val/accuracy</code> &gt;= <strong>0.9</strong>" in page
+    assert "<code>val/accuracy</code> ≥ <strong>0.9</strong>" in page
     assert "Best so far:" in page
     assert f'<a href="{_run(project, "close").get_absolute_url()}">close</a>' in page
     assert "0.88" in page

@@ -152,7 +152,7 @@ def test_the_burnup_without_htmx_is_a_page(alice_client, q4_plan):
 
     assert response.status_code == 200
     assert "<html" in response.text
-    assert "vendor/plotly.min.js" in response.text
+    assert "vendor/plotly-cartesian.min.js" in response.text
     assert "3 of 5 milestones done" in response.text
 
 
@@ -341,19 +341,38 @@ def test_activity_counts_each_day_by_kind(alice, milestone, monkeypatch):
     assert activity.totals == {"checkins": 3, "revisions": 2, "imports": 1}
 
 
-def test_activity_figure_is_a_calendar_of_weeks_by_weekday(alice, milestone):
+def test_the_activity_calendar_has_a_square_a_day_in_columns_of_weeks(alice, milestone):
     _checkin_on(milestone, datetime.date(2026, 11, 24))  # a Tuesday
     activity = charts.activity_for(alice, public=False)
 
-    heatmap = charts.activity_figure(activity)["data"][0]
+    calendar = charts.activity_calendar(activity)
 
-    assert heatmap["type"] == "heatmap"
-    assert heatmap["y"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    assert len(heatmap["x"]) == 53
-    assert heatmap["z"][1][-1] == 1  # Tuesday of the last week
-    assert heatmap["z"][0][-1] == 0
-    assert heatmap["z"][6][-1] is None  # Sunday Nov 29 is tomorrow
-    assert "Tue Nov 24, 2026<br>1 check-in · 0 revisions · 0 imports" in heatmap["text"][1][-1]
+    by_date = {day.date: day for day in calendar.days}
+    # 52 full weeks and this one up to today (Saturday Nov 28): nothing drawn for the future.
+    assert len(calendar.days) == 52 * 7 + 6
+    assert max(by_date) == datetime.date(2026, 11, 28)
+    tuesday, monday = by_date[datetime.date(2026, 11, 24)], by_date[datetime.date(2026, 11, 23)]
+    assert tuesday.x == monday.x and tuesday.y > monday.y  # same week, the next row down
+    assert tuesday.level > 0 and monday.level == 0
+    assert tuesday.label == "Tue Nov 24, 2026: 1 check-in · 0 revisions · 0 imports"
+    assert monday.label == "Mon Nov 23, 2026: no activity"
+    assert [w for _, w in calendar.weekdays] == ["Mon", "Wed", "Fri"]
+    assert [m for _, m in calendar.months][-2:] == ["Oct", "Nov"]
+
+
+def test_the_busiest_days_get_the_darkest_shade(alice, milestone):
+    for n, day in enumerate(range(2, 22)):
+        for _ in range(1 + n // 4):
+            _checkin_on(milestone, datetime.date(2026, 11, day))
+    _checkin_on(milestone, datetime.date(2026, 11, 23))  # one check-in on a quiet day
+
+    calendar = charts.activity_calendar(charts.activity_for(alice, public=False))
+
+    levels = {day.date.day: day.level for day in calendar.days if day.date.month == 11}
+    assert levels[21] == charts.LEVELS
+    assert levels[23] == 1
+    assert levels[22] == 0
+    assert sorted(set(levels.values())) == list(range(charts.LEVELS + 1))
 
 
 def test_the_public_calendar_respects_the_hide_flag(alice, milestone):
@@ -406,7 +425,11 @@ def test_the_activity_fragment_shows_the_owners_calendar(alice_client, milestone
     assert response.status_code == 200
     assert "1 active day in the last 52 weeks" in response.text
     assert "Only you see this calendar." in response.text
-    assert _figure(response, "figure-activity-chart")["data"][0]["z"][1][-1] == 1
+    assert (
+        '<rect class="cal-1" x="706" y="29" width="11" height="11">'
+        "<title>Tue Nov 24, 2026: 1 check-in · 0 revisions · 0 imports</title>" in response.text
+    )
+    assert "figure-" not in response.text and "plotly" not in response.text
 
 
 def test_another_engineers_activity_never_reaches_the_calendar(bob_client, milestone):
@@ -416,8 +439,8 @@ def test_another_engineers_activity_never_reaches_the_calendar(bob_client, miles
 
     assert response.status_code == 200
     assert "0 active days" in response.text
-    heatmap = _figure(response, "figure-activity-chart")["data"][0]
-    assert {z for row in heatmap["z"] for z in row} <= {0, None}
+    assert "1 check-in" not in response.text
+    assert set(re.findall(r'<rect class="cal-(\d)" x=', response.text)) == {"0"}
 
 
 def test_the_profile_settings_store_the_hide_flag(alice, alice_client):
@@ -456,7 +479,7 @@ def test_the_quarter_page_loads_the_charts_lazily(alice_client, goal):
     for url in (BURNUP_URL, BEST_URL, ACTIVITY_URL):
         assert re.search(rf'hx-get="{url}" hx-trigger="revealed"', response.text)
         assert f'href="{url}"' in response.text  # reachable without JavaScript too
-    assert "vendor/plotly.min.js" in response.text
+    assert "vendor/plotly-cartesian.min.js" in response.text
     assert "figure-" not in response.text  # no chart data in the page itself
 
 
@@ -490,7 +513,8 @@ def test_each_chart_reads_a_bounded_number_of_queries(
         response = alice_client.get(url, headers={"HX-Request": "true"})
 
     assert response.status_code == 200
-    assert "figure-" in response.text
+    drawn = "figure-" if url != ACTIVITY_URL else 'data-testid="activity-calendar"'
+    assert drawn in response.text
 
 
 def test_every_figure_is_valid_plotly(alice, q4_plan, milestone):
@@ -502,7 +526,6 @@ def test_every_figure_is_valid_plotly(alice, q4_plan, milestone):
     figures = [
         charts.burnup_figure(charts.burnup_for(owner=alice, quarter=Q4)),
         best_so_far.best_so_far_figure(series),
-        charts.activity_figure(charts.activity_for(alice, public=False)),
     ]
 
     for figure in figures:

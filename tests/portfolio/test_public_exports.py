@@ -71,7 +71,7 @@ def test_each_project_cites_its_metric_revision_and_source_file(client, portfoli
 
     assert project["url"] == f"http://testserver/u/alice/{portfolio['churn'].slug}/"
     assert project["keywords"] == ["pytorch", "churn"]
-    assert project["highlights"][0] == "val/auc 0.82 on run baseline (target >= 0.8: met)"
+    assert project["highlights"][0] == "val/auc 0.82 on run baseline (target ≥ 0.8: met)"
     assert "AUC 0.82 on the held-out month" in project["highlights"]
     cairn = project["x-cairn"]
     assert cairn["revision"] == 2

@@ -83,7 +83,7 @@ def test_a_visitor_reads_the_profile(client, public_alice, churn):
     ):  # fmt: skip
         assert expected in text, expected
     assert 'data-testid="key-metric"' in text
-    assert "val/auc <strong>0.84</strong> · target &gt;= 0.8" in text
+    assert "val/auc <strong>0.84</strong> · target ≥ 0.8" in text
     assert "Target met" in text
 
 
@@ -101,6 +101,27 @@ def test_the_activity_calendar_follows_the_profile_setting(client, public_alice,
     public_alice.profile.save()
 
     assert 'data-testid="public-activity"' not in client.get(_profile_url(public_alice)).text
+
+
+def test_the_profile_draws_its_calendar_on_the_server_and_loads_no_chart_library(
+    client, public_alice, churn
+):
+    text = client.get(_profile_url(public_alice)).text
+
+    calendar = text[text.index('data-testid="activity-calendar"') :]
+    assert '<svg viewBox="0 0 719 107"' in calendar
+    assert len(re.findall(r"<rect class=\"cal-\d\" x=", calendar)) >= 52 * 7
+    assert re.search(r"<title>\w{3} \w{3} \d+, \d{4}: \d+ check-ins? · ", calendar)
+    assert re.search(r"<title>\w{3} \w{3} \d+, \d{4}: no activity</title>", calendar)
+    assert "plotly" not in text
+    assert "charts.js" not in text
+
+
+def test_a_project_page_loads_plotly_only_when_it_draws_a_chart(client, public_alice, churn):
+    bare = create_project(owner=public_alice, title="Notes only", visibility="public")
+
+    assert "vendor/plotly-cartesian.min.js" in client.get(_project_url(churn)).text
+    assert "plotly" not in client.get(_project_url(bare)).text
 
 
 def test_a_private_profile_is_404_to_all_but_its_owner_who_sees_a_preview(client, alice, bob):

@@ -65,7 +65,6 @@ def test_the_plan_charts_have_the_same_look_and_carry_no_plotly_template(alice):
     figures = [
         charts.burnup_figure(charts.burnup_for(owner=alice, quarter=Quarter(2026, 4))),
         best_so_far.best_so_far_figure(series),
-        charts.activity_figure(charts.activity_for(alice, public=False)),
     ]
 
     for figure in figures:

@@ -247,7 +247,7 @@ def test_the_figure_is_a_valid_plotly_figure():
     go.Figure({"data": figure["data"], "layout": figure["layout"]})  # raises when invalid
 
 
-def test_the_prebuilt_plotly_styles_match_the_installed_bundle_and_style_the_mode_bar():
+def test_the_prebuilt_plotly_styles_match_the_vendored_bundle_and_style_the_mode_bar():
     """plotly.js may not inject its styles under the CSP: plotly.css must hold them all."""
     import importlib.util
     from pathlib import Path
@@ -263,3 +263,42 @@ def test_the_prebuilt_plotly_styles_match_the_installed_bundle_and_style_the_mod
     assert ".js-plotly-plot .plotly .modebar {position:absolute;" in css
     assert ".js-plotly-plot .plotly .modebar-btn {" in css
     assert "plotly.js-style-global" in build.GUARDS.read_text()
+
+
+# The trace types of static/vendor/plotly-cartesian.min.js (its package's README).
+BUNDLE_TRACES = {
+    "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+    "image", "pie", "scatter", "scatterternary", "violin",
+}  # fmt: skip
+
+
+def test_every_trace_type_the_code_draws_is_in_the_vendored_plotly_bundle():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for path in [*root.glob("projects/**/*.py"), *root.glob("milestones/**/*.py"),
+                 *root.glob("portfolio/**/*.py")]:  # fmt: skip
+        text = path.read_text()
+        used |= {name.lower() for name in re.findall(r"\bgo\.([A-Z]\w+)\(", text)}
+        used |= set(re.findall(r"_trace\(\s*\"(\w+)\"", text))
+        used |= set(
+            re.findall(r"\"type\": \"(scatter\w*|bar\w*|box|heatmap\w*|histogram\w*)\"", text)
+        )
+    used -= {"figure"}
+
+    assert {"scatter", "bar", "box"} <= used
+    assert used <= BUNDLE_TRACES, f"add a bundle with {used - BUNDLE_TRACES} (static/vendor)"
+
+
+def test_the_vendored_plotly_bundle_matches_the_major_version_the_plotly_package_expects():
+    import re
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs_version
+
+    bundle = Path(__file__).resolve().parents[2] / "static/vendor/plotly-cartesian.min.js"
+    vendored = re.search(r"plotly\.js \(cartesian - minified\) v(\d+)\.", bundle.read_text()[:300])
+
+    assert vendored and vendored.group(1) == get_plotlyjs_version().split(".")[0]

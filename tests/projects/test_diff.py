@@ -60,6 +60,53 @@ def test_it_keeps_the_last_line_unchanged_when_a_line_is_added_after_it():
     ]
 
 
+def test_words_added_to_the_end_of_a_line_stay_on_that_line():
+    segments = diff_text(
+        "Model: logistic regression\nSplits: by month",
+        "Model: logistic regression with class weights\nSplits: by month",
+    )
+
+    assert segments == [
+        Segment("equal", "Model: logistic regression"),
+        Segment("insert", " with class weights"),
+        Segment("equal", "\nSplits: by month"),
+    ]
+
+
+def test_a_word_replaced_at_the_end_of_a_line_is_replaced_in_place():
+    assert diff_text("recall 0.41\nnext", "recall 0.63\nnext") == [
+        Segment("equal", "recall "),
+        Segment("delete", "0.41"),
+        Segment("insert", "0.63"),
+        Segment("equal", "\nnext"),
+    ]
+
+
+def test_a_word_removed_from_the_end_of_a_line_leaves_the_line_break_alone():
+    assert diff_text("a tuned model\nnext", "a tuned\nnext") == [
+        Segment("equal", "a tuned"),
+        Segment("delete", " model"),
+        Segment("equal", "\nnext"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("one two\nthree four\nfive", "one two extra\nthree more four\nfive six"),
+        ("- a\n- b\r\n- c", "- a added\n- b\r\n- c and this"),
+        ("  indented line\nplain", "  indented line grows\nplain"),
+    ],
+)
+def test_no_change_inside_changed_lines_carries_a_line_break(old, new):
+    segments = diff_text(old, new)
+
+    changes = [s.text for s in segments if s.op != "equal"]
+    assert changes and not any("\n" in text or "\r" in text for text in changes)
+    assert _old(segments) == old
+    assert _new(segments) == new
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [("a  b", "a b"), ("line one\nline two", "line one\nline two\n"), ("x y", "x\ny")],
@@ -205,6 +252,17 @@ def test_the_diff_page_marks_inserted_and_deleted_words(alice_client, project):
     assert "<del>Rules flag </del><ins>The rule engine flags </ins>4% of traffic." in text
     assert "2 fields changed" in text
     assert 'id="diff-title"' not in text  # unchanged fields are only listed, not diffed
+
+
+def test_the_diff_page_shows_words_added_to_a_line_inside_that_line(alice, alice_client):
+    project = create_project(
+        owner=alice, title="Churn", model="Model: logistic regression\nSeeds: 3"
+    )
+    save_revision(project, model="Model: logistic regression with class weights\nSeeds: 3")
+
+    response = _diff(alice_client, project, a=1, b=2)
+
+    assert "Model: logistic regression<ins> with class weights</ins>\nSeeds: 3" in response.text
 
 
 def test_the_diff_page_shows_html_in_a_section_as_text(alice_client, project):

@@ -80,7 +80,7 @@ def test_verdict_calls_the_higher_mean_the_winner_when_higher_is_better():
     assert result.verdict.startswith("augment beats baseline on val/accuracy")
     gap = (sum(A) / len(A) - sum(B) / len(B)) * 100
     assert f": +{gap:.2f} points, 95% CI [" in result.verdict
-    assert f"p = {stats.fmt_p(result.p_value)}" in result.verdict
+    assert stats.p_text(result.p_value) in result.verdict
 
 
 def test_verdict_respects_a_lower_is_better_metric():
@@ -179,3 +179,28 @@ def test_a_single_run_has_a_mean_but_no_interval():
 )
 def test_metric_direction_defaults_by_name(metric, direction):
     assert metric_direction(metric) == direction
+
+
+@pytest.mark.parametrize(
+    ("p", "cell", "sentence"),
+    [
+        (0.0004, "< 0.001", "p < 0.001"),
+        (0.0123, "0.012", "p = 0.012"),
+        (None, "not defined", "p not defined"),
+    ],
+)
+def test_a_p_value_reads_the_same_in_a_cell_and_in_a_sentence(p, cell, sentence):
+    assert stats.fmt_p(p) == cell
+    assert stats.p_text(p) == sentence
+
+
+def test_a_clear_win_says_p_below_0_001_without_an_equals_sign():
+    result = stats.compare(
+        stats.describe("augment", [0.9, 0.901, 0.902, 0.903]),
+        stats.describe("baseline", [0.5, 0.501, 0.502, 0.503]),
+        metric="acc",
+        direction="higher",
+    )
+
+    assert "p < 0.001" in result.verdict
+    assert "p = <" not in result.verdict

@@ -169,7 +169,7 @@ def test_it_explains_an_empty_project(alice_client, alice):
         ({"metric": "nope"}, "No run of this project has a metric called “nope”."),
         ({"key": "param:nope"}, "The runs cannot be grouped by “param:nope”"),
         ({"which": "median"}, "Pick the final or the best value."),
-        ({"metric": "val/accuracy", "a": "ghost", "b": "augment"}, "There is no group “ghost”"),
+        ({"metric": "val/accuracy", "baseline": "ghost"}, "There is no group “ghost”"),
     ],
 )
 def test_bad_choices_give_a_clear_message(alice_client, project, query, message):
@@ -180,19 +180,83 @@ def test_bad_choices_give_a_clear_message(alice_client, project, query, message)
     assert 'data-testid="comparison"' not in response.text
 
 
-def test_two_chosen_groups_are_the_only_pair(alice_client, alice):
+def _sweep(alice, groups: dict[str, list[float]]):
     runs = [
-        {"name": f"r{i}", "params": {"opt": opt}, "metrics": {"acc": 0.5 + i / 100}}
-        for i, opt in enumerate(["sgd", "adam", "lion"] * 3)
+        {"name": f"{opt}-{i}", "params": {"opt": opt}, "metrics": {"acc": value}}
+        for opt, values in groups.items()
+        for i, value in enumerate(values)
     ]
-    project = _mlflow_project(alice, runs)
+    return _mlflow_project(alice, runs)
 
-    every = alice_client.get(_url(project, key="param:opt", metric="acc"))
-    chosen = alice_client.get(_url(project, key="param:opt", metric="acc", a="adam", b="sgd"))
 
-    assert every.text.count('data-testid="comparison"') == 3
-    assert chosen.text.count('data-testid="comparison"') == 1
-    assert 'adam <span class="muted">vs</span> sgd' in chosen.text
+def _headings(response) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", h).strip()
+        for h in re.findall(r'data-testid="comparison">\s*<h2>(.*?)</h2>', response.text, re.S)
+    ]
+
+
+def test_every_group_is_compared_with_the_group_named_baseline(alice_client, alice):
+    # "adam" comes first alphabetically and "lion" has the most runs: neither is the baseline.
+    project = _sweep(
+        alice,
+        {"adam": [0.7, 0.71, 0.72], "baseline": [0.6, 0.61, 0.62], "lion": [0.5] * 4},
+    )
+
+    response = alice_client.get(_url(project, key="param:opt", metric="acc"))
+
+    assert _headings(response) == ["adam vs baseline baseline", "lion vs baseline baseline"]
+    assert '<option value="baseline" selected>' in response.text
+    assert "Chosen by its name." in _text(response)
+    text = _text(response)
+    assert "adam beats baseline on acc" in text
+    assert "baseline beats lion on acc" in text
+    assert "adam beats lion" not in text and "lion beats adam" not in text
+
+
+@pytest.mark.parametrize("name", ["control", "Main"])
+def test_control_or_main_is_the_baseline_too(alice_client, alice, name):
+    project = _sweep(alice, {"adam": [0.7, 0.71, 0.72], name: [0.6, 0.61, 0.62, 0.63]})
+
+    response = alice_client.get(_url(project, key="param:opt", metric="acc"))
+
+    assert _headings(response) == [f"adam vs {name} baseline"]
+
+
+def test_without_such_a_name_the_group_with_most_runs_is_the_baseline(alice_client, alice):
+    project = _sweep(
+        alice, {"adam": [0.7, 0.71, 0.72], "lion": [0.5, 0.51, 0.52, 0.53], "sgd": [0.6] * 3}
+    )
+
+    response = alice_client.get(_url(project, key="param:opt", metric="acc"))
+
+    assert _headings(response) == ["adam vs lion baseline", "sgd vs lion baseline"]
+    assert "Chosen by the most runs." in _text(response)
+
+
+def test_the_user_chooses_the_baseline_and_the_verdicts_follow(alice_client, alice):
+    project = _sweep(
+        alice, {"adam": [0.7, 0.71, 0.72], "baseline": [0.6, 0.61, 0.62], "sgd": [0.5, 0.51, 0.52]}
+    )
+
+    response = alice_client.get(_url(project, key="param:opt", metric="acc", baseline="sgd"))
+
+    assert response.status_code == 200
+    assert _headings(response) == ["adam vs sgd baseline", "baseline vs sgd baseline"]
+    assert '<option value="sgd" selected>' in response.text
+    assert "Chosen by" not in _text(response)
+    assert "baseline beats sgd on acc" in _text(response)
+
+
+def test_a_very_small_p_value_reads_p_below_0_001(alice_client, alice):
+    project = _sweep(
+        alice, {"adam": [0.9, 0.901, 0.902, 0.903], "baseline": [0.5, 0.501, 0.502, 0.503]}
+    )
+
+    text = _text(alice_client.get(_url(project, key="param:opt", metric="acc")))
+
+    assert "p < 0.001" in text
+    assert "p = <" not in text
 
 
 def test_nan_finals_are_dropped_and_said(alice_client, alice):

@@ -52,7 +52,7 @@ def test_the_project_page_shows_the_best_run_passing_the_target(alice_client, pr
     assert '<span class="badge met">Pass</span>' in page
     assert (
         f'Best: run <a href="{_run_url(project, "wide")}">wide</a>, val/accuracy '
-        "<strong>0.912</strong> – target &gt;= 0.9 met"
+        "<strong>0.912</strong> – target ≥ 0.9 met"
     ) in page
 
 
@@ -62,7 +62,7 @@ def test_the_project_page_shows_a_best_run_that_falls_short(alice_client, projec
     page = _page(alice_client, project)
 
     assert '<span class="badge unmet">Fail</span>' in page
-    assert "<strong>0.87</strong> – target &gt;= 0.9 not met" in page
+    assert "<strong>0.87</strong> – target ≥ 0.9 not met" in page
     assert "Pass</span>" not in page
 
 
@@ -83,7 +83,7 @@ def test_lower_is_better_judges_the_lowest_value(alice_client, alice):
 
     assert "Pass</span>" in page
     assert f'<a href="{_run_url(project, "a")}">a</a>, val/loss <strong>0.24</strong>' in page
-    assert "target &lt;= 0.25 met" in page
+    assert "target ≤ 0.25 met" in page
 
 
 def test_without_runs_of_the_metric_it_says_so(alice_client, project):
@@ -125,7 +125,7 @@ def test_an_old_revision_shows_its_metric_but_not_the_runs(alice_client, project
     assert "target 0.9" in page
     assert 'data-testid="success-best"' not in page
     current = _page(alice_client, project)
-    assert "target &gt;= 0.99 not met" in current
+    assert "target ≥ 0.99 not met" in current
 
 
 def test_the_best_run_is_found_in_one_query(project, django_assert_num_queries):
