@@ -155,7 +155,7 @@ def test_the_success_check_judges_the_lowest_run(lower):
 def test_the_project_page_says_the_lowest_run_meets_the_target(alice_client, lower):
     page = alice_client.get(lower.get_absolute_url()).content.decode()
 
-    assert "<strong>0.2</strong> – target &lt;= 0.25 met" in page
+    assert "<strong>0.2</strong> – target ≤ 0.25 met" in page
     assert "lower is better" in page
 
 
