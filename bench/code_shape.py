@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("projects", "milestones", "portfolio", "outbox")
+APPS = ("projects", "milestones", "portfolio", "outbox", "tracking")
 MODULE_LIMIT = 400
 VIEW_LIMIT = 30
 PORTFOLIO_TOP_LIMIT = 12

@@ -293,8 +293,9 @@ class Notification(models.Model):
         CHECKIN = "checkin", "logged a check-in"
         REVISION = "revision", "saved a new revision"
         MILESTONE = "milestone", "completed a milestone"
+        RUN = "run", "finished a run"
 
-    INBOX_KINDS = (Kind.CHECKIN, Kind.REVISION, Kind.MILESTONE)
+    INBOX_KINDS = (Kind.CHECKIN, Kind.REVISION, Kind.MILESTONE, Kind.RUN)
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -318,6 +319,10 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # A run logged live that finished (tracking/, through projects.signals.run_finished).
+    run = models.ForeignKey(
+        "projects.Run", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     mentorship = models.ForeignKey(
         Mentorship, on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -14,6 +14,7 @@ from milestones.models import CheckIn, Milestone
 from milestones.signals import milestone_completed
 from projects.access import shared_with_mentors
 from projects.models import ProjectRevision
+from projects.signals import run_finished
 
 from .mentoring.notifications import notify
 from .models import Mentorship, Notification
@@ -74,6 +75,19 @@ def milestone_to_mentors(sender, milestone: Milestone, **kwargs):
         kind=Notification.Kind.MILESTONE,
         milestone=milestone,
     )
+
+
+@receiver(run_finished, dispatch_uid="portfolio.run_to_mentors")
+def run_to_mentors(sender, experiment_import, **kwargs) -> None:
+    """A run logged live finished (projects.signals.run_finished): a mentor inbox item."""
+    project = experiment_import.project
+    for run in experiment_import.runs.all():
+        _tell_mentors(
+            engineer=project.owner,
+            visibility=project.visibility,
+            kind=Notification.Kind.RUN,
+            run=run,
+        )
 
 
 # --- Public pages: any change to what they may show makes the owner's cached pages stale. ---

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from .models import ExperimentImport, MetricSeries, PendingPoints, Run
+from .provenance import points_span
 from .series import STEP_DTYPE, VALUE_DTYPE, pack, pack_steps, summarise, unpack
 
 TIME_DTYPE = np.dtype("<i8")
@@ -215,6 +216,8 @@ def series_fold(*, run_id: int) -> int:
             )
         existing = {s.key: s for s in MetricSeries.objects.filter(run_id=run_id, key__in=by_key)}
         summary = dict(run.summary)
+        span = [min(int(p.timestamps.min()) for ps in by_key.values() for p in ps if len(p))]
+        span.append(max(int(p.timestamps.max()) for ps in by_key.values() for p in ps if len(p)))
         for key, parts in by_key.items():
             row = existing.get(key)
             points = merge(series_points(row) if row else Points.empty(), *parts)
@@ -237,10 +240,24 @@ def series_fold(*, run_id: int) -> int:
         Run.objects.filter(pk=run_id).update(summary=summary)
         totals = MetricSeries.objects.filter(run__experiment_import_id=run.experiment_import_id)
         totals = totals.aggregate(series=Count("id"), points=Sum("count"))
-        ExperimentImport.objects.filter(pk=run.experiment_import_id).update(
-            series_count=totals["series"] or 0, points_count=totals["points"] or 0
+        experiment_import = ExperimentImport.objects.get(pk=run.experiment_import_id)
+        ExperimentImport.objects.filter(pk=experiment_import.pk).update(
+            series_count=totals["series"] or 0,
+            points_count=totals["points"] or 0,
+            # The times of the first and last point, for provenance.
+            report=points_span(experiment_import, *span),
         )
     return sum(row[2] for row in pending)
+
+
+def with_pending_summary(run: Run, series: list[MetricSeries]) -> None:
+    """Give series rows of a run logged live the figures of its summary, which counts points
+    not folded yet (the rows' own figures are as of the last fold)."""
+    for row in series:
+        entry = run.summary.get(row.key)
+        if isinstance(entry, dict) and entry.get("count", 0) > row.count:
+            row.count = entry["count"]
+            row.last, row.min, row.max = entry["last"], entry["min"], entry["max"]
 
 
 def runs_with_pending() -> list[int]:

@@ -40,6 +40,8 @@ class SeriesData:
     values: np.ndarray
     wall_times: np.ndarray | None = None
     params: dict = field(default_factory=dict)
+    # Which run the points are of: its traces carry uid "run-<id>", which live charts extend.
+    run_id: int | None = None
 
 
 @dataclass
@@ -149,7 +151,7 @@ def ema(values: np.ndarray, weight: float, steps: np.ndarray | None = None) -> n
 # --- Traces ------------------------------------------------------------------------------------
 
 
-def _json_values(values: np.ndarray) -> list:
+def json_values(values: np.ndarray) -> list:
     # NaN becomes None (null) so that plotly draws a gap rather than a number; done on the
     # whole array at once.
     out = values.astype(object)
@@ -157,7 +159,7 @@ def _json_values(values: np.ndarray) -> list:
     return out.tolist()
 
 
-def _json_x(x: np.ndarray, time: bool) -> list:
+def json_x(x: np.ndarray, time: bool) -> list:
     if not time:
         return x.tolist()
     stamps = np.round(x * 1000).astype("datetime64[ms]")
@@ -202,18 +204,19 @@ def _series_trace(
     note = f"{series.name}: downsampled from {total:,} points" if len(index) < total else ""
     shown_steps = steps[index]
     px, py = _with_breaks(x[index], values[index], shown_steps)
-    x_json = _json_x(px, time)
+    x_json = json_x(px, time)
     hover = "%{y:.4g}<extra>" + "%{fullData.name}</extra>"
     name = plot_text(series.name)
     short = int(np.count_nonzero(~np.isnan(py))) <= MARKERS_UNDER
+    run = f"run-{series.run_id}" if series.run_id is not None else None
 
-    def line(y: np.ndarray, width: float) -> dict:
+    def line(y: np.ndarray, width: float, uid: str | None) -> dict:
         trace = {
             "type": "scatter",
             "mode": "lines+markers" if short else "lines",
             "name": name,
             "x": x_json,
-            "y": _json_values(y),
+            "y": json_values(y),
             "connectgaps": False,
             "line": {"color": color, "width": width},
             "legendgroup": name,
@@ -221,16 +224,17 @@ def _series_trace(
         }
         if short:
             trace["marker"] = {"color": color, "size": 7}
+        if uid:  # live charts extend the trace of their run by this id
+            trace["uid"] = uid
         return trace
 
-    raw = line(py, 1.5)
-    traces = [raw]
-    if smoothed is not None:
-        raw.update(opacity=0.25, showlegend=False, name=f"{name} (raw)", hoverinfo="skip")
-        raw.pop("hovertemplate")
-        _, sy = _with_breaks(x[index], smoothed[index], shown_steps)
-        traces.append(line(sy, 2))
-    return traces, note, len(x_json) * len(traces)
+    if smoothed is None:
+        return [line(py, 1.5, run)], note, len(x_json)
+    raw = line(py, 1.5, run and f"{run}-raw")
+    raw.update(opacity=0.25, showlegend=False, name=f"{name} (raw)", hoverinfo="skip")
+    raw.pop("hovertemplate")
+    _, sy = _with_breaks(x[index], smoothed[index], shown_steps)
+    return [raw, line(sy, 2, run)], note, 2 * len(x_json)
 
 
 def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
@@ -241,7 +245,7 @@ def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
         "type": "scatter",
         "mode": "lines",
         "name": target.label,
-        "x": _json_x(x, time),
+        "x": json_x(x, time),
         "y": [target.value, target.value],
         "line": TARGET_LINE,
         "hoverinfo": "skip",

@@ -366,3 +366,58 @@ class PendingPoints(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.key}+{self.count}"
+
+
+def artifact_storage():
+    """Where logged artifacts live: STORAGES["artifacts"], never served as media."""
+    from django.core.files.storage import storages
+
+    return storages["artifacts"]
+
+
+def artifact_upload_to(instance: RunArtifact, filename: str) -> str:
+    return f"{instance.run.project_id}/{instance.run_id}/{instance.sha256[:16]}/{filename}"
+
+
+class ArtifactKind(models.TextChoices):
+    # Decided from the bytes (images by their magic numbers), never from the client's name or
+    # Content-Type alone: it sets how the file may be served (projects/artifacts.py).
+    IMAGE = "image", "Image"
+    TEXT = "text", "Text"
+    JSON = "json", "JSON"
+    BINARY = "binary", "File"
+
+
+class RunArtifact(models.Model):
+    """A file that training code logged for a run (mlflow.log_artifact, log_figure, log_text,
+    log_dict), at its path under the run's artifact root."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="artifacts")
+    path = models.CharField(max_length=500)
+    file = models.FileField(storage=artifact_storage, upload_to=artifact_upload_to, max_length=700)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=ArtifactKind.choices)
+    # Only for images: the type their bytes are (image/png, image/jpeg, image/gif, image/webp).
+    content_type = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "path"], name="artifact_once_per_path")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.path}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:artifact", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    def file_url(self) -> str:
+        return reverse("projects:artifact-file", args=[self.pk, self.name])

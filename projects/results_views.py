@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import chart_cards, import_choices, imports, selectors
+from . import appends, chart_cards, import_choices, imports, selectors
 from .importers import FORMATS, Choices
 from .metrics import metric_direction
 from .models import ImportStatus
@@ -191,6 +191,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     options, option_error = form.options(), form.message()
     # Only the figures of each series: the points load with each chart, when it scrolls in.
     series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
+    appends.with_pending_summary(run, series)
     slots = chart_cards.chart_slots(project, [s.key for s in series], [run.pk], options)
     charts = [
         {"series": s, "slot": slot, "direction": metric_direction(s.key, project)}
@@ -206,5 +207,6 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "charts": charts,
             "options": options,
             "option_error": option_error,
+            "artifacts": list(run.artifacts.all()),
         },
     )

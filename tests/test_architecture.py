@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # app -> the first-party apps it must never import
 FORBIDDEN = {
-    "projects": {"milestones", "portfolio"},
-    "milestones": {"portfolio"},
+    "projects": {"milestones", "portfolio", "tracking"},
+    "milestones": {"portfolio", "tracking"},
+    # The people side reads runs logged live through projects (provenance, signals) only.
+    "portfolio": {"tracking"},
 }
 PORTFOLIO_TOP_LEVEL_MAX = 12
 # The core's templates name only the core's URLs; people-side pages come through context

@@ -221,3 +221,12 @@ def json_float(value: float) -> float | str:
 
 def key_values(mapping: dict) -> list[dict]:
     return [{"key": k, "value": "" if v is None else str(v)} for k, v in mapping.items()]
+
+
+def pairs(body: Body, name: str, value_limit: int) -> list[tuple[str, str]]:
+    pairs = []
+    for i, item in enumerate(body.objects(name)):
+        key = check_name(str(item.get("key") or ""), f"{name}[{i}].key")
+        value = check_value(str(item.get("value") or ""), f"{name}[{i}].value", value_limit)
+        pairs.append((key, value))
+    return pairs

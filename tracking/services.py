@@ -20,13 +20,13 @@ from outbox.services import send_task_safely
 from projects import appends
 from projects.appends import Points
 from projects.models import ExperimentImport, ImportStatus, Project, Run
+from projects.provenance import LIVE_FORMAT, points_span
 from projects.services import project_create
 
 from .errors import MlflowError
 from .models import ExperimentTag, LifecycleStage, LiveRun, RunStatus
 from .selectors import DEFAULT_SLUG, live_run_for_update
 
-LIVE_FORMAT = "mlflow-api"
 LIVE_VERSION = "mlflow-api 1"
 TERMINAL = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)
 MAX_TITLE = 200
@@ -144,7 +144,12 @@ def run_create(
         progress=1.0,
         runs_count=1,
         importer_version=LIVE_VERSION,
-        report={"source": LIVE_FORMAT, "client": source.client, "host": source.host},
+        report={
+            "source": LIVE_FORMAT,
+            "client": source.client,
+            "host": source.host,
+            "token_prefix": source.token_prefix,
+        },
         started_at=timezone.now(),
     )
     run = Run.objects.create(
@@ -209,9 +214,20 @@ def run_log(*, user: AbstractBaseUser, run_id: str, batch: Batch, source: Source
         if batch.points:
             appends.points_append(run=run, batches=batch.points)
             now = timezone.now()
+            # The last point's time to the second is enough (provenance, stale runs): a busy
+            # loop does not pay an UPDATE per call for it.
+            if live.last_point_at and (now - live.last_point_at).total_seconds() < 1:
+                return live
             update = {"last_point_at": now}
             if live.first_point_at is None:
                 update["first_point_at"] = live.first_point_at = now
+                # Provenance shows the first point at once; the fold keeps the span up to date.
+                first = min(int(p.timestamps.min()) for p in batch.points.values() if len(p))
+                last = max(int(p.timestamps.max()) for p in batch.points.values() if len(p))
+                imp = run.experiment_import
+                ExperimentImport.objects.filter(pk=imp.pk).update(
+                    report=points_span(imp, first, last)
+                )
             live.last_point_at = now
             LiveRun.objects.filter(pk=live.pk).update(updated_at=now, **update)
         elif changed:

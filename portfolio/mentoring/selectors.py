@@ -74,6 +74,7 @@ def _work_visible_q(user: AbstractBaseUser) -> Q:
     goals = QuarterlyGoal.objects.visible_to(user).values("pk")
     return (
         Q(revision__project__in=projects)
+        | Q(run__project__in=projects)
         | Q(milestone__goal__in=goals)
         | Q(checkin__milestone__goal__in=goals)
     )
@@ -145,6 +146,7 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
         "checkin__milestone",
         "milestone",
         "revision__project",
+        "run__project",
         "recipient",
     )
     query = list(query)
@@ -180,6 +182,13 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
             text = f"{actor} saved revision {r.number} of “{r.project.title}”"
             url = reverse("mentoring:revision", args=[slug, r.project.slug, r.number])
             excerpt = r.change_note
+        elif kind == K.RUN:
+            run = n.run
+            text = f"{actor} finished run “{run.name}” of “{run.project.title}”"
+            if run.status and run.status != "FINISHED":
+                text += f" ({run.status.lower()})"
+            url = reverse("mentoring:project", args=[slug, run.project.slug])
+            excerpt = _run_excerpt(run.summary)
         else:
             text = f"{actor} accepted your invitation to mentor you"
             url = reverse("mentoring:mentors")
@@ -198,6 +207,16 @@ def notification_rows(notifications: QuerySet[Notification]) -> list[dict]:
             }
         )
     return rows
+
+
+def _run_excerpt(summary: dict) -> str:
+    """The last value of a run's first few metrics ("loss 0.12 · acc 0.93")."""
+    parts = [
+        f"{key} {entry['last']:.4g}"
+        for key, entry in list(summary.items())[:4]
+        if isinstance(entry, dict) and isinstance(entry.get("last"), int | float)
+    ]
+    return " · ".join(parts)
 
 
 def _name(user: AbstractBaseUser) -> str:

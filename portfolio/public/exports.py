@@ -98,6 +98,10 @@ def _metric(entry: PublicProject) -> dict | None:
             "importer": f"{source.detected_format} {source.importer_version}".strip(),
             "imported": (source.finished_at or source.created_at).date().isoformat(),
         }
+        from projects.provenance import live_provenance
+
+        if logged := live_provenance(source):
+            metric["source"]["logged"] = logged
     return metric
 
 
@@ -231,7 +235,11 @@ def markdown(*, profile: Profile, absolute: Callable[[str], str]) -> str:
         lines += [f"- {_md_escape(h)}" for h in p["highlights"]]
         for metric in cairn["metrics"]:
             source = metric.get("source")
-            if source:
+            if source and source.get("logged"):
+                lines += [
+                    f"- Source of {_md_escape(metric['name'])}: {_md_escape(source['logged'])}"
+                ]
+            elif source:
                 lines += [
                     f"- Source of {_md_escape(metric['name'])}: {_md_escape(source['file'])} "
                     f"(sha256 {source['sha256'][:12]}, {source['importer']}, "

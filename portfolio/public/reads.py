@@ -136,6 +136,8 @@ class Source:
     importer: str
     date: object
     read_with: str = ""  # how the file was read, when the owner chose (import_choices.describe)
+    # For a run logged through the MLflow API, who logged it and when (projects.provenance).
+    logged: str = ""
 
 
 @dataclass
@@ -193,6 +195,7 @@ def _has_curve(runs: list[tuple], metric: str) -> bool:
 
 def _source(imp: ExperimentImport) -> Source:
     from projects.import_choices import describe
+    from projects.provenance import live_provenance
 
     files = [f.original_name for f in imp.files.all()] or [imp.original_name]
     return Source(
@@ -202,6 +205,7 @@ def _source(imp: ExperimentImport) -> Source:
         importer=" ".join(x for x in (imp.detected_format, imp.importer_version) if x),
         date=imp.finished_at or imp.created_at,
         read_with=describe(imp.choices),
+        logged=live_provenance(imp),
     )
 
 

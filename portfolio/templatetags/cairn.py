@@ -42,3 +42,12 @@ def read_with(choices: dict | None) -> str:
     from projects.import_choices import describe
 
     return describe(choices)
+
+
+@register.filter
+def logged_live(experiment_import) -> str:
+    """For a run logged through the MLflow API: who logged it, from where, with which token and
+    when ("" for an import of files; projects.provenance)."""
+    from projects.provenance import live_provenance
+
+    return live_provenance(experiment_import)

@@ -1,0 +1,3 @@
+"""The handlers of the MLflow calls Cairn serves; importing them fills tracking.registry."""
+
+from . import experiments, metrics, runs  # noqa: F401
