@@ -16,7 +16,7 @@ from projects.chart_theme import ACCENT, OK, json_ready, trace
 from projects.metrics import arrow as direction_arrow
 from projects.metrics import best_of, comparison_for, metric_direction, summary_best
 from projects.models import ImportStatus, Project, Run
-from projects.targets import is_met
+from projects.targets import is_met, target_phrase
 
 from .charts import plan_layout
 
@@ -37,6 +37,13 @@ class BestSoFar:
     @property
     def current(self) -> float | None:
         return self.best[-1] if self.best else None
+
+    @property
+    def target_label(self) -> str:
+        """ "target ≥ 0.9", written like every target; "" without one."""
+        if self.target is None:
+            return ""
+        return f"target {target_phrase(comparison_for(self.direction), self.target)}"
 
     @property
     def target_met(self) -> bool | None:
@@ -150,9 +157,9 @@ def best_so_far_figure(series: BestSoFar) -> dict:
                 x=[x[0], x[-1]],
                 y=[series.target, series.target],
                 mode="lines",
-                name=f"target {series.target:g}",
+                name=series.target_label,
                 line={"color": OK, "dash": "dash", "width": 1.5},
-                hovertemplate=f"target {series.target:g}<extra></extra>",
+                hovertemplate=f"{series.target_label}<extra></extra>",
             )
         )
         annotations.append(
@@ -162,7 +169,7 @@ def best_so_far_figure(series: BestSoFar) -> dict:
                 "xanchor": "left",
                 "y": series.target,
                 "yanchor": "bottom",
-                "text": f"target {series.target:g}",
+                "text": series.target_label,
                 "showarrow": False,
                 "font": {"size": 11, "color": OK},
             }
