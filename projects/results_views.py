@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from . import appends, chart_cards, import_choices, imports, provenance, selectors
 from .importers import FORMATS, Choices
+from .metrics import metric_direction
 from .models import ImportStatus
 from .query_forms import ChartOptionsForm
 from .uploads import upload_refusal, uploads_with_paths
@@ -195,7 +196,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     appends.with_pending_summary(run, series)
     slots = chart_cards.chart_slots(project, [s.key for s in series], [run.pk], options)
     charts = [
-        {"series": s, "slot": slot, "direction": selectors.metric_direction(s.key, project)}
+        {"series": s, "slot": slot, "direction": metric_direction(s.key, project)}
         for s, slot in zip(series, slots, strict=True)
     ]
     return render(

@@ -53,7 +53,7 @@ def test_the_markdown_export_writes_the_success_target_with_its_sign(alice_clien
 def test_the_best_so_far_chart_writes_its_target_with_its_sign(alice):
     import datetime
 
-    from milestones.charts import BestSoFar, best_so_far_figure
+    from milestones.best_so_far import BestSoFar, best_so_far_figure
     from tests.factories import create_project
 
     series = BestSoFar(
