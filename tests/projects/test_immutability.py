@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects import urls as project_urls
+from projects.artifacts import artifact_store
 from projects.models import Project, ProjectRevision
 from tests.factories import create_project, import_results, sample, save_revision
 
@@ -113,6 +116,9 @@ POST_EFFECTS = {
     "results": "refused",
     "chart": "refused",
     "chart-data": "refused",
+    "chart-live": "refused",
+    "artifact": "refused",
+    "artifact-file": "refused",
     "compare": "refused",
     "stats": "refused",
     "metric-direction": "results only",
@@ -144,6 +150,10 @@ def _post_for(name: str, project: Project) -> tuple[str, dict]:
     if name in ("import", "import-retry", "import-delete", "import-preview", "run"):
         imp = import_results(project, sample("metrics.jsonl"))
         args = [project.slug, imp.runs.get().pk if name == "run" else imp.pk]
+    if name in ("artifact", "artifact-file"):
+        run = import_results(project, sample("metrics.jsonl")).runs.get()
+        artifact = artifact_store(run=run, path="notes.txt", stream=io.BytesIO(b"notes"))
+        args = [artifact.pk] if name == "artifact" else [artifact.pk, "notes.txt"]
     data = {
         "create": {
             "title": "Another project",

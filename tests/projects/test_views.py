@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 
 from projects import urls as project_urls
+from projects.artifacts import artifact_store
 from projects.models import (
     ExperimentImport,
     ImportFile,
@@ -20,6 +22,7 @@ from projects.models import (
     Project,
     ProjectRevision,
     Run,
+    RunArtifact,
 )
 from projects.sections import SECTION_KEYS, SECTIONS
 from projects.services import template_content
@@ -98,6 +101,10 @@ ROUTES = [
     ("results", "project", 200, None),
     ("chart", "project", 400, None),  # no metric asked for
     ("chart-data", "project", 400, None),
+    ("chart-live", "project", 400, None),  # no metric nor card
+    # By id, for everyone the project is visible to (tests/projects/test_artifact_pages.py).
+    ("artifact", "artifact", 200, None),
+    ("artifact-file", "artifact", 200, None),
     ("compare", "project", 200, None),
     ("stats", "project", 200, None),
     ("metric-direction", "project", 405, {"metric": "loss", "direction": "higher"}),
@@ -111,6 +118,13 @@ def _url(name: str, kind: str | None, project: Project) -> str:
         return reverse(f"projects:{name}", args=[project.slug, project.imports.get().pk])
     if kind == "run":
         return reverse(f"projects:{name}", args=[project.slug, project.runs.get().pk])
+    if kind == "artifact":
+        artifact = RunArtifact.objects.filter(run__project=project).first() or artifact_store(
+            run=project.runs.get(), path="notes.txt", stream=io.BytesIO(b"notes")
+        )
+        return reverse(
+            f"projects:{name}", args=[artifact.pk, *([artifact.name] * ("file" in name))]
+        )
     args = {None: [], "project": [project.slug], "revision": [project.slug, 1]}[kind]
     return reverse(f"projects:{name}", args=args)
 
@@ -305,7 +319,13 @@ def test_it_creates_another_engineers_project_as_their_own(bob, bob_client, proj
     assert list(project.revisions.values()) == before
 
 
-@pytest.mark.parametrize(("name", "kind", "status", "data"), ROUTES, ids=[r[0] for r in ROUTES])
+# Artifacts answer everyone by the visibility rule: a visitor gets a private one's 404, not a login.
+SIGNED_IN_ROUTES = [r for r in ROUTES if r[1] != "artifact"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "status", "data"), SIGNED_IN_ROUTES, ids=[r[0] for r in SIGNED_IN_ROUTES]
+)
 def test_it_sends_someone_signed_out_to_the_login_page(
     client, project, results, name, kind, status, data
 ):
