@@ -19,9 +19,25 @@ from .selectors.charts import charts_page
 def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
     """One chart card, loaded by htmx when its slot scrolls into view."""
     project = selectors.project_for_owner(user=request.user, slug=slug)
-    data_url = reverse("projects:chart-data", args=[project.slug])
     template, context, status = chart_cards.card(
-        project=project, params=request.GET, data_url=data_url
+        project=project,
+        params=request.GET,
+        data_url=reverse("projects:chart-data", args=[project.slug]),
+        live_url=reverse("projects:chart-live", args=[project.slug]),
+        card_url=request.get_full_path(),
+    )
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def chart_live(request: HttpRequest, slug: str) -> HttpResponse:
+    """The live badge of a chart card with the points logged since the page last asked."""
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    template, context, status = chart_cards.live_badge(
+        project=project,
+        params=request.GET,
+        live_url=reverse("projects:chart-live", args=[project.slug]),
     )
     return render(request, template, context, status=status)
 

@@ -55,6 +55,8 @@ class SeriesData:
     values: np.ndarray
     wall_times: np.ndarray | None = None
     params: dict = field(default_factory=dict)
+    # Which run the points are of: its traces carry uid "run-<id>", which live charts extend.
+    run_id: int | None = None
 
 
 @dataclass
@@ -164,7 +166,7 @@ def ema(values: np.ndarray, weight: float, steps: np.ndarray | None = None) -> n
 # --- Traces ------------------------------------------------------------------------------------
 
 
-def _json_values(values: np.ndarray) -> list:
+def json_values(values: np.ndarray) -> list:
     # NaN becomes None (null) so that plotly draws a gap rather than a number; done on the
     # whole array at once.
     out = values.astype(object)
@@ -172,7 +174,7 @@ def _json_values(values: np.ndarray) -> list:
     return out.tolist()
 
 
-def _json_x(x: np.ndarray, time: bool) -> list:
+def json_x(x: np.ndarray, time: bool) -> list:
     if not time:
         return x.tolist()
     stamps = np.round(x * 1000).astype("datetime64[ms]")
@@ -217,7 +219,7 @@ def _series_trace(
     note = f"{series.name}: downsampled from {total:,} points" if len(index) < total else ""
     shown_steps = steps[index]
     px, py = _with_breaks(x[index], values[index], shown_steps)
-    x_json = _json_x(px, time)
+    x_json = json_x(px, time)
     hover = "%{y:.4g}<extra>" + "%{fullData.name}</extra>"
     name = plot_text(series.name)
     short = int(np.count_nonzero(~np.isnan(py))) <= MARKERS_UNDER
@@ -228,7 +230,7 @@ def _series_trace(
         "mode": mode,
         "name": name,
         "x": x_json,
-        "y": _json_values(py),
+        "y": json_values(py),
         "connectgaps": False,
         "line": {"color": color, "width": 1.5},
         "legendgroup": name,
@@ -236,6 +238,8 @@ def _series_trace(
     }
     if short:
         raw["marker"] = {"color": color, "size": 7}
+    if series.run_id is not None:
+        raw["uid"] = f"run-{series.run_id}"
     traces.append(raw)
     sent = len(x_json)
     if smoothed is not None:
@@ -247,7 +251,7 @@ def _series_trace(
             "mode": mode,
             "name": name,
             "x": x_json,
-            "y": _json_values(sy),
+            "y": json_values(sy),
             "connectgaps": False,
             "line": {"color": color, "width": 2},
             "legendgroup": name,
@@ -255,6 +259,9 @@ def _series_trace(
         }
         if short:
             smooth["marker"] = {"color": color, "size": 7}
+        if series.run_id is not None:
+            raw["uid"] = f"run-{series.run_id}-raw"
+            smooth["uid"] = f"run-{series.run_id}"
         traces.append(smooth)
         sent += len(x_json)
     return traces, note, sent
@@ -268,7 +275,7 @@ def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
         "type": "scatter",
         "mode": "lines",
         "name": target.label,
-        "x": _json_x(x, time),
+        "x": json_x(x, time),
         "y": [target.value, target.value],
         "line": {"color": "#2a7d4f", "dash": "dash", "width": 1.5},
         "hoverinfo": "skip",

@@ -340,29 +340,12 @@ class MetricSeries(models.Model):
         return unpack(self.values, VALUE_DTYPE)
 
 
-class PendingPoints(models.Model):
-    """Points of one metric appended to a run (live logging) and not yet folded into its
-    MetricSeries: the append table of projects.appends. Each row is one call's points of one
-    key as columnar arrays, so a call of 1,000 points over 10 keys is 10 rows."""
-
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="pending_points")
-    key = models.CharField(max_length=255)
-    # A digest of the points (steps, timestamps, values): the same points sent again, as a
-    # client's retry does, hit the unique constraint and are stored once.
-    digest = models.CharField(max_length=32)
-    count = models.PositiveIntegerField()
-    # Little-endian int64 steps, int64 timestamps (ms since the epoch, as MLflow sends them)
-    # and float64 values (NaN and infinities kept), each exactly `count` long.
-    steps = models.BinaryField()
-    timestamps = models.BinaryField()
-    values = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "key", "digest"], name="pending_points_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.run_id}:{self.key}+{self.count}"
+# Live logging (points appended by training code, artifacts it logs) is in its own module; its
+# models belong to this app all the same, and are imported here so that Django registers them.
+from .live_models import (  # noqa: E402, F401 (re-exported: the migrations name them here)
+    ArtifactKind,
+    PendingPoints,
+    RunArtifact,
+    artifact_storage,
+    artifact_upload_to,
+)

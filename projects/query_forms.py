@@ -130,6 +130,25 @@ class ChartCardForm(ChartOptionsForm):
         return self.value("size") == "small"
 
 
+class ChartLiveForm(ChartCardForm):
+    """The badge of a live chart card (projects.live): its cursor and which card it is."""
+
+    after = forms.IntegerField(
+        required=False, min_value=0, error_messages={"invalid": "after must be a number."}
+    )
+    folded = forms.IntegerField(
+        required=False, min_value=0, error_messages={"invalid": "folded must be a number."}
+    )
+    card = forms.RegexField(
+        regex=r"^chart-[0-9a-f]{12}$",
+        error_messages={
+            "required": "card names the chart card to update (chart-…).",
+            "invalid": "card names the chart card to update (chart-…).",
+        },
+    )
+    reload = forms.BooleanField(required=False)
+
+
 class ChartPointsForm(ChartCardForm):
     """The points behind a chart card: the whole range, or the window x0..x1 when zoomed."""
 

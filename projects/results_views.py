@@ -206,5 +206,6 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "charts": charts,
             "options": options,
             "option_error": option_error,
+            "artifacts": list(run.artifacts.all()),
         },
     )

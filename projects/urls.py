@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chart_views, compare_views, results_views, views
+from . import artifact_views, chart_views, compare_views, results_views, views
 
 app_name = "projects"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
     path("preview/", views.markdown_preview, name="preview"),
+    # By id for every role: the project's visibility rule decides (artifact_views).
+    path("artifacts/<int:artifact_id>/", artifact_views.artifact_detail, name="artifact"),
+    path(
+        "artifacts/<int:artifact_id>/<path:name>",
+        artifact_views.artifact_file,
+        name="artifact-file",
+    ),
     path("<slug:slug>/", views.project_detail, name="detail"),
     path("<slug:slug>/edit/", views.project_edit, name="edit"),
     path("<slug:slug>/history/", views.revision_history, name="history"),
@@ -41,6 +48,7 @@ urlpatterns = [
     path("<slug:slug>/results/", chart_views.results, name="results"),
     path("<slug:slug>/results/chart/", chart_views.chart_fragment, name="chart"),
     path("<slug:slug>/results/chart/data/", chart_views.chart_data, name="chart-data"),
+    path("<slug:slug>/results/chart/live/", chart_views.chart_live, name="chart-live"),
     path("<slug:slug>/compare/", compare_views.runs_compare, name="compare"),
     path("<slug:slug>/stats/", compare_views.runs_stats, name="stats"),
     path(

@@ -8,3 +8,10 @@ class TrackingConfig(AppConfig):
 
     name = "tracking"
     verbose_name = "Live tracking (MLflow API)"
+
+    def ready(self) -> None:
+        from projects.live import register_live_source
+
+        from .live import live_run_states
+
+        register_live_source(live_run_states)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import views
+from . import artifacts, views
 
 app_name = "tracking"
 
 urlpatterns = [
     re_path(r"^(?:ajax-)?api/2\.0/mlflow/(?P<endpoint>.+)$", views.endpoint, name="endpoint"),
+    re_path(
+        r"^api/2\.0/mlflow-artifacts/artifacts(?:/(?P<path>.*))?$",
+        artifacts.artifact_endpoint,
+        name="artifacts",
+    ),
     path("<path:rest>", views.not_found, name="not-found"),
     path("", views.not_found, {"rest": ""}, name="root"),
 ]

@@ -299,18 +299,39 @@ def revision_threads(
     current: dict[str, list[Thread]] = defaultdict(list)
     outdated: list[Thread] = []
     for thread in _threads(comments):
-        root = thread.root
-        written_on = root.revision
-        thread.on_other_revision = written_on.pk != revision.pk
-        if root.section and thread.on_other_revision:
-            before = getattr(written_on, root.section, "") or ""
-            now = getattr(revision, root.section, "") or ""
-            thread.outdated = before != now
+        _read_on(thread, revision)
         if thread.outdated:
             outdated.append(thread)
         else:
-            current[root.section].append(thread)
+            current[thread.root.section].append(thread)
     return {"by_section": dict(current), "outdated": outdated}
+
+
+def _read_on(thread: Thread, revision: ProjectRevision) -> None:
+    """Mark a revision thread as read on revision: written on another one, and outdated when
+    its section's text differs there."""
+    root = thread.root
+    written_on = root.revision
+    thread.on_other_revision = written_on.pk != revision.pk
+    if root.section and thread.on_other_revision:
+        before = getattr(written_on, root.section, "") or ""
+        now = getattr(revision, root.section, "") or ""
+        thread.outdated = before != now
+
+
+def thread_for_viewer(
+    *, viewer: AbstractBaseUser, root: Comment, revision: ProjectRevision | None = None
+) -> Thread | None:
+    """The one thread that starts at root, as viewer reads it (on revision, for a thread on a
+    project); None when viewer may not read it."""
+    comments = comments_visible_to(viewer).filter(Q(pk=root.pk) | Q(parent_id=root.pk))
+    found = _threads(comments)
+    if not found:
+        return None
+    thread = found[0]
+    if thread.root.revision_id:
+        _read_on(thread, revision or thread.root.revision)
+    return thread
 
 
 def milestone_threads(*, viewer: AbstractBaseUser, milestone: Milestone) -> dict:

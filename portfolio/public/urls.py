@@ -24,6 +24,11 @@ urlpatterns = [
         name="chart",
     ),
     path(
+        "u/<slug:slug>/<slug:project_slug>/chart/live/",
+        public_site.chart_live,
+        name="chart-live",
+    ),
+    path(
         "u/<slug:slug>/<slug:project_slug>/chart/data/",
         public_site.chart_data,
         name="chart-data",

@@ -190,9 +190,24 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
 def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
     """A chart card of a public project, loaded by htmx as it scrolls into view."""
     profile, _, project = _visitor_project(request, slug, project_slug)
-    data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
     template, context, status = chart_cards.card(
-        project=project, params=request.GET, data_url=data_url
+        project=project,
+        params=request.GET,
+        data_url=reverse("public:chart-data", args=[profile.slug, project.slug]),
+        live_url=reverse("public:chart-live", args=[profile.slug, project.slug]),
+        card_url=request.get_full_path(),
+    )
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def chart_live(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    """The live badge of a public chart card, with the points logged since the page asked."""
+    profile, _, project = _visitor_project(request, slug, project_slug)
+    template, context, status = chart_cards.live_badge(
+        project=project,
+        params=request.GET,
+        live_url=reverse("public:chart-live", args=[profile.slug, project.slug]),
     )
     return render(request, template, context, status=status)
 

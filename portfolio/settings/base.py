@@ -151,6 +151,15 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Files that training code logs through the MLflow artifact endpoints: outside MEDIA_ROOT,
+    # so that nothing serves them except the views that apply the visibility rule.
+    "artifacts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": Path(env_str("CAIRN_ARTIFACT_ROOT") or VAR_DIR / "artifacts"),
+            "base_url": None,
+        },
+    },
 }
 # Without collectstatic, serve straight from the finders (local runs); production turns it off.
 WHITENOISE_USE_FINDERS = True
@@ -160,6 +169,9 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 
 # Uploads of experiment results: the largest file accepted, checked before it is read.
 CAIRN_MAX_UPLOAD_BYTES = env_int("CAIRN_MAX_UPLOAD_MB", 200) * 1000 * 1000
+# A run logged live whose last point is older than this (and that did not end) shows as stale:
+# its process probably died (projects/live.py).
+CAIRN_LIVE_STALE_SECONDS = env_int("CAIRN_LIVE_STALE_SECONDS", 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [

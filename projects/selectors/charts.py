@@ -45,6 +45,7 @@ def series_for_chart(
             values=values,
             wall_times=times if wall_times else None,
             params=row[1] or {},
+            run_id=row[0],
         )
     return [by_run[i] for i in run_ids if i in by_run]
 

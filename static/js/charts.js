@@ -36,6 +36,11 @@
     target.on("plotly_relayout", function (change) {
       if (change["xaxis.autorange"] || change.autosize) {
         if (pending) pending.abort();
+        if (target.dataset.liveChanged) {
+          // Points arrived since the overview was drawn: ask for the whole range again.
+          fetchTraces(target, url, "");
+          return;
+        }
         window.Plotly.react(target, overview.data, target.layout);
         setNote(target, overview.note);
         return;
@@ -64,6 +69,76 @@
           target.classList.remove("is-loading");
         });
     });
+  }
+
+  function fetchTraces(target, url, note) {
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (whole) {
+        window.Plotly.react(target, whole.data, target.layout);
+        setNote(target, note || whole.note || "");
+      })
+      .catch(function () {
+        setNote(target, "Could not load the new points.");
+      });
+  }
+
+  // Live charts (projects/live.py): the badge of a card whose runs are logging is polled by htmx
+  // and comes back with data-live: new points to append to each run's trace (uid "run-<id>"),
+  // the whole traces to draw instead, or "reload" for a card that must be built again.
+  function applyLive(badge) {
+    var target = document.getElementById(badge.dataset.chart);
+    if (!target || !target.data || !window.Plotly) return;
+    badge.dataset.applied = "1";
+    var payload = JSON.parse(badge.dataset.live);
+    var card = badge.closest(".chart-card");
+    if (payload.mode === "reload") {
+      if (card && card.dataset.cardUrl && window.htmx) {
+        window.htmx.ajax("GET", card.dataset.cardUrl, { target: card, swap: "outerHTML" });
+      }
+      return;
+    }
+    target.dataset.liveChanged = "1";
+    if (payload.mode === "replace") {
+      window.Plotly.react(target, payload.data, target.layout);
+      setNote(target, payload.note);
+      return;
+    }
+    var xs = [], ys = [], indices = [], missing = false;
+    Object.keys(payload.runs).forEach(function (runId) {
+      var index = -1;
+      for (var i = 0; i < target.data.length; i++) {
+        if (target.data[i].uid === "run-" + runId) index = i;
+      }
+      if (index < 0) {
+        missing = true;
+        return;
+      }
+      var trace = target.data[index];
+      var last = trace.x.length ? trace.x[trace.x.length - 1] : null;
+      var points = payload.runs[runId], px = [], py = [];
+      for (var k = 0; k < points.x.length; k++) {
+        // The card was read after its cursor was taken: points it already has are skipped.
+        if (last === null || points.x[k] > last) {
+          px.push(points.x[k]);
+          py.push(points.y[k]);
+        }
+      }
+      if (px.length) {
+        xs.push(px);
+        ys.push(py);
+        indices.push(index);
+      }
+    });
+    if (indices.length) window.Plotly.extendTraces(target, { x: xs, y: ys }, indices);
+    if (missing && target.dataset.zoomUrl) fetchTraces(target, target.dataset.zoomUrl, "");
+  }
+
+  function applyLiveBadges() {
+    document.querySelectorAll(".live-state[data-live]:not([data-applied])").forEach(applyLive);
   }
 
   // htmx drops every <script> of a fragment it swaps in (allowScriptTags is off), so the figures
@@ -156,4 +231,5 @@
   // After a swap the new element may have replaced the one htmx reports, so look everywhere;
   // charts already drawn are skipped.
   document.addEventListener("htmx:afterSettle", draw);
+  document.addEventListener("htmx:afterSettle", applyLiveBadges);
 })();

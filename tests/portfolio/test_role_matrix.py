@@ -11,6 +11,8 @@ test_every_url_is_in_the_matrix fails when a URL is added without a row here.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -19,6 +21,7 @@ from portfolio.api.tokens import token_create
 from portfolio.mentoring.comments import comment_on_milestone, comment_on_revision
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from portfolio.models import Notification
+from projects.artifacts import artifact_store
 from projects.models import ExperimentImport
 from tests.factories import (
     GoalFactory,
@@ -28,6 +31,7 @@ from tests.factories import (
     import_results,
     long_csv,
 )
+from tests.tracking.live_runs import live_run
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +60,10 @@ SHARED = _expect(owner=200, mentor=200)
 SHARED_POST = _expect(owner=OK, mentor=OK)
 PUBLIC = dict.fromkeys(ROLES, 200)
 NOBODY = dict.fromkeys(ROLES, 404)
+LIVE_QUERY = {"metric": "val/auc", "card": "chart-000000000000"}
+# Readable wherever the project is (the visibility rule), signed in or not.
+ARTIFACT = _expect(owner=200, mentor=200, anonymous=404)
+OWN_ARTIFACT = _expect(owner=200, anonymous=404)
 # Pages for visitors that send someone signed in on to their plan.
 VISITORS = dict.fromkeys(SIGNED_IN, OK) | {"anonymous": 200}
 
@@ -113,6 +121,10 @@ def world(db):
         "inbox_item": inbox_item,
         "open_token": open_token,
         "alice_mentorship": alice.mentorships_given.get(mentor=bob),
+        "artifact": artifact_store(run=run, path="notes.txt", stream=io.BytesIO(b"notes")),
+        "secret_artifact": artifact_store(
+            run=live_run(secret).run, path="secret.txt", stream=io.BytesIO(b"secret")
+        ),
         "tokens": {role: token_create(user=user, name="ci")[1] for role, user in users.items()},
     }
 
@@ -202,6 +214,8 @@ MATRIX = [
     ("projects:results", _p, "get", None, OWN),
     ("projects:chart", _p, "get", {"metric": "val/auc"}, OWN),
     ("projects:chart-data", _p, "get", {"metric": "val/auc"}, OWN),
+    # No run of it logs live: 286, "stop polling".
+    ("projects:chart-live", _p, "get", LIVE_QUERY, _expect(owner=286)),
     ("projects:compare", _p, "get", None, OWN),
     ("projects:stats", _p, "get", None, OWN),
     (
@@ -211,6 +225,9 @@ MATRIX = [
         {"metric": "val/auc", "direction": "higher"},
         OWN_POST,
     ),
+    # Artifacts logged by runs (issue 13): by id, wherever the project is visible.
+    ("projects:artifact", lambda w: [w["artifact"].pk], "get", None, ARTIFACT),
+    ("projects:artifact-file", lambda w: [w["artifact"].pk, "notes.txt"], "get", None, ARTIFACT),
     # Mentoring (issue 6): invitations, the mentor's dashboard and inbox.
     ("mentoring:dashboard", lambda w: [], "get", None, SELF),
     ("mentoring:inbox-ack", lambda w: [w["inbox_item"].pk], "post", {}, _expect(mentor=OK)),
@@ -261,6 +278,7 @@ MATRIX = [
     ("public:project-preview", lambda w: [w["slug"], w["shared"].slug], "get", None, NOBODY),
     ("public:project", lambda w: [w["slug"], w["shared"].slug], "get", None, NOBODY),
     ("public:chart", lambda w: [w["slug"], w["shared"].slug], "get", {"metric": "val/auc"}, NOBODY),
+    ("public:chart-live", lambda w: [w["slug"], w["shared"].slug], "get", LIVE_QUERY, NOBODY),
     (
         "public:chart-data",
         lambda w: [w["slug"], w["shared"].slug],
@@ -272,6 +290,14 @@ MATRIX = [
 
 # Private work stays private even from a mentor: these answer 404 to all but its owner.
 PRIVATE_ROWS = [
+    ("projects:artifact", lambda w: [w["secret_artifact"].pk], "get", None, OWN_ARTIFACT),
+    (
+        "projects:artifact-file",
+        lambda w: [w["secret_artifact"].pk, "secret.txt"],
+        "get",
+        None,
+        OWN_ARTIFACT,
+    ),
     ("mentoring:project", lambda w: [w["slug"], w["secret"].slug], "get", None, OWN),
     ("mentoring:revision", lambda w: [w["slug"], w["secret"].slug, 1], "get", None, OWN),
     ("mentoring:milestone", lambda w: [w["slug"], w["secret_milestone"].pk], "get", None, OWN),
@@ -295,8 +321,9 @@ PRIVATE_ROWS = [
 NOT_IN_MATRIX = {"logout", "password_reset_confirm"}
 API = {"api:openapi", "api:imports", "api:import", "api:import-retry"}
 # The MLflow endpoint takes a token, never a session: tests/tracking/test_errors.py checks that
-# a signed-in owner, another user and a visitor all get UNAUTHENTICATED without one.
-MLFLOW = {"tracking:endpoint", "tracking:not-found", "tracking:root"}
+# a signed-in owner, another user and a visitor all get UNAUTHENTICATED without one (and
+# tests/tracking/test_artifact_endpoints.py the same for the artifact proxy).
+MLFLOW = {"tracking:endpoint", "tracking:not-found", "tracking:root", "tracking:artifacts"}
 
 
 def _url_names(resolver=None, namespace: str = "") -> set[str]:
@@ -340,7 +367,8 @@ def _check(client, world, row, role):
     else:
         assert response.status_code == want, (url, role, response.status_code)
     if role != "owner" and response.status_code == 200:
-        body = response.content.decode()
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        body = raw.decode()
         hidden = PRIVATE_TITLES + (() if role == "mentor" else MENTOR_TITLES)
         leaked = [title for title in hidden if title in body]
         assert not leaked, (url, role, leaked)
