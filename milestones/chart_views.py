@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from projects import people
 
 from . import charts
+from .best_so_far import best_so_far_figure, best_so_far_for
 from .quarters import Quarter
 
 BAD_QUARTER = "No such quarter: years run from 2000 to 2100 and quarters from 1 to 4."
@@ -51,13 +52,13 @@ def burnup(request: HttpRequest, year: int, quarter: int) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def best_so_far(request: HttpRequest) -> HttpResponse:
-    series, left_out = charts.best_so_far_for(owner=request.user)
+    series, left_out = best_so_far_for(owner=request.user)
     shown = [
         {
             "series": s,
             "id": f"best-{s.project.pk}",
             "figure_id": f"figure-best-{s.project.pk}",
-            "figure": charts.best_so_far_figure(s),
+            "figure": best_so_far_figure(s),
         }
         for s in series
         if s.best

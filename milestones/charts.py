@@ -1,51 +1,33 @@
-"""The plan's charts: what each one reads, and the plotly figure it draws.
+"""The plan's charts of the plan itself: what each one reads, and the plotly figure it draws.
 
 Three charts sit under a quarter's goals and load on their own (chart_views), so the quarter page
-keeps its query count: a burn-up of the quarter's milestones, the best value so far of each
-project's success metric, and a calendar of the owner's activity over the last 52 weeks. Each
-read is one or a few aggregate queries whatever the size of the plan; figures are plain dicts
-that static/js/charts.js draws.
+keeps its query count: a burn-up of the quarter's milestones (here), the best value so far of each
+project's success metric (best_so_far.py), and a calendar of the owner's activity over the last
+52 weeks (here, an SVG drawn on the server). Each read is one or a few aggregate queries whatever
+the size of the plan; figures are plain dicts in Cairn's look (projects/chart_theme.py) that
+static/js/charts.js draws.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
-import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from projects.models import (
-    Direction,
-    ExperimentImport,
-    ImportStatus,
-    Project,
-    ProjectRevision,
-    Run,
-)
+from projects.chart_theme import ACCENT, ACCENT_2, INK, MUTED, json_ready, layout, trace
+from projects.models import ExperimentImport, Project, ProjectRevision
 from projects.people import ProfileFlags
-from projects.selectors import metric_direction
+from projects.wording import plural
 
 from .models import CheckIn, Milestone, MilestoneStatus
 from .quarters import Quarter
 
-INK = "#1d2733"
-MUTED = "#5d6b7a"
-LINE = "#dfe5ec"
-ACCENT = "#3d5a80"
-ACCENT_2 = "#ee6c4d"
-OK = "#2a7d4f"
-
 BURNUP_HEIGHT = 310
-BEST_HEIGHT = 250
-MAX_PROJECTS = 6
 WEEKS_OF_ACTIVITY = 52
 
 
@@ -53,34 +35,15 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def _layout(**extra) -> dict:
-    """What every plan chart shares: fixed height, small margins, legend under the plot."""
-    return {
-        "template": _template(),
-        "margin": {"l": 44, "r": 12, "t": 12, "b": 36},
-        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18, "yanchor": "top"},
-        "hovermode": "closest",
-        **extra,
-    }
-
-
-@functools.cache
-def _template() -> dict:
-    """plotly's "plotly_white" template as plain JSON, resolved once per process."""
-    return json.loads(go.Figure(layout={"template": "plotly_white"}).to_json())["layout"][
-        "template"
-    ]
-
-
-def _trace(kind: str, **attributes) -> dict:
-    return {"type": kind, **attributes}
-
-
-def _as_dict(fig: dict) -> dict:
-    # Figures are plain dicts rather than go.Figure: validating every attribute cost about
-    # 100 ms a figure, far more than reading the data. Dates become ISO strings here.
-    return json.loads(json.dumps(fig, cls=DjangoJSONEncoder))
+def plan_layout(**extra) -> dict:
+    """What every plan chart shares: Cairn's look, small margins, legend under the plot."""
+    return layout(
+        **{
+            "margin": {"l": 44, "r": 12, "t": 12, "b": 36},
+            "legend": {"y": -0.18, "yanchor": "top"},
+            **extra,
+        }
+    )
 
 
 # --- Burn-up ---------------------------------------------------------------------------------
@@ -177,7 +140,7 @@ def burnup_figure(burnup: Burnup) -> dict:
                 done_x[i] = burnup.today
     fig: dict = {"data": [], "layout": {}}
     fig["data"].append(
-        _trace(
+        trace(
             "scatter",
             x=[q.start, q.end],
             y=[burnup.scope, burnup.scope],
@@ -188,7 +151,7 @@ def burnup_figure(burnup: Burnup) -> dict:
         )
     )
     fig["data"].append(
-        _trace(
+        trace(
             "scatter",
             x=x,
             y=due,
@@ -206,7 +169,7 @@ def burnup_figure(burnup: Burnup) -> dict:
     ]
     if shown:
         fig["data"].append(
-            _trace(
+            trace(
                 "scatter",
                 x=[s[0] for s in shown],
                 y=[s[1] for s in shown],
@@ -243,7 +206,7 @@ def burnup_figure(burnup: Burnup) -> dict:
                 "font": {"size": 11, "color": INK},
             }
         )
-    fig["layout"] = _layout(
+    fig["layout"] = plan_layout(
         height=BURNUP_HEIGHT,
         margin={"l": 36, "r": 12, "t": 30, "b": 36},
         xaxis={"range": [q.start, q.end], "tickformat": "%b %d", "fixedrange": True},
@@ -256,188 +219,7 @@ def burnup_figure(burnup: Burnup) -> dict:
         shapes=shapes,
         annotations=annotations,
     )
-    return _as_dict(fig)
-
-
-# --- Best so far ------------------------------------------------------------------------------
-
-
-@dataclass
-class BestSoFar:
-    project: Project
-    metric: str
-    direction: str  # "higher" or "lower"
-    target: float | None
-    dates: list[datetime.datetime] = field(default_factory=list)
-    best: list[float] = field(default_factory=list)
-    imports: list[str] = field(default_factory=list)
-
-    @property
-    def current(self) -> float | None:
-        return self.best[-1] if self.best else None
-
-    @property
-    def target_met(self) -> bool | None:
-        if self.target is None or self.current is None:
-            return None
-        if self.direction == Direction.LOWER:
-            return self.current <= self.target
-        return self.current >= self.target
-
-
-def success_direction(revision: ProjectRevision) -> str:
-    """The record's direction when it states one, else the metric's usual one."""
-    return revision.success_direction or metric_direction(revision.success_metric)
-
-
-def _metric_value(summary: dict, metric: str, direction: str) -> float | None:
-    entry = summary.get(metric)
-    if entry is None:
-        lowered = metric.lower()
-        entry = next((v for k, v in summary.items() if k.lower() == lowered), None)
-    if not isinstance(entry, dict):
-        return None
-    value = entry.get("min" if direction == Direction.LOWER else "max")
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
-    """Each of the owner's projects with a success metric: its best value after each import.
-
-    One point per succeeded import that brought runs, dated when the import finished, with the
-    best value among all runs up to and including it, by the metric's direction. Returns the
-    projects (at most MAX_PROJECTS, most recently updated first) and how many were left out.
-    Two queries.
-    """
-    projects = list(
-        Project.objects.owned_by(owner)
-        .exclude(current_revision__success_metric="")
-        .filter(current_revision__isnull=False)
-        .select_related("current_revision")
-        .only(
-            "title",
-            "slug",
-            "updated_at",
-            "current_revision__success_metric",
-            "current_revision__success_target",
-            "current_revision__success_direction",
-        )
-    )
-    left_out = max(0, len(projects) - MAX_PROJECTS)
-    projects = projects[:MAX_PROJECTS]
-    results = {
-        p.pk: BestSoFar(
-            project=p,
-            metric=p.current_revision.success_metric,
-            direction=success_direction(p.current_revision),
-            target=p.current_revision.success_target,
-        )
-        for p in projects
-    }
-    rows = (
-        Run.objects.filter(
-            project__in=results.keys(), experiment_import__status=ImportStatus.SUCCEEDED
-        )
-        .order_by()
-        .values_list(
-            "project_id",
-            "experiment_import_id",
-            "experiment_import__original_name",
-            "experiment_import__finished_at",
-            "experiment_import__created_at",
-            "summary",
-        )
-    )
-    by_import: dict[tuple[int, int], list] = {}
-    for project_id, import_id, name, finished_at, created_at, summary in rows:
-        entry = by_import.setdefault(
-            (project_id, import_id), [finished_at or created_at, import_id, name, []]
-        )
-        value = _metric_value(
-            summary or {}, results[project_id].metric, results[project_id].direction
-        )
-        if value is not None:
-            entry[3].append(value)
-    for (project_id, _), (when, _, name, values) in sorted(
-        by_import.items(), key=lambda item: (item[1][0], item[1][1])
-    ):
-        result = results[project_id]
-        best = result.current
-        pick = min if result.direction == Direction.LOWER else max
-        candidates = values + ([best] if best is not None else [])
-        if not candidates:
-            continue
-        result.dates.append(when)
-        result.best.append(pick(candidates))
-        result.imports.append(name)
-    return list(results.values()), left_out
-
-
-def best_so_far_figure(series: BestSoFar) -> dict:
-    """The best value so far as a rising (or falling) step line, the target dashed."""
-    x = [timezone.localtime(d).replace(tzinfo=None) for d in series.dates]
-    fig: dict = {"data": [], "layout": {}}
-    fig["data"].append(
-        _trace(
-            "scatter",
-            x=x,
-            y=series.best,
-            customdata=series.imports,
-            mode="lines+markers",
-            name=f"best {series.metric}",
-            line={"color": ACCENT, "width": 2, "shape": "hv"},
-            marker={"size": 7},
-            hovertemplate="%{x|%b %d, %Y}<br>best so far %{y:.4g}<br>%{customdata}<extra></extra>",
-        )
-    )
-    annotations = []
-    if series.target is not None:
-        # A labelled line rather than a legend: the chart stays one line short on a phone.
-        fig["data"].append(
-            _trace(
-                "scatter",
-                x=[x[0], x[-1]],
-                y=[series.target, series.target],
-                mode="lines",
-                name=f"target {series.target:g}",
-                line={"color": OK, "dash": "dash", "width": 1.5},
-                hovertemplate=f"target {series.target:g}<extra></extra>",
-            )
-        )
-        annotations.append(
-            {
-                "x": 0,
-                "xref": "paper",
-                "xanchor": "left",
-                "y": series.target,
-                "yanchor": "bottom",
-                "text": f"target {series.target:g}",
-                "showarrow": False,
-                "font": {"size": 11, "color": OK},
-            }
-        )
-    arrow = "↓" if series.direction == Direction.LOWER else "↑"
-    day = 24 * 3600 * 1000
-    fig["layout"] = _layout(
-        height=BEST_HEIGHT,
-        margin={"l": 52, "r": 12, "t": 30, "b": 40},
-        showlegend=False,
-        annotations=annotations,
-        xaxis={
-            "fixedrange": True,
-            "nticks": 5,
-            "tickangle": 0,
-            "tickformatstops": [
-                {"dtickrange": [None, day], "value": "%H:%M<br>%b %d"},
-                {"dtickrange": [day, 28 * day], "value": "%b %d"},
-                {"dtickrange": [28 * day, None], "value": "%b %Y"},
-            ],
-        },
-        yaxis={"title": {"text": f"{series.metric} {arrow}"}, "fixedrange": True},
-    )
-    return _as_dict(fig)
+    return json_ready(fig)
 
 
 # --- Activity ----------------------------------------------------------------------------------
@@ -511,10 +293,6 @@ def activity_for(
     return Activity(first=first, today=today, days=days, public=public)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 # The calendar is an SVG drawn on the server (no plotly: the public profile loads no chart
 # library). A square a day, a column a week, Monday on top.
 CELL = 11
@@ -569,7 +347,7 @@ def activity_calendar(activity: Activity) -> Calendar:
                 break
             counts = activity.days.get(day, {})
             detail = (
-                " · ".join(_plural(counts.get(k, 0), KIND_LABELS[k]) for k in KINDS)
+                " · ".join(plural(counts.get(k, 0), KIND_LABELS[k]) for k in KINDS)
                 if counts
                 else "no activity"
             )

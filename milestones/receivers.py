@@ -6,14 +6,14 @@ from django.dispatch import receiver
 
 from projects.signals import import_deleting, import_succeeded
 
-from . import services
+from . import target_services
 
 
 @receiver(import_succeeded, dispatch_uid="milestones.complete_from_import")
 def complete_from_import(sender, experiment_import, **kwargs) -> None:
-    services.milestones_complete_from_import(experiment_import=experiment_import)
+    target_services.milestones_complete_from_import(experiment_import=experiment_import)
 
 
 @receiver(import_deleting, dispatch_uid="milestones.release_import")
 def release_import(sender, experiment_import, **kwargs) -> None:
-    services.milestones_release_import(experiment_import=experiment_import)
+    target_services.milestones_release_import(experiment_import=experiment_import)

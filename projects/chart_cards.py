@@ -18,16 +18,15 @@ from django.urls import reverse
 from . import live
 from .charts import (
     ChartOptions,
-    is_summary,
     json_values,
     json_x,
     metric_figure,
     metric_traces,
-    summary_figure,
 )
 from .models import Project, Run
 from .query_forms import ChartCardForm, ChartLiveForm, ChartPointsForm
 from .selectors.charts import project_target, series_for_chart
+from .summary_charts import is_summary, summary_figure
 
 CARD = "projects/_chart.html"
 CARD_MESSAGE = "projects/_chart_message.html"

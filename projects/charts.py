@@ -7,27 +7,19 @@ cost seconds where the arrays cost milliseconds.
 
 from __future__ import annotations
 
-import html
 import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .chart_theme import TARGET_LINE, colour, layout, plot_text
+from .metrics import comparison_for, comparison_sign
+
 MAX_POINTS = 2000
 MAX_SMOOTHING = 0.99
 # Series this short are drawn with a dot on every point: a one-point line draws nothing.
 MARKERS_UNDER = 30
-# Colours a run keeps across its raw and smoothed lines: Cairn's accent and accent-2 first,
-# then hues far enough apart to tell ten runs apart on white.
-PALETTE = (
-    "#3d5a80", "#ee6c4d", "#2a9d8f", "#9b5de5", "#e9a03b", "#6c757d", "#d62976",
-    "#1b998b", "#8d6e63", "#4361ee",
-)  # fmt: skip
-GRID = "#eef1f5"
-INK = "#1d2733"
-MUTED = "#5d6b7a"
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -37,13 +29,6 @@ class ChartOptions:
     x: str = "step"  # "step" or "time"
     smooth: float = 0.0  # EMA weight, 0 (none) to 0.99
     log: bool = False
-
-
-def plot_text(text) -> str:
-    """A name as plotly text: plotly reads a subset of HTML in every text it draws (trace names,
-    axis titles, hover text, tick labels, annotations), so a run called `<a href=…>` would
-    become a live link and `<b>` an inline style. Escaped, it is drawn as typed."""
-    return html.escape(str(text), quote=False)
 
 
 @dataclass
@@ -69,7 +54,7 @@ class Target:
     @property
     def label(self) -> str:
         """ "target ≥ 0.9": written with ≥ and ≤ like every target (targets.comparison_sign)."""
-        return f"target {'≥' if self.direction == 'higher' else '≤'} {self.value:g}"
+        return f"target {comparison_sign(comparison_for(self.direction))} {self.value:g}"
 
 
 @dataclass
@@ -223,48 +208,33 @@ def _series_trace(
     hover = "%{y:.4g}<extra>" + "%{fullData.name}</extra>"
     name = plot_text(series.name)
     short = int(np.count_nonzero(~np.isnan(py))) <= MARKERS_UNDER
-    mode = "lines+markers" if short else "lines"
-    traces = []
-    raw = {
-        "type": "scatter",
-        "mode": mode,
-        "name": name,
-        "x": x_json,
-        "y": json_values(py),
-        "connectgaps": False,
-        "line": {"color": color, "width": 1.5},
-        "legendgroup": name,
-        "hovertemplate": hover,
-    }
-    if short:
-        raw["marker"] = {"color": color, "size": 7}
-    if series.run_id is not None:
-        raw["uid"] = f"run-{series.run_id}"
-    traces.append(raw)
-    sent = len(x_json)
-    if smoothed is not None:
-        raw.update(opacity=0.25, showlegend=False, name=f"{name} (raw)", hoverinfo="skip")
-        raw.pop("hovertemplate")
-        _, sy = _with_breaks(x[index], smoothed[index], shown_steps)
-        smooth = {
+    run = f"run-{series.run_id}" if series.run_id is not None else None
+
+    def line(y: np.ndarray, width: float, uid: str | None) -> dict:
+        trace = {
             "type": "scatter",
-            "mode": mode,
+            "mode": "lines+markers" if short else "lines",
             "name": name,
             "x": x_json,
-            "y": json_values(sy),
+            "y": json_values(y),
             "connectgaps": False,
-            "line": {"color": color, "width": 2},
+            "line": {"color": color, "width": width},
             "legendgroup": name,
             "hovertemplate": hover,
         }
         if short:
-            smooth["marker"] = {"color": color, "size": 7}
-        if series.run_id is not None:
-            raw["uid"] = f"run-{series.run_id}-raw"
-            smooth["uid"] = f"run-{series.run_id}"
-        traces.append(smooth)
-        sent += len(x_json)
-    return traces, note, sent
+            trace["marker"] = {"color": color, "size": 7}
+        if uid:  # live charts extend the trace of their run by this id
+            trace["uid"] = uid
+        return trace
+
+    if smoothed is None:
+        return [line(py, 1.5, run)], note, len(x_json)
+    raw = line(py, 1.5, run and f"{run}-raw")
+    raw.update(opacity=0.25, showlegend=False, name=f"{name} (raw)", hoverinfo="skip")
+    raw.pop("hovertemplate")
+    _, sy = _with_breaks(x[index], smoothed[index], shown_steps)
+    return [raw, line(sy, 2, run)], note, 2 * len(x_json)
 
 
 def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
@@ -277,7 +247,7 @@ def _target_trace(target: Target, x_range: tuple, time: bool) -> dict:
         "name": target.label,
         "x": json_x(x, time),
         "y": [target.value, target.value],
-        "line": {"color": "#2a7d4f", "dash": "dash", "width": 1.5},
+        "line": TARGET_LINE,
         "hoverinfo": "skip",
         "meta": "target",
     }
@@ -300,9 +270,7 @@ def metric_traces(
         if options.x == "time" and series.wall_times is None:
             notes.append(f"{series.name}: no wall times in the file")
             continue
-        traces, note, count = _series_trace(
-            series, options, PALETTE[n % len(PALETTE)], limit, window
-        )
+        traces, note, count = _series_trace(series, options, colour(n), limit, window)
         data += traces
         sent += count
         if note:
@@ -335,7 +303,7 @@ def metric_figure(
     shown_runs = sum(1 for t in built.figure["data"] if t.get("showlegend", True))
     figure = {
         "data": built.figure["data"],
-        "layout": _layout(key, options, height=height, legend=shown_runs > 1),
+        "layout": metric_layout(key, options, height=height, legend=shown_runs > 1),
         "note": "; ".join(built.notes),
         "points": built.points_sent,
         "target": next((t["name"] for t in built.figure["data"] if t.get("meta") == "target"), ""),
@@ -343,157 +311,22 @@ def metric_figure(
     return figure
 
 
-def _layout(key: str, options: ChartOptions, *, height: int, legend: bool) -> dict:
-    axis = {"gridcolor": GRID, "zerolinecolor": GRID, "linecolor": "#c5ceda", "automargin": True}
+def metric_layout(key: str, options: ChartOptions, *, height: int, legend: bool) -> dict:
     x_title = "wall time" if options.x == "time" else "step"
-    return {
+    return layout(
         # The card around the chart carries the metric's name as a heading; plotly's own
         # title would repeat it. meta keeps it for tests and tools reading the JSON.
-        "meta": {"metric": plot_text(key)},
-        "height": height,
-        "margin": {"l": 50, "r": 12, "t": 28, "b": 40},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "font": {"family": FONT, "color": MUTED, "size": 12},
-        "showlegend": legend,
+        meta={"metric": plot_text(key)},
+        height=height,
+        showlegend=legend,
         # Under the axis title whatever the tick labels take (they wrap on a phone).
-        "legend": {
-            "orientation": "h",
-            "yref": "container",
-            "y": 0,
-            "yanchor": "bottom",
-            "x": 0,
-            "font": {"size": 11},
-        },
-        "hovermode": "x unified",
-        "xaxis": {
-            **axis,
+        legend={"yref": "container", "y": 0, "yanchor": "bottom"},
+        hovermode="x unified",
+        xaxis={
             "title": {"text": x_title, "standoff": 6},
             "nticks": 7,
             "tickangle": 0,
             "type": "date" if options.x == "time" else "linear",
         },
-        "yaxis": {**axis, "type": "log" if options.log else "linear"},
-        "modebar": {"bgcolor": "rgba(255,255,255,0.85)", "color": MUTED, "activecolor": INK},
-    }
-
-
-# --- Summaries ---------------------------------------------------------------------------------
-
-
-def is_summary(runs: list[SeriesData]) -> bool:
-    """True when no run has more than one point of the metric (a runs-table export: one value
-    per run and metric), which a line chart cannot show."""
-    return bool(runs) and all(np.count_nonzero(np.isfinite(r.values)) <= 1 for r in runs)
-
-
-def _last_finite(values: np.ndarray) -> float | None:
-    finite = values[np.isfinite(values)]
-    return float(finite[-1]) if finite.size else None
-
-
-def group_param(runs: list[SeriesData]) -> str:
-    """The param to colour a summary chart by: one whose value differs among the runs but is
-    shared by some (a model or a setting, not a seed); "" when none does."""
-    from .labels import _seedish
-
-    keys = sorted({k for r in runs for k in r.params})
-    best, best_count = "", 0
-    for key in keys:
-        values = {str(r.params.get(key, "")) for r in runs}
-        groups = 1 < len(values) < len(runs) and not _seedish(key)
-        if groups and (not best or len(values) < best_count):
-            best, best_count = key, len(values)
-    return best
-
-
-TICK_LABEL = 26
-
-
-def _middle(name: str, limit: int = TICK_LABEL) -> str:
-    """A long name shortened in its middle: "A1_no_pos_enc…ng · seed 3"."""
-    if len(name) <= limit:
-        return name
-    tail = limit // 2 - 1
-    return f"{name[: limit - tail - 1]}…{name[-tail:]}"
-
-
-def summary_figure(
-    key: str,
-    runs: list[SeriesData],
-    *,
-    target: Target | None = None,
-    height: int = 320,
-    log: bool = False,
-) -> dict:
-    """A dot chart of each run's value of one metric (one row per run), coloured by the param
-    that varies among them: what fits runs that hold one value per metric."""
-    by = group_param(runs)
-    rows = [(r, _last_finite(r.values)) for r in runs]
-    rows = [(r, v) for r, v in rows if v is not None]
-    groups: dict[str, list] = {}
-    for run, value in rows:
-        label = str(run.params.get(by, "(none)")) if by else ""
-        groups.setdefault(label, []).append((run, value))
-    data = []
-    for n, (label, members) in enumerate(sorted(groups.items())):
-        members.sort(key=lambda item: item[1])
-        color = PALETTE[n % len(PALETTE)]
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": plot_text(f"{by}={label}" if by else key),
-                "x": [value for _, value in members],
-                "y": [plot_text(run.name) for run, _ in members],
-                "marker": {"color": color, "size": 10, "line": {"color": "#ffffff", "width": 1}},
-                "hovertemplate": "%{y}: %{x:.4g}<extra></extra>",
-            }
-        )
-    count = sum(len(members) for members in groups.values())
-    labels = [plot_text(run.name) for members in groups.values() for run, _ in members]
-    layout = _layout(
-        key, ChartOptions(log=log), height=max(height, 90 + 26 * count), legend=bool(by)
+        yaxis={"type": "log" if options.log else "linear"},
     )
-    value_axis = {**layout["yaxis"], "title": {"text": plot_text(key), "standoff": 6}}
-    layout["xaxis"] = {**value_axis, "tickangle": 0}
-    layout["yaxis"] = {
-        **{k: v for k, v in layout["xaxis"].items() if k in ("gridcolor", "linecolor")},
-        "type": "category",
-        "automargin": True,
-        "autorange": "reversed",
-        "zeroline": False,
-        # Long names shortened in the middle, so the seed at their end still shows; the
-        # whole name is in the hover text.
-        "tickmode": "array",
-        "tickvals": labels,
-        "ticktext": [plot_text(_middle(run.name)) for m in groups.values() for run, _ in m],
-    }
-    layout["xaxis"]["nticks"] = 4
-    layout["hovermode"] = "closest"
-    layout["margin"] = {**layout["margin"], "l": 12}
-    target_name = ""
-    if target is not None and data:
-        target_name = target.label
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": target.value,
-                "x1": target.value,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#2a7d4f", "dash": "dash", "width": 1.5},
-            }
-        ]
-    left_out = len(runs) - count
-    note = f"one value per run; {left_out} without a value left out" if left_out else ""
-    return {
-        "data": data,
-        "layout": layout,
-        "note": note or "one value per run",
-        "points": count,
-        "target": target_name,
-        "summary": True,
-    }

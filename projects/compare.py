@@ -13,9 +13,11 @@ import re
 from dataclasses import dataclass
 
 from . import compare_figures, stats
-from .charts import plot_text
+from .chart_theme import plot_text
+from .metrics import best_of, better_phrase, metric_direction, run_value
 from .models import Project
-from .selectors import metric_direction, run_rows
+from .selectors import run_rows
+from .wording import plural
 
 MAX_COMPARED = 40
 NAME_KEY = "name"
@@ -36,13 +38,8 @@ def _float(value) -> float | None:
 
 
 def metric_value(row: dict, metric: str, which: str, direction: str) -> float | None:
-    """A run's final ("last") or best value of a metric, None when it has none."""
-    summary = (row.get("summary") or {}).get(metric)
-    if not summary:
-        return None
-    if which == "best":
-        return _float(summary.get("min" if direction == "lower" else "max"))
-    return _float(summary.get("last"))
+    """A run row's final ("last") or best value of a metric (metrics.run_value)."""
+    return run_value(row.get("summary"), metric, which, direction)
 
 
 def name_stem(name: str) -> str:
@@ -191,7 +188,7 @@ def _metric_rows(project, chosen, metrics) -> list[CompareRow]:
         for which in ("last", "best"):
             values = [metric_value(r, key, which, direction) for r in chosen]
             present = [v for v in values if v is not None]
-            best = (min if direction == "lower" else max)(present) if present else None
+            best = best_of(present, direction)
             cells = [
                 Cell(
                     "–" if v is None else stats.fmt(v, 5),
@@ -230,7 +227,7 @@ def _chart(page: ComparePage, params: list[str], direction: str) -> tuple[dict, 
         )
         return figure, note
     axis, numeric = _axis_values(plotted, page.x)
-    arrow = "lower is better" if direction == "lower" else "higher is better"
+    arrow = better_phrase(direction)
     figure = compare_figures.scatter(
         labels=labels,
         axis=axis,
@@ -245,4 +242,4 @@ def _chart(page: ComparePage, params: list[str], direction: str) -> tuple[dict, 
 def _left_out(count: int, metric: str) -> str:
     if not count:
         return ""
-    return f"{count} chosen run{'s' if count != 1 else ''} without {metric} left out of the chart."
+    return f"{plural(count, 'chosen run')} without {metric} left out of the chart."

@@ -8,9 +8,8 @@ import json
 import plotly.graph_objects as go
 
 from . import stats
-from .charts import plot_text
-
-ACCENT, ACCENT_2 = "#3d5a80", "#ee6c4d"
+from .chart_theme import ACCENT, ACCENT_2, RULE, go_figure, plot_text
+from .metrics import LOWER
 
 
 def _figure(fig: go.Figure) -> dict:
@@ -21,7 +20,16 @@ def scatter(
     *, labels: list[str], axis: list, numeric: bool, values: list[float], x_title: str, y_title: str
 ) -> dict:
     """A dot per run: its value of a param (axis) against its value of a metric."""
-    fig = go.Figure(
+    fig = go_figure(
+        height=340,
+        margin={"l": 60, "r": 20, "t": 20, "b": 60},
+        xaxis={
+            "title": {"text": plot_text(x_title)},
+            "type": "linear" if numeric else "category",
+        },
+        yaxis={"title": {"text": plot_text(y_title)}},
+    )
+    fig.add_trace(
         go.Scatter(
             x=axis,
             y=values,
@@ -30,16 +38,6 @@ def scatter(
             marker={"size": 10, "color": ACCENT},
             hovertemplate="%{text}<br>%{x}: %{y}<extra></extra>",
         )
-    )
-    fig.update_layout(
-        height=340,
-        margin={"l": 60, "r": 20, "t": 20, "b": 60},
-        template="plotly_white",
-        xaxis={
-            "title": {"text": plot_text(x_title)},
-            "type": "linear" if numeric else "category",
-        },
-        yaxis={"title": {"text": plot_text(y_title)}},
     )
     return _figure(fig)
 
@@ -66,27 +64,9 @@ def parcoords(
     label = plot_text(metric)
     scaled.append((label, *_scaled(values, None)))
     low, high = min(values, default=0), max(values, default=0)
-    fig = go.Figure()
-    for i, run in enumerate(labels):
-        # Better runs in the accent-2 colour whichever way the metric points.
-        share = 0.5 if high == low else (values[i] - low) / (high - low)
-        good = share if direction == "higher" else 1 - share
-        fig.add_trace(
-            go.Scatter(
-                x=list(range(len(scaled))),
-                y=[axis[1][i] for axis in scaled],
-                mode="lines+markers",
-                name=plot_text(run),
-                line={"color": ACCENT_2 if good >= 0.5 else ACCENT, "width": 1 + 2 * good},
-                customdata=[[plot_text(run)]] * len(scaled),
-                hovertemplate="%{customdata[0]}<br>%{meta}: " + f"{values[i]:.4g}<extra></extra>",
-                meta=label,
-            )
-        )
-    fig.update_layout(
+    fig = go_figure(
         height=360,
         margin={"l": 30, "r": 30, "t": 30, "b": 60},
-        template="plotly_white",
         showlegend=False,
         xaxis={
             "tickvals": list(range(len(scaled))),
@@ -103,6 +83,22 @@ def parcoords(
             )
         ],
     )
+    for i, run in enumerate(labels):
+        # Better runs in the accent-2 colour whichever way the metric points.
+        share = 0.5 if high == low else (values[i] - low) / (high - low)
+        good = 1 - share if direction == LOWER else share
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(len(scaled))),
+                y=[axis[1][i] for axis in scaled],
+                mode="lines+markers",
+                name=plot_text(run),
+                line={"color": ACCENT_2 if good >= 0.5 else ACCENT, "width": 1 + 2 * good},
+                customdata=[[plot_text(run)]] * len(scaled),
+                hovertemplate="%{customdata[0]}<br>%{meta}: " + f"{values[i]:.4g}<extra></extra>",
+                meta=label,
+            )
+        )
     return _figure(fig)
 
 
@@ -118,7 +114,13 @@ def _scaled(axis: list, ends) -> tuple[list, str, str]:
 
 def groups(groups: list[stats.GroupSummary], *, y_title: str) -> dict:
     """Each run's value as a point per group, with the group's mean and 95% interval."""
-    fig = go.Figure()
+    fig = go_figure(
+        height=360,
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        legend={"y": 1.08},
+        yaxis={"title": {"text": plot_text(y_title)}},
+        xaxis={"type": "category"},
+    )
     for group in groups:
         fig.add_trace(
             go.Box(
@@ -128,7 +130,7 @@ def groups(groups: list[stats.GroupSummary], *, y_title: str) -> dict:
                 jitter=0.35,
                 pointpos=0,
                 marker={"color": ACCENT, "size": 8, "opacity": 0.75},
-                line={"color": "#9aa8b8", "width": 1},
+                line={"color": RULE, "width": 1},
                 fillcolor="rgba(0,0,0,0)",
                 showlegend=False,
                 hoverinfo="y",
@@ -154,13 +156,5 @@ def groups(groups: list[stats.GroupSummary], *, y_title: str) -> dict:
                 "width": 8,
             },
         )
-    )
-    fig.update_layout(
-        height=360,
-        margin={"l": 60, "r": 20, "t": 30, "b": 50},
-        template="plotly_white",
-        legend={"orientation": "h", "y": 1.08, "x": 0},
-        yaxis={"title": {"text": plot_text(y_title)}},
-        xaxis={"type": "category"},
     )
     return _figure(fig)

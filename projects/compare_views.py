@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from . import compare, groups, selectors, services
+from .metrics import metric_direction
 from .query_forms import CHARTS, WHICH, CompareForm, DirectionForm, StatsForm
 from .selectors.charts import metric_points
 from .stats import MIN_RUNS
@@ -75,7 +76,7 @@ def metric_direction_set(request: HttpRequest, slug: str) -> HttpResponse:
     services.metric_direction_set(
         project=project, metric=metric, direction=form.cleaned_data["direction"]
     )
-    direction = selectors.metric_direction(metric, project)
+    direction = metric_direction(metric, project)
     messages.success(request, f"{metric}: {direction} is better.")
     query = {k: request.POST[k] for k in ("key", "which") if request.POST.get(k)}
     return redirect(f"{back}?{urlencode({**query, 'metric': metric})}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .models import Project, ProjectRevision
 from .sections import LINK_FIELDS, SECTIONS
+from .targets import comparison_for, target_phrase
 
 
 def project_markdown(*, project: Project, revision: ProjectRevision) -> str:
@@ -20,7 +21,10 @@ def project_markdown(*, project: Project, revision: ProjectRevision) -> str:
     if revision.tags:
         lines.append(f"- Skills: {', '.join(revision.tags)}")
     if revision.success_metric:
-        target = "" if revision.success_target is None else f" {revision.success_target:g}"
+        target = ""
+        if revision.success_target is not None:
+            comparison = comparison_for(revision.success_direction)
+            target = f", target {target_phrase(comparison, revision.success_target)}"
         lines.append(
             f"- Success metric: {revision.success_metric}{target} "
             f"({revision.get_success_direction_display().lower()})"

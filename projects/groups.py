@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from . import compare_figures, stats
 from .compare import NAME_KEY, ChoiceError, metric_value, name_stem
+from .metrics import SET_BY_OWNER, better_phrase, direction_and_reason
 from .models import Project
-from .selectors import metric_direction, run_rows
+from .selectors import run_rows
 
 MAX_PAIRS = 10
 # A group with one of these names is the baseline unless the user picks another.
@@ -32,6 +33,7 @@ class StatsPage:
     which: str = "last"
     direction: str = "higher"
     direction_chosen: bool = False
+    direction_reason: str = ""
     groups: list[stats.GroupSummary] = field(default_factory=list)
     comparisons: list[stats.Comparison] = field(default_factory=list)
     baseline: str = ""  # the group every other one is compared with
@@ -117,8 +119,8 @@ def _fill_statistics(page, project, rows, *, key, metric, which, baseline) -> No
         return
     page.key = key or keys[0].key
     page.metric = metric or _default_metric(project, rows, page.key, metrics)
-    page.direction = metric_direction(page.metric, project)
-    page.direction_chosen = page.metric in (project.metric_directions or {})
+    page.direction, page.direction_reason = direction_and_reason(page.metric, project)
+    page.direction_chosen = page.direction_reason == SET_BY_OWNER
     grouped: dict[str, list[float | None]] = {}
     for row in rows:
         label = _group_value(row, page.key)
@@ -139,7 +141,7 @@ def _fill_statistics(page, project, rows, *, key, metric, which, baseline) -> No
         page.baseline_reason = "its name" if named else "the most runs"
     page.comparisons = _comparisons(page)
     if page.groups:
-        arrow = "lower is better" if page.direction == "lower" else "higher is better"
+        arrow = better_phrase(page.direction)
         title = f"{page.metric} ({page.which}, {arrow})"
         page.figure = compare_figures.groups(page.groups, y_title=title)
 

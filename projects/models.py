@@ -85,7 +85,7 @@ class Project(models.Model):
         "ProjectRevision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # {metric: "higher" | "lower"}: the owner's word on a metric's direction, over the guess
-    # from its name (projects.selectors.metric_direction).
+    # from its name (projects.metrics.metric_direction).
     metric_directions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

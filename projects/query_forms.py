@@ -17,7 +17,7 @@ MAX_RUNS = 50  # overlaid on one chart; more is a blur
 WHICH = {"last": "final value", "best": "best value"}
 CHARTS = {"scatter": "Scatter", "parcoords": "Parallel coordinates"}
 DIRECTION_CHOICES = [
-    ("", "Guess from its name"),
+    ("", "The record's, else a guess from its name"),
     ("higher", "Higher is better"),
     ("lower", "Lower is better"),
 ]

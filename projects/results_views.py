@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import appends, chart_cards, import_choices, imports, selectors
+from . import appends, chart_cards, import_choices, imports, provenance, selectors
 from .importers import FORMATS, Choices
+from .metrics import metric_direction
 from .models import ImportStatus
 from .query_forms import ChartOptionsForm
 from .uploads import upload_refusal, uploads_with_paths
@@ -114,6 +115,8 @@ def _reread(request: HttpRequest, imp, choices: Choices) -> HttpResponse:
     """Read a finished import again with the choices; one under way is left to end."""
     if not imp.is_done:
         messages.info(request, "This import is under way; wait until it ends.")
+    elif provenance.is_live(imp):
+        messages.info(request, imports.LIVE_REREAD)
     else:
         imports.import_reread(experiment_import=imp, choices=choices.as_dict())
         messages.success(request, "Importing with your choices.")
@@ -193,7 +196,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     appends.with_pending_summary(run, series)
     slots = chart_cards.chart_slots(project, [s.key for s in series], [run.pk], options)
     charts = [
-        {"series": s, "slot": slot, "direction": selectors.metric_direction(s.key, project)}
+        {"series": s, "slot": slot, "direction": metric_direction(s.key, project)}
         for s, slot in zip(series, slots, strict=True)
     ]
     return render(

@@ -8,9 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from .metrics import DIRECTIONS, direction_and_reason
 from .models import Project, ProjectRevision, Skill
 from .sections import CONTENT_FIELDS, SECTIONS
-from .selectors import DIRECTIONS, guessed_direction
 
 MAX_SKILLS = 12
 
@@ -238,9 +238,11 @@ def project_delete(*, project: Project) -> None:
 
 
 def metric_direction_set(*, project: Project, metric: str, direction: str) -> None:
-    """Record the owner's direction for a metric ("" goes back to the guess from its name)."""
+    """Record the owner's direction for a metric ("" goes back to the record's or the name's)."""
     chosen = dict(project.metric_directions or {})
-    if direction in DIRECTIONS and direction != guessed_direction(metric):
+    # What applies without the owner's word: the record's success direction or the name's.
+    default, _ = direction_and_reason(metric, revision=project.current_revision)
+    if direction in DIRECTIONS and direction != default:
         chosen[metric] = direction
     else:
         chosen.pop(metric, None)

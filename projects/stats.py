@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as scipy_stats
 
+from .metrics import HIGHER, better_phrase
+from .wording import plural
+
 MIN_RUNS = 3
 CONFIDENCE = 0.95
 RESAMPLES = 10_000
@@ -155,7 +158,7 @@ def p_text(p: float | None) -> str:
 
 
 def _runs(n: int) -> str:
-    return f"{n} run{'s' if n != 1 else ''}"
+    return plural(n, "run")
 
 
 def _is_proportion(metric: str, groups: Iterable[GroupSummary]) -> bool:
@@ -182,7 +185,7 @@ def _verdict(a, b, metric, direction, diff, interval, p, g) -> tuple[str | None,
             f"({a.label} − {b.label}) runs from {fmt(low)} to {fmt(high)} and includes zero, "
             "so the gap between the means could be seed-to-seed noise. More runs would narrow it."
         )
-    a_better = (diff > 0) == (direction == "higher")
+    a_better = (diff > 0) == (direction == HIGHER)
     win, lose = (a, b) if a_better else (b, a)
     sign = 1 if a_better else -1
     gap, ci = sign * diff, sorted((sign * low, sign * high))
@@ -192,7 +195,7 @@ def _verdict(a, b, metric, direction, diff, interval, p, g) -> tuple[str | None,
     else:
         amount = f"{gap:+.4g}"
         ci_text = f"[{ci[0]:+.4g}, {ci[1]:+.4g}]"
-    better = "higher is better" if direction == "higher" else "lower is better"
+    better = better_phrase(direction)
     text = (
         f"{win.label} beats {lose.label} on {metric} ({better}): {amount}, 95% CI {ci_text}, "
         f"{p_text(p)}"

@@ -1,6 +1,6 @@
 """Targets on a metric: a project's best run on it, and whether that run meets a threshold.
 
-A run is judged by its best value in the comparison's direction, read from its summary: the
+A run is judged by its best value in the comparison's direction (projects/metrics.py): the
 maximum for > and >=, the minimum for < and <=. A run that once reached the target counts,
 as the checkpoint saved there would. The project's success metric uses the same rule, with
 >= for "higher is better" and <= for "lower is better".
@@ -8,16 +8,22 @@ as the checkpoint saved there would. The project's success metric uses the same 
 
 from __future__ import annotations
 
-import math
 import operator
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTransform
 from django.urls import reverse
 
+from .metrics import (
+    comparison_for,
+    comparison_sign,
+    direction_and_reason,
+    direction_of_comparison,
+    is_better,
+    summary_best,
+    with_metric_summary,
+)
 from .models import MetricSeries, Project, ProjectRevision, Run
-from .selectors import metric_direction
 
 COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
@@ -43,26 +49,13 @@ class SuccessCheck:
     comparison: str
     target: float | None
     best: RunValue | None
+    reason: str = ""  # why the direction (metrics.SET_BY_OWNER overrides the record's)
 
     @property
     def met(self) -> bool | None:
         if self.best is None or self.target is None:
             return None
         return is_met(self.best.value, self.comparison, self.target)
-
-
-def comparison_for(direction: str) -> str:
-    return "<=" if direction == "lower" else ">="
-
-
-# How a comparison is written for people, everywhere (pages, check-in notes, exports, charts):
-# "≥" and "≤", never ">=" and "<=". The codes stay in the database and in machine answers.
-SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
-
-
-def comparison_sign(comparison: str) -> str:
-    """A comparison code as written for people: ">=" → "≥"."""
-    return SIGNS.get(comparison, comparison)
 
 
 def target_phrase(comparison: str, threshold: float, *, digits: int = 6) -> str:
@@ -88,22 +81,18 @@ def best_run(
     """
     if comparison not in COMPARISONS:
         raise ValueError(f"unknown comparison {comparison!r}")
-    stat = "min" if comparison.startswith("<") else "max"
-    qs = (runs if runs is not None else Run.objects.all()).filter(
-        project=project, summary__has_key=metric
-    )
+    direction = direction_of_comparison(comparison)
+    qs = (runs if runs is not None else Run.objects.all()).filter(project=project)
     if exclude_import_id is not None:
         qs = qs.exclude(experiment_import_id=exclude_import_id)
-    rows = qs.annotate(metric_summary=KeyTransform(metric, "summary")).values_list(
+    rows = with_metric_summary(qs, metric).values_list(
         "id", "name", "metric_summary", "experiment_import_id", "experiment_import__original_name"
     )
     best = None
     for run_id, name, summary, import_id, import_name in rows.order_by("id"):
-        value = (summary or {}).get(stat) if isinstance(summary, dict) else None
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            continue
-        if best is None or (value < best[2] if stat == "min" else value > best[2]):
-            best = (run_id, name, float(value), import_id, import_name)
+        value = summary_best(summary, direction)
+        if value is not None and is_better(value, best[2] if best else None, direction):
+            best = (run_id, name, value, import_id, import_name)
     if best is None:
         return None
     run_id, name, value, import_id, import_name = best
@@ -122,11 +111,12 @@ def project_success(*, project: Project, revision: ProjectRevision) -> SuccessCh
     metric = (revision.success_metric or "").strip()
     if not metric:
         return None
-    direction = revision.success_direction or metric_direction(metric, project)
+    direction, reason = direction_and_reason(metric, project, revision=revision)
     comparison = comparison_for(direction)
     return SuccessCheck(
         metric=metric,
         direction=direction,
+        reason=reason,
         comparison=comparison,
         target=revision.success_target,
         best=best_run(project=project, metric=metric, comparison=comparison),

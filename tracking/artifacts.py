@@ -125,3 +125,10 @@ def artifacts_list(request: HttpRequest, body: Body) -> dict:
         )
     answer = {"root_uri": f"mlflow-artifacts:/{live.run.project_id}/{live.uuid}/artifacts"}
     return {**answer, "files": files} if files else answer
+
+
+@handles("POST", "logged-models/search")
+def logged_models_search(request: HttpRequest, body: Body) -> dict:
+    """Cairn keeps no logged models, so a search finds none. The client asks before it lists a
+    run's folder (`list_artifacts(run_id, "model")` looks for a model of that name first)."""
+    return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 
 from projects.appends import Points
 from projects.models import Project
@@ -87,7 +88,7 @@ def page_offset(token: str) -> int:
     return offset
 
 
-def pagepage_token(offset: int) -> str:
+def page_token(offset: int) -> str:
     return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
 
 
@@ -113,3 +114,19 @@ def metric_json(key: str, points: Points, index: int, run_id: str | None = None)
     if run_id is not None:
         item["run_id"] = run_id
     return item
+
+
+def metrics_json_text(key: str, points: Points, start: int, end: int) -> str:
+    """metric_json of points[start:end] as one JSON array, written as text."""
+    head = '{"key": ' + json.dumps(key) + ', "value": '
+    values = [
+        repr(v) if math.isfinite(v) else json.dumps(json_float(v))
+        for v in points.values[start:end].tolist()
+    ]
+    times = points.timestamps[start:end].tolist()
+    steps = points.steps[start:end].tolist()
+    items = [
+        f'{head}{v}, "timestamp": {t}, "step": {s}}}'
+        for v, t, s in zip(values, times, steps, strict=True)
+    ]
+    return "[" + ", ".join(items) + "]"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import auth, handlers  # noqa: F401 - handlers fill the registry
@@ -77,7 +77,7 @@ def endpoint(request: HttpRequest, endpoint: str) -> JsonResponse:
         return error_response(
             MlflowError("INTERNAL_ERROR", "Cairn hit an internal error and could not answer.")
         )
-    return JsonResponse(answer)
+    return answer if isinstance(answer, HttpResponse) else JsonResponse(answer)
 
 
 @csrf_exempt

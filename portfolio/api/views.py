@@ -220,6 +220,22 @@ def import_status(request: HttpRequest, slug: str, import_id: int) -> JsonRespon
     return JsonResponse(import_json(request, imp))
 
 
+def _retry_refusal(imp: ExperimentImport, *, changes: bool) -> str:
+    """Why this import cannot be run again (with changes), or "" when it can."""
+    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
+    if imp.status not in (ImportStatus.FAILED, ImportStatus.REVIEW) and not stranded:
+        return (
+            f"This import is {imp.get_status_display().lower()}; only a failed, held or "
+            "stalled import can be run again."
+        )
+    if stranded and changes:
+        return (
+            "This import is waiting for a worker; it is sent again as it is. Retry it "
+            "with other choices once it has failed or is held for review."
+        )
+    return ""
+
+
 @require_POST
 @token_required
 def import_retry(request: HttpRequest, slug: str, import_id: int) -> JsonResponse:
@@ -233,19 +249,9 @@ def import_retry(request: HttpRequest, slug: str, import_id: int) -> JsonRespons
     except ValueError as exc:
         return _error(400, str(exc))
     names = _names(request)
-    stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
-    if imp.status not in (ImportStatus.FAILED, ImportStatus.REVIEW) and not stranded:
-        return _error(
-            409,
-            f"This import is {imp.get_status_display().lower()}; only a failed, held or "
-            "stalled import can be run again.",
-        )
-    if stranded and (choices is not None or names):
-        return _error(
-            409,
-            "This import is waiting for a worker; it is sent again as it is. Retry it "
-            "with other choices once it has failed or is held for review.",
-        )
+    refusal = _retry_refusal(imp, changes=choices is not None or bool(names))
+    if refusal:
+        return _error(409, refusal)
     try:
         imp = imports.import_retry(experiment_import=imp, choices=choices, **names)
     except importers.ImportFailed as exc:

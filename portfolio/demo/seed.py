@@ -83,12 +83,12 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     # The plan's history is replayed in the order it happened, and the mentor accepts the
     # invitation at its moment in it: what came after reaches their inbox through the same
     # receivers as a live check-in or completion, and nothing before it does.
-    new_mentorship = False
+    new_mentorship = asked = False
     for when, event in sorted(made.events, key=lambda e: e[0]):
-        if when >= since and not new_mentorship:
-            new_mentorship = mentor_accepts(engineer=user, mentor=mentor, at=since)
+        if when >= since and not asked:
+            new_mentorship, asked = mentor_accepts(engineer=user, mentor=mentor, at=since), True
         event(when)
-    if not new_mentorship:
+    if not asked:
         new_mentorship = mentor_accepts(engineer=user, mentor=mentor, at=since)
     projects = _seed_projects(user)
     imported = _seed_imports(user)

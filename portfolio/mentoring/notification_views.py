@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from projects.wording import plural
+
 from ..accounts import services
 from ..models import Notification, NotifyChoice
 from . import selectors
@@ -86,7 +88,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
         context = {**_list_context(request, show, 1), "oob": True}
         return render(request, "portfolio/notifications/marked.html", context)
     if done:
-        messages.success(request, f"Marked {done} notification{'' if done == 1 else 's'} as read.")
+        messages.success(request, f"Marked {plural(done, 'notification')} as read.")
     url = reverse("mentoring:notifications")
     return redirect(f"{url}?show=unread" if show == "unread" else url)
 

@@ -16,8 +16,8 @@ from projects.models import Project, ProjectRevision
 from projects.sections import GROUPS, SECTIONS_BY_KEY, sections_in_group
 
 from ..models import Comment, Profile
-from . import selectors
 from .review_forms import ReplyForm
+from .threads import Thread, milestone_threads, revision_threads
 
 SECTION_TITLES = {key: s.title for key, s in SECTIONS_BY_KEY.items()}
 
@@ -30,7 +30,7 @@ class Discussion:
     key: str  # the section key, or the check-in id; "" for the record or the milestone
     dom_id: str
     label: str
-    threads: list[selectors.Thread]
+    threads: list[Thread]
     form: object | None = None  # a bound form whose errors and text are shown again
     quote: bool = False  # the form offers a quoted passage (sections of a record)
     field: str = "section"  # the hidden field naming what the comment is about
@@ -61,7 +61,7 @@ def revision_page(
 ) -> dict:
     """The review page of one revision; invalid carries a comment form to show again."""
     revision = revision or revision_or_404(project, project.current_revision.number)
-    threads = selectors.revision_threads(viewer=request.user, project=project, revision=revision)
+    threads = revision_threads(viewer=request.user, project=project, revision=revision)
     by_section = threads["by_section"]
     args = [profile.slug, project.slug, revision.number]
     comment_url = reverse("mentoring:revision-comment", args=args)
@@ -101,7 +101,7 @@ def milestone_page(
     invalid: Discussion | None = None,
     reply: tuple[int, ReplyForm] | None = None,
 ) -> dict:
-    threads = selectors.milestone_threads(viewer=request.user, milestone=milestone)
+    threads = milestone_threads(viewer=request.user, milestone=milestone)
 
     def discussion(key: str, found: list, label: str) -> Discussion:
         form = invalid.form if invalid is not None and invalid.key == key else None
@@ -163,7 +163,7 @@ def thread_context(
     revision: ProjectRevision | None,
     reply: tuple[int, ReplyForm] | None,
 ) -> dict:
-    """What the one-thread fragment needs beside the thread (selectors.thread_for_viewer),
+    """What the one-thread fragment needs beside the thread (threads.thread_for_viewer),
     without building its whole page: revision is the one read, None for a milestone thread."""
     profile = root.owner.profile
     if revision is not None:

@@ -24,6 +24,7 @@ from ..models import Comment, Profile
 from . import comments, selectors
 from . import review_pages as pages
 from .review_forms import MilestoneCommentForm, ReplyForm, RevisionCommentForm
+from .threads import thread_for_viewer
 
 PERSON = "portfolio/review/person.html"
 REVISION = "portfolio/review/revision.html"
@@ -254,7 +255,7 @@ def _thread_response(
         return render(
             request, MILESTONE, pages.milestone_page(request, profile, root.milestone, reply=reply)
         )
-    thread = selectors.thread_for_viewer(viewer=request.user, root=root, revision=revision)
+    thread = thread_for_viewer(viewer=request.user, root=root, revision=revision)
     if thread is None:
         raise Http404("No such thread")
     context = pages.thread_context(request, root, revision, reply)

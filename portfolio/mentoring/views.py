@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from projects.wording import plural
+
 from ..models import Mentorship, MentorshipEvent, Notification
 from . import mentorships, selectors
 from .forms import InvitationForm
@@ -180,5 +182,5 @@ def inbox_ack_all(request: HttpRequest) -> HttpResponse:
             raise Http404 from None
     done = notifications_mark_read(user=request.user, ids=list(items.values_list("pk", flat=True)))
     if done:
-        messages.success(request, f"Acknowledged {done} item{'' if done == 1 else 's'}.")
+        messages.success(request, f"Acknowledged {plural(done, 'item')}.")
     return redirect("mentoring:dashboard")

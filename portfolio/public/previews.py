@@ -7,25 +7,37 @@ the next request render a fresh one, and old ones are removed when it is written
 
 from __future__ import annotations
 
-import math
-
 import plotly.graph_objects as go
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.db.models.fields.json import KeyTransform
 
 from milestones.models import Milestone, MilestoneStatus
-from projects.charts import plot_text
+from projects.chart_theme import (
+    ACCENT,
+    ACCENT_2,
+    IMAGE_FONT,
+    INK,
+    MUTED,
+    TINT,
+    TINT_GRID,
+    go_figure,
+    plot_text,
+)
+from projects.metrics import (
+    best_stat,
+    metric_direction,
+    running_best,
+    summary_best,
+    with_metric_summary,
+)
 from projects.models import Project, Run
-from projects.selectors import metric_direction
+from projects.wording import plural
 
 from ..models import Profile
 from .cache import version
 
 WIDTH, HEIGHT = 1200, 630
-INK, MUTED, ACCENT, ACCENT_2 = "#1d2733", "#5b6b7f", "#3a5a80", "#e0633a"
-FONT = "DejaVu Sans, Arial, sans-serif"
 
 
 def preview_name(project: Project | None) -> str:
@@ -37,15 +49,15 @@ def preview_path(owner_id: int, name: str, token: str | None = None) -> str:
 
 
 def _card(title: str, subtitle: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
+    fig = go_figure(
         width=WIDTH,
         height=HEIGHT,
         margin={"l": 70, "r": 50, "t": 170, "b": 70},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#f5f7fa",
-        font={"family": FONT, "color": INK, "size": 18},
+        plot_bgcolor=TINT,
+        font={"family": IMAGE_FONT, "color": INK, "size": 18},
         showlegend=False,
+        xaxis={"gridcolor": TINT_GRID},
+        yaxis={"gridcolor": TINT_GRID},
     )
     fig.add_annotation(
         text=f"<b>{_clip(title, 48)}</b>", x=0, y=1.36, xref="paper", yref="paper",
@@ -90,22 +102,13 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
     fig = _card(project.title, f"{profile.name} · {status} · {project.summary}")
     if not metric:
         return _empty(fig, "No results imported yet")
-    if revision and revision.success_metric == metric:
-        direction = revision.success_direction
-    else:
-        direction = metric_direction(metric, project)
-    stat = "min" if direction == "lower" else "max"
-    values = []
-    for summary in runs.annotate(m=KeyTransform(metric, "summary")).values_list("m", flat=True):
-        value = (summary or {}).get(stat) if isinstance(summary, dict) else None
-        if isinstance(value, int | float) and math.isfinite(value):
-            values.append(float(value))
+    direction = metric_direction(metric, project, revision=revision)
+    stat = best_stat(direction)
+    summaries = with_metric_summary(runs, metric).values_list("metric_summary", flat=True)
+    values = [v for v in (summary_best(s, direction) for s in summaries) if v is not None]
     if not values:
         return _empty(fig, plot_text(f"No values of {metric} yet"))
-    best, running = [], None
-    for value in values:
-        running = value if running is None else (min if stat == "min" else max)(running, value)
-        best.append(running)
+    best = running_best(values, direction)
     x = list(range(1, len(values) + 1))
     fig.add_trace(go.Scatter(x=x, y=values, mode="markers", marker={"color": ACCENT, "size": 9}))
     fig.add_trace(
@@ -113,8 +116,8 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
     )
     if revision and revision.success_metric == metric and revision.success_target is not None:
         fig.add_hline(y=revision.success_target, line={"color": INK, "dash": "dash", "width": 2})
-    fig.update_xaxes(title={"text": "run"}, gridcolor="#e3e8ef")
-    fig.update_yaxes(title={"text": plot_text(f"{metric} ({stat} per run)")}, gridcolor="#e3e8ef")
+    fig.update_xaxes(title={"text": "run"})
+    fig.update_yaxes(title={"text": plot_text(f"{metric} ({stat} per run)")})
     return fig
 
 
@@ -131,12 +134,12 @@ def profile_figure(profile: Profile) -> go.Figure:
     projects = Project.objects.public().filter(owner=profile.user).count()
     rows = list(rows)[-8:]
     if not rows:
-        return _empty(fig, f"{projects} published project{'s' if projects != 1 else ''}")
+        return _empty(fig, plural(projects, "published project"))
     labels = [f"Q{q} {y}" for y, q, _ in rows]
     fig.add_trace(go.Bar(x=labels, y=[n for _, _, n in rows], marker={"color": ACCENT}, width=0.6))
-    fig.update_yaxes(title={"text": "milestones completed"}, gridcolor="#e3e8ef")
+    fig.update_yaxes(title={"text": "milestones completed"})
     fig.add_annotation(
-        text=f"{projects} published project{'s' if projects != 1 else ''}", x=1, y=1.2,
+        text=plural(projects, "published project"), x=1, y=1.2,
         xref="paper", yref="paper", xanchor="right", showarrow=False,
         font={"size": 22, "color": MUTED},
     )  # fmt: skip

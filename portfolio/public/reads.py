@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -13,9 +12,9 @@ from milestones.models import Milestone, MilestoneStatus
 from milestones.quarters import Quarter
 from projects import groups
 from projects.labels import run_labels
+from projects.metrics import comparison_for, is_better, metric_direction, rank, run_best
 from projects.models import ExperimentImport, ImportFile, Project, ProjectRevision, Run
-from projects.selectors import guessed_direction
-from projects.targets import comparison_for, is_met
+from projects.targets import is_met
 
 from ..models import Profile
 
@@ -49,7 +48,7 @@ class KeyMetric:
 def _key_metrics(projects: list[Project]) -> dict[int, KeyMetric]:
     """Each project's success metric on its best run, for all projects in one query."""
     wanted = {
-        p.pk: p.current_revision
+        p.pk: (p.current_revision, metric_direction(p.current_revision.success_metric, p))
         for p in projects
         if p.current_revision and p.current_revision.success_metric
     }
@@ -58,19 +57,15 @@ def _key_metrics(projects: list[Project]) -> dict[int, KeyMetric]:
     best: dict[int, KeyMetric] = {}
     runs = Run.objects.filter(project_id__in=wanted).values_list("project_id", "name", "summary")
     for project_id, name, summary in runs.order_by("id"):
-        revision = wanted[project_id]
+        revision, direction = wanted[project_id]
         metric = revision.success_metric
-        direction = revision.success_direction or guessed_direction(metric)
-        stat = "min" if direction == "lower" else "max"
-        value = ((summary or {}).get(metric) or {}).get(stat)
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            continue
+        value = run_best(summary, metric, direction)
         current = best.get(project_id)
-        if current is None or (value < current.value if stat == "min" else value > current.value):
+        if value is not None and is_better(value, current and current.value, direction):
             comparison = comparison_for(direction)
             target = revision.success_target
             met = None if target is None else is_met(value, comparison, target)
-            best[project_id] = KeyMetric(metric, float(value), name, target, comparison, met)
+            best[project_id] = KeyMetric(metric, value, name, target, comparison, met)
     return best
 
 
@@ -180,13 +175,13 @@ def _best_run_ids(project: Project, runs: list[tuple], metric: str) -> list[int]
     """The runs to chart for a metric: the best ones with a curve of it (training over steps),
     or, when every run holds one value of it (a runs table), the best of those for a summary
     chart."""
-    lower = (project.metric_directions.get(metric) or guessed_direction(metric)) == "lower"
+    direction = metric_direction(metric, project)
     scored, summaries = [], []
     for run_id, _, summary, _ in runs:
-        value = ((summary or {}).get(metric) or {}).get("min" if lower else "max")
-        if isinstance(value, int | float) and math.isfinite(value):
+        value = run_best(summary, metric, direction)
+        if value is not None:
             which = scored if _points(summary, metric) > 1 else summaries
-            which.append((value if lower else -value, run_id))
+            which.append((rank(value, direction), run_id))
     if scored:
         return [run_id for _, run_id in sorted(scored)[:TOP_RUNS]]
     return [run_id for _, run_id in sorted(summaries)[:SUMMARY_RUNS]]
@@ -240,17 +235,13 @@ def project_page(project: Project) -> ProjectPage:
     metrics = sorted({m for _, _, summary, _ in runs for m in (summary or {})})
     metric = revision.success_metric if revision and revision.success_metric in metrics else ""
     metric = metric or (metrics[0] if metrics else "")
-    if revision and revision.success_metric == metric:
-        direction = revision.success_direction
-    else:
-        direction = project.metric_directions.get(metric) or guessed_direction(metric)
-    stat = "min" if direction == "lower" else "max"
+    direction = metric_direction(metric, project, revision=revision)
     values = []
     for _, name, summary, import_id in runs:
-        value = ((summary or {}).get(metric) or {}).get(stat)
-        if isinstance(value, int | float) and math.isfinite(value):
-            values.append(RunValue(name, float(value), sources.get(import_id)))
-    values.sort(key=lambda r: r.value, reverse=stat == "max")
+        value = run_best(summary, metric, direction)
+        if value is not None:
+            values.append(RunValue(name, value, sources.get(import_id)))
+    values.sort(key=lambda r: rank(r.value, direction))
     key_metric = _key_metrics([project]).get(project.pk)
     # The success metric first, then the metrics with training curves before one-value ones.
     others = sorted((m for m in metrics if m != metric), key=lambda m: not _has_curve(runs, m))

@@ -31,22 +31,25 @@ def robots(request: HttpRequest) -> HttpResponse:
 RENDER_WAIT = 10 * 60
 
 
+def _previewed_or_404(slug: str, project_slug: str | None) -> tuple[Profile, Project | None]:
+    """The public profile at slug and, when named, its project as a visitor reads it."""
+    profile = Profile.objects.public().filter(slug=slug).first()
+    if profile is None:
+        raise Http404
+    if project_slug is None:
+        return profile, None
+    projects = Project.objects.visible_to(None).filter(owner_id=profile.user_id)
+    project = projects.filter(slug=project_slug).first()
+    if project is None:
+        raise Http404
+    return profile, project
+
+
 @require_GET
 def preview_image(request: HttpRequest, slug: str, project_slug: str | None = None):
     """The link-preview PNG of a public profile or project. Until its job has rendered the
     current one, a generic image stands in (briefly cached) and the job is queued."""
-    profile = Profile.objects.public().filter(slug=slug).first()
-    if profile is None:
-        raise Http404
-    project = None
-    if project_slug is not None:
-        project = (
-            Project.objects.visible_to(None)
-            .filter(owner_id=profile.user_id, slug=project_slug)
-            .first()
-        )
-        if project is None:
-            raise Http404
+    profile, project = _previewed_or_404(slug, project_slug)
     path = previews.preview_path(profile.user_id, previews.preview_name(project))
     if default_storage.exists(path):
         response = FileResponse(default_storage.open(path), content_type="image/png")

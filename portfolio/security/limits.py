@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from projects.wording import plural
+
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +49,7 @@ class Verdict:
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return plural(seconds, "second")
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
         return f"{minutes} minutes"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..wording import quoted
 from .formats import ImportFailed
-from .wording import quoted
 
 if TYPE_CHECKING:
     from .report import Report

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..wording import plural
 from .report import Report
 from .tables import numbers
-from .wording import plural
 
 METRIC_WORDS = frozenset(
     {

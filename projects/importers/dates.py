@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from ..wording import plural
 from .choices import DATE_ORDERS
 from .report import Report
-from .wording import plural
 
 # Magnitudes of "now" in each unit: a value past the bound belongs to the next unit.
 _EPOCH_UNITS = (

@@ -6,11 +6,11 @@ import csv
 import json
 from dataclasses import dataclass
 
+from ..wording import quoted
 from . import hf_trainer, optuna, sklearn_cv
 from .dialect import CsvDialect, sniff_csv
 from .limits import Limits
 from .text import HEAD_BYTES, TextSource
-from .wording import quoted
 
 STEP_COLUMNS = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "epoch")
 RUN_COLUMNS = ("run", "run_name", "run name", "run_id", "run id")

@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from ..wording import plural, quoted
 from .choices import settle_roles
 from .data import RunData, flatten
 from .formats import ImportFailed
@@ -37,7 +38,6 @@ from .names import GENERIC_FOLDERS
 from .progress import Progress, each_source
 from .report import Report
 from .series import make_series
-from .wording import plural, quoted
 
 # A trainer_state.json is read whole; past this size it would cost too much memory as objects.
 MAX_JSON_BYTES = 64 * 1024 * 1024

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from ..wording import quoted
 from .data import RunData
 from .dates import parse_datetime
 from .formats import ImportFailed
@@ -27,7 +28,6 @@ from .progress import Progress, each_source
 from .report import Report
 from .series import make_series
 from .text import TextSource
-from .wording import quoted
 
 RUN_KEYS = ("run", "run_name", "name")
 STEP_KEYS = ("step", "_step", "global_step", "epoch", "iteration")

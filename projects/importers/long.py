@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..wording import quoted
 from . import long_rows
 from .choices import Choices, settle_roles
 from .data import RunData
@@ -31,7 +32,6 @@ from .progress import Progress, each_source
 from .report import Report
 from .tables import read_table
 from .text import TextSource
-from .wording import quoted
 
 CHUNK_ROWS = 500_000
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..wording import quoted
 from . import column_split, runs_table
 from .choices import Choices
 from .data import RunData
@@ -22,7 +23,6 @@ from .progress import Progress, each_source
 from .report import Report
 from .tables import read_whole_table
 from .text import TextSource
-from .wording import quoted
 
 SEARCH_RUNS_KNOWN = {
     "run_id",

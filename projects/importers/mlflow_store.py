@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
+from ..wording import agree, plural
 from .data import RunData
 from .dates import utc_from_timestamp
 from .formats import ImportFailed
@@ -26,7 +27,6 @@ from .progress import Progress
 from .report import Report
 from .safety import ZipMembers
 from .series import make_series, series_in_groups
-from .wording import plural
 from .yamlfiles import YAML_MAX_BYTES, parse_yaml
 
 # The numeric codes of a file store's meta.yaml `status` (mlflow.entities.RunStatus).
@@ -96,7 +96,7 @@ def _parse_store(
     _read_metrics(members, metric_files, report, name, progress.part(0.1, 1.0))
     if deleted:
         report.warn(
-            f"{plural(deleted, 'deleted MLflow run')} {'was' if deleted == 1 else 'were'} skipped."
+            f"{plural(deleted, 'deleted MLflow run')} {agree(deleted, 'was', 'were')} skipped."
         )
     if deleted_experiments or trashed_experiments:
         count = len(deleted_experiments) + trashed_experiments

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..wording import agree, plural, quoted
 from . import (
     companions,
     hf_trainer,
@@ -39,7 +40,6 @@ from .progress import Progress
 from .report import Report
 from .safety import Member, Store, check_size, extract_zip, inspect_zip, is_zip
 from .text import TextSource, binary_kind, prepare_text
-from .wording import plural, quoted
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def _plan(
     if not distinct:
         names = quoted(m.name for m in plan.companions)
         raise ImportFailed(
-            f"{names} {'holds' if len(plan.companions) == 1 else 'hold'} hyperparameters only; "
+            f"{names} {agree(len(plan.companions), 'holds', 'hold')} hyperparameters only; "
             "upload it together with the metrics.csv it belongs to."
         )
     if len(distinct) > 1:
@@ -367,6 +367,6 @@ def _nothing_message(plan: Plan, report: Report) -> str:
 def _describe(rejection) -> str:
     lines = ""
     if rejection.lines:
-        lines = f", line{'s' if len(rejection.lines) > 1 else ''} "
+        lines = f", {agree(len(rejection.lines), 'line', 'lines')} "
         lines += ", ".join(map(str, rejection.lines))
     return f"{rejection.reason} ({plural(rejection.count, 'row')}{lines})"

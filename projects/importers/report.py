@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..wording import agree, plural
 from .choices import ROLES
-from .wording import plural
 
 # How many line numbers a rejection reason keeps, and how many examples a warning names.
 MAX_LINES_SHOWN = 5
@@ -135,14 +135,14 @@ class Report:
         self.current_file = ""
         if self._nan:
             self.warn(
-                f"{plural(self._nan, 'value')} {'was' if self._nan == 1 else 'were'} missing or "
+                f"{plural(self._nan, 'value')} {agree(self._nan, 'was', 'were')} missing or "
                 f"NaN in {plural(self._nan_series, 'series', 'series')}; "
                 "they are kept as gaps in the curves."
             )
         if self._inf:
             self.warn(
                 f"{plural(self._inf, 'infinite value')} (inf) "
-                f"{'was' if self._inf == 1 else 'were'} turned into NaN gaps."
+                f"{agree(self._inf, 'was', 'were')} turned into NaN gaps."
             )
         if self._dups:
             self.warn(

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..wording import quoted
 from .choices import Choices, settle_roles
 from .dialect import CsvDialect, dialect_notes
 from .report import Report
 from .series import Series, make_series
 from .tables import BLANK_WORDS, numbers, read_whole_table
 from .text import TextSource
-from .wording import quoted
 
 # Longest text kept for one param or tag value (a repr of a whole estimator can be long).
 MAX_VALUE_CHARS = 1_000

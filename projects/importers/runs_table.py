@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..wording import agree, plural, quoted
 from .choices import Choices, settle_roles
 from .column_split import Column
 from .data import RunData
@@ -20,7 +21,6 @@ from .dates import read_times, utc_from_timestamp
 from .report import Report
 from .series import Series
 from .tables import BLANK_WORDS
-from .wording import plural, quoted
 
 
 def text(value) -> str:
@@ -170,8 +170,7 @@ def read_runs(
         runs.append(run)
     if deleted:
         report.warn(
-            f"{plural(deleted, f'deleted {tracker} run')} {'was' if deleted == 1 else 'were'} "
-            "skipped."
+            f"{plural(deleted, f'deleted {tracker} run')} {agree(deleted, 'was', 'were')} skipped."
         )
     return runs
 

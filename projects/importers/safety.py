@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..wording import human_size
 from .formats import ImportFailed
 from .limits import Limits
-from .wording import human_size
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # Below this size a member cannot hurt, whatever its compression ratio (a tiny file of zeros).

@@ -24,12 +24,12 @@ from functools import partial
 
 import numpy as np
 
+from ..wording import plural
 from . import rows
 from .data import RunData
 from .limits import Limits
 from .progress import Progress, each_source
 from .report import Report
-from .wording import plural
 
 FAMILY = re.compile(r"^(?:(?P<stat>mean|std|rank)_|split(?P<split>\d+)_)(?P<rest>.+)$")
 TIMES = ("fit_time", "score_time")

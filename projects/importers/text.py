@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..wording import human_size
 from .formats import ImportFailed, unknown_format
 from .limits import Limits
 from .report import Report
-from .wording import human_size
 
 HEAD_BYTES = 1 << 20
 CHUNK_BYTES = 1 << 20

@@ -20,6 +20,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from ..wording import plural, quoted
 from . import column_split, runs_table
 from .choices import Choices
 from .data import RunData
@@ -32,7 +33,6 @@ from .report import Report
 from .series import make_series
 from .tables import BLANK_WORDS, integers, numbers, read_table, read_whole_table
 from .text import TextSource
-from .wording import plural, quoted
 
 TAG_COLUMNS = {
     "state": "wandb.state",

@@ -12,6 +12,7 @@ from functools import partial
 
 import numpy as np
 
+from ..wording import agree, plural, quoted
 from . import names
 from .choices import Choices, settle_roles
 from .data import RunData
@@ -25,7 +26,6 @@ from .report import Report
 from .series import make_series
 from .tables import integers, name_codes, numbers, read_table
 from .text import TextSource
-from .wording import plural, quoted
 
 CHUNK_ROWS = 200_000
 
@@ -224,8 +224,8 @@ def parse_file(
             continue
         if count:
             report.warn(
-                f"{plural(count, 'cell')} of column “{key}” that {'is' if count == 1 else 'are'} "
-                f"not a number {'was' if count == 1 else 'were'} skipped "
+                f"{plural(count, 'cell')} of column “{key}” that {agree(count, 'is', 'are')} "
+                f"not a number {agree(count, 'was', 'were')} skipped "
                 f"(line {', '.join(map(str, first_lines[:5]))})."
             )
         codes, steps, values, walls, lines = (

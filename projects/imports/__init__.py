@@ -10,6 +10,7 @@ from __future__ import annotations
 from .create import Upload, UploadRefused, import_create, imports_create, megabytes
 from .files import MAX_STORED_NAME_BYTES, shown_name, stored_name, upload_name
 from .lifecycle import (
+    LIVE_REREAD,
     MAX_ATTEMPTS,
     STALE_AFTER,
     import_delete,
@@ -24,6 +25,7 @@ from .process import import_process
 from .review import import_preview
 
 __all__ = [
+    "LIVE_REREAD",
     "MAX_ATTEMPTS",
     "MAX_STORED_NAME_BYTES",
     "STALE_AFTER",

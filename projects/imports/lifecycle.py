@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .. import importers, signals
 from ..models import ExperimentImport, ImportFile, ImportStatus, Project
+from ..provenance import is_live
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,9 @@ MAX_ATTEMPTS = 3
 # A running import whose worker has not reported for this long is taken to be abandoned
 # (settings.CAIRN_IMPORT_STALE_SECONDS; a worker touches its heartbeat every HEARTBEAT_EVERY).
 STALE_AFTER = timedelta(seconds=30)
+
+# A run logged live has no file: reading it again would replace its runs with nothing.
+LIVE_REREAD = "This run was logged through the MLflow API: there is no file to read again."
 
 
 def stale_after() -> timedelta:
@@ -128,6 +132,8 @@ def import_reread(*, experiment_import: ExperimentImport, choices: dict) -> Expe
     replaced in one transaction (see _write). Queued or running imports are left as they are.
     Bad choices raise importers.ImportFailed.
     """
+    if is_live(experiment_import):
+        raise importers.ImportFailed(LIVE_REREAD)
     checked = importers.Choices.from_dict(choices).as_dict()
     done = [ImportStatus.FAILED, ImportStatus.REVIEW, ImportStatus.SUCCEEDED]
     return _queue_again(experiment_import, done, choices=checked)

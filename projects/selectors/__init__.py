@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from ..labels import run_labels
+from ..metrics import metric_direction, run_best, run_value
 from ..models import ExperimentImport, Project, ProjectRevision, Run
 from ..sections import SECTION_KEYS
 
@@ -72,29 +73,6 @@ def revision_history(*, project: Project) -> QuerySet[ProjectRevision]:
 
 
 # --- Experiment results -------------------------------------------------------------------
-
-LOWER_IS_BETTER = (
-    "loss", "error", "err", "rmse", "mse", "mae", "mape", "latency", "perplexity", "ppl",
-    "wer", "cer", "time", "duration",
-)  # fmt: skip
-# Named for the record: any metric that is not lower-is-better by name counts as higher.
-HIGHER_IS_BETTER = ("accuracy", "acc", "f1", "auc", "r2", "precision", "recall", "bleu", "map")
-DIRECTIONS = ("higher", "lower")
-
-
-def guessed_direction(key: str) -> str:
-    """'lower' or 'higher' is better, guessed from the metric's name."""
-    name = key.lower().rsplit("/", 1)[-1]
-    return "lower" if any(word in name for word in LOWER_IS_BETTER) else "higher"
-
-
-def metric_direction(key: str, project: Project | None = None) -> str:
-    """'lower' or 'higher' is better: the project owner's choice when made, else by name."""
-    if project is not None:
-        chosen = (project.metric_directions or {}).get(key)
-        if chosen in DIRECTIONS:
-            return chosen
-    return guessed_direction(key)
 
 
 @dataclass
@@ -172,12 +150,11 @@ def runs_table(
     for row in rows:
         cells = {}
         for key in metrics:
-            s = (row["summary"] or {}).get(key)
-            if not s:
-                cells[key] = (None, None)
-                continue
-            best = s["min"] if directions[key] == "lower" else s["max"]
-            cells[key] = (s["last"], best)
+            summary = row["summary"]
+            cells[key] = (
+                run_value(summary, key, "last", directions[key]),
+                run_best(summary, key, directions[key]),
+            )
         table_rows.append(
             RunRow(row["id"], row["name"], row["started_at"], row["params"] or {}, cells)
         )

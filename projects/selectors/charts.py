@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from .. import appends
 from ..charts import ChartOptions, SeriesData, Target
 from ..labels import labels_for, run_labels
+from ..metrics import metric_direction, rank, summary_best
 from ..models import MetricSeries, Project, Run
 from ..series import VALUE_DTYPE, unpack
-from . import metric_direction
 
 DEFAULT_RUNS = 10
 # A chart of summaries shows more runs than a chart of curves: a dot per run stays readable.
@@ -55,7 +55,10 @@ def project_target(project: Project, key: str) -> Target | None:
     revision = project.current_revision
     if revision is None or revision.success_metric != key or revision.success_target is None:
         return None
-    return Target(value=revision.success_target, direction=revision.success_direction)
+    return Target(
+        value=revision.success_target,
+        direction=metric_direction(key, project, revision=revision),
+    )
 
 
 @dataclass
@@ -85,7 +88,7 @@ def run_choices(
     )
     labels = run_labels(rows)
     words = q.lower().split()
-    lower = metric_direction(key, project) == "lower"
+    direction = metric_direction(key, project)
     choices = []
     for row in rows:
         run_id, params, summary = row["id"], row["params"], row["summary"]
@@ -96,7 +99,7 @@ def run_choices(
             if not all(word in haystack.lower() for word in words):
                 continue
         stats = (summary or {}).get(key) or {}
-        best = stats.get("min" if lower else "max")
+        best = summary_best(stats, direction)
         choices.append(
             RunChoice(
                 run_id,
@@ -109,7 +112,7 @@ def run_choices(
         )
 
     def order(c: RunChoice):
-        value = (c.best if lower else -c.best) if c.best is not None else 0
+        value = rank(c.best, direction) if c.best is not None else 0
         return (c.best is None, c.points <= 1, value)
 
     choices.sort(key=order)

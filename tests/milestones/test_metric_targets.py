@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from milestones import services
+from milestones import services, target_services
 from milestones.links import validate_evidence_link
 from milestones.models import CheckIn, Milestone
 from projects import imports
@@ -318,7 +318,7 @@ def test_a_failing_receiver_does_not_fail_the_import(goal, project, monkeypatch,
     def broken(**kwargs):
         raise RuntimeError("milestones are down")
 
-    monkeypatch.setattr(services, "milestones_complete_from_import", broken)
+    monkeypatch.setattr(target_services, "milestones_complete_from_import", broken)
     with caplog.at_level(logging.ERROR):
         imp = import_results(project, ("good.csv", _csv(a=[0.95])))
 
@@ -355,7 +355,7 @@ def test_a_failing_release_does_not_stop_the_delete(goal, project, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "milestones_release_import", broken)
+    monkeypatch.setattr(target_services, "milestones_release_import", broken)
     imports.import_delete(experiment_import=imp)
 
     assert not project.imports.exists()
@@ -364,14 +364,14 @@ def test_a_failing_release_does_not_stop_the_delete(goal, project, monkeypatch):
 def test_one_broken_milestone_does_not_stop_the_others(goal, project, monkeypatch):
     first = _targeted(goal, project, title="First")
     second = _targeted(goal, project, title="Second")
-    real = services._complete
+    real = target_services._complete
 
     def complete(milestone, run):
         if milestone.pk == first.pk:
             raise RuntimeError("this one is broken")
         real(milestone, run)
 
-    monkeypatch.setattr(services, "_complete", complete)
+    monkeypatch.setattr(target_services, "_complete", complete)
     _import(project, "good.csv", _csv(a=[0.95]))
 
     first.refresh_from_db()

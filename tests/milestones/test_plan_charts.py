@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from milestones import charts
+from milestones import best_so_far, charts
 from milestones.models import CheckIn
 from milestones.quarters import Quarter
 from projects import people
+from projects.metrics import metric_direction
 from projects.models import ExperimentImport, ImportStatus
 from tests.factories import (
     CheckInFactory,
@@ -208,7 +209,7 @@ def test_best_so_far_rises_with_each_import_for_a_higher_is_better_metric(alice)
     _import(project, "worse", [0.70], finished=datetime.date(2026, 10, 8))
     _import(project, "better", [0.74, 0.88], finished=datetime.date(2026, 11, 2))
 
-    (series,), left_out = charts.best_so_far_for(owner=alice)
+    (series,), left_out = best_so_far.best_so_far_for(owner=alice)
 
     assert left_out == 0
     assert series.best == [0.75, 0.75, 0.88]  # one point per import, never worse
@@ -227,7 +228,7 @@ def test_best_so_far_falls_for_a_lower_is_better_metric_and_meets_its_target(ali
     _import(project, "b", [0.7], metric="val_loss", finished=datetime.date(2026, 10, 5))
     _import(project, "c", [0.25, 0.4], metric="val_loss", finished=datetime.date(2026, 10, 9))
 
-    (series,), _ = charts.best_so_far_for(owner=alice)
+    (series,), _ = best_so_far.best_so_far_for(owner=alice)
 
     assert series.direction == "lower"
     assert series.best == [0.6, 0.6, 0.25]
@@ -240,16 +241,16 @@ def test_a_record_without_a_direction_takes_the_metrics_usual_one(alice):
     revision = project.current_revision
     revision.success_direction = ""  # as a record that never stated one
 
-    assert charts.success_direction(revision) == "lower"
+    assert metric_direction(revision.success_metric, project, revision=revision) == "lower"
 
 
 def test_best_so_far_figure_has_the_target_dashed(alice):
     project = _metric_project(alice, metric="accuracy", target=0.9)
     _import(project, "first", [0.8], finished=datetime.date(2026, 10, 1))
     _import(project, "second", [0.85], finished=datetime.date(2026, 10, 20))
-    (series,), _ = charts.best_so_far_for(owner=alice)
+    (series,), _ = best_so_far.best_so_far_for(owner=alice)
 
-    figure = charts.best_so_far_figure(series)
+    figure = best_so_far.best_so_far_figure(series)
 
     best, target = figure["data"]
     assert best["y"] == [0.8, 0.85]
@@ -294,7 +295,7 @@ def test_failed_and_queued_imports_add_no_point(alice):
         process=False,
     )
 
-    (series,), _ = charts.best_so_far_for(owner=alice)
+    (series,), _ = best_so_far.best_so_far_for(owner=alice)
 
     assert series.best == [0.8]
 
@@ -521,10 +522,10 @@ def test_every_figure_is_valid_plotly(alice, q4_plan, milestone):
 
     project = _metric_project(alice, metric="accuracy", target=0.9)
     _import(project, "first", [0.8])
-    (series,), _ = charts.best_so_far_for(owner=alice)
+    (series,), _ = best_so_far.best_so_far_for(owner=alice)
     figures = [
         charts.burnup_figure(charts.burnup_for(owner=alice, quarter=Q4)),
-        charts.best_so_far_figure(series),
+        best_so_far.best_so_far_figure(series),
     ]
 
     for figure in figures:

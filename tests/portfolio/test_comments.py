@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from portfolio.mentoring import selectors
+from portfolio.mentoring import selectors, threads
 from portfolio.mentoring.comments import (
     comment_on_milestone,
     comment_on_revision,
@@ -220,7 +220,7 @@ def test_resolving_twice_changes_nothing(alice, mentor, thread):
 def test_threads_are_grouped_by_section_with_their_replies(alice, mentor, project, thread):
     whole = comment_on_revision(author=mentor, revision=project.current_revision, body="Overall")
     reply = comment_reply(author=alice, thread=thread, body="Because.")
-    found = selectors.revision_threads(
+    found = threads.revision_threads(
         viewer=alice, project=project, revision=project.current_revision
     )
     assert [t.root for t in found["by_section"]["model"]] == [thread]
@@ -237,7 +237,7 @@ def test_a_thread_on_a_changed_section_is_outdated_not_moved(alice, mentor, proj
     whole = comment_on_revision(author=mentor, revision=first, body="Overall")
     second = save_revision(project, model="A small transformer.")
 
-    now = selectors.revision_threads(viewer=mentor, project=project, revision=second)
+    now = threads.revision_threads(viewer=mentor, project=project, revision=second)
     assert [t.root for t in now["outdated"]] == [thread]
     assert now["outdated"][0].outdated and now["outdated"][0].on_other_revision
     assert "model" not in now["by_section"]
@@ -246,7 +246,7 @@ def test_a_thread_on_a_changed_section_is_outdated_not_moved(alice, mentor, proj
     assert not now["by_section"]["problem"][0].outdated
     assert [t.root for t in now["by_section"][""]] == [whole]
 
-    then = selectors.revision_threads(viewer=mentor, project=project, revision=first)
+    then = threads.revision_threads(viewer=mentor, project=project, revision=first)
     assert then["outdated"] == []
     assert [t.root for t in then["by_section"]["model"]] == [thread]
     assert not then["by_section"]["model"][0].on_other_revision
@@ -256,25 +256,24 @@ def test_a_section_changed_and_changed_back_is_not_outdated(alice, mentor, proje
     original = project.current_revision.model
     save_revision(project, model="Something else.")
     third = save_revision(project, model=original)
-    found = selectors.revision_threads(viewer=mentor, project=project, revision=third)
+    found = threads.revision_threads(viewer=mentor, project=project, revision=third)
     assert found["outdated"] == []
     assert [t.root for t in found["by_section"]["model"]] == [thread]
 
 
 def test_threads_are_hidden_from_those_who_may_not_read_them(alice, bob, charlie, project, thread):
     revision = project.current_revision
-    assert selectors.revision_threads(viewer=charlie, project=project, revision=revision) == {
+    assert threads.revision_threads(viewer=charlie, project=project, revision=revision) == {
         "by_section": {},
         "outdated": [],
     }
     project.visibility = "private"
     project.save()
     assert (
-        selectors.revision_threads(viewer=bob, project=project, revision=revision)["by_section"]
-        == {}
+        threads.revision_threads(viewer=bob, project=project, revision=revision)["by_section"] == {}
     )
     # The engineer still reads the feedback on her now private project.
-    found = selectors.revision_threads(viewer=alice, project=project, revision=revision)
+    found = threads.revision_threads(viewer=alice, project=project, revision=revision)
     assert [t.root for t in found["by_section"]["model"]] == [thread]
 
 
@@ -283,11 +282,11 @@ def test_threads_of_a_revoked_mentor_are_kept_but_hidden_from_them(
 ):
     mentorship_revoke(mentorship=mentorship, actor=alice)
     revision = project.current_revision
-    assert selectors.revision_threads(viewer=bob, project=project, revision=revision) == {
+    assert threads.revision_threads(viewer=bob, project=project, revision=revision) == {
         "by_section": {},
         "outdated": [],
     }
-    found = selectors.revision_threads(viewer=alice, project=project, revision=revision)
+    found = threads.revision_threads(viewer=alice, project=project, revision=revision)
     assert [t.root for t in found["by_section"]["model"]] == [thread]
 
 
@@ -307,7 +306,7 @@ def test_milestone_threads_by_check_in(alice, mentor, milestone):
     about = comment_on_milestone(author=mentor, milestone=milestone, body="Due when?")
     on_first = comment_on_milestone(author=mentor, milestone=milestone, body="A", checkin=first)
     reply = comment_reply(author=alice, thread=on_first, body="B")
-    found = selectors.milestone_threads(viewer=alice, milestone=milestone)
+    found = threads.milestone_threads(viewer=alice, milestone=milestone)
     assert [t.root for t in found["milestone"]] == [about]
     assert [t.root for t in found["by_checkin"][first.pk]] == [on_first]
     assert found["by_checkin"][first.pk][0].replies == [reply]
@@ -318,8 +317,8 @@ def test_milestone_threads_follow_the_goal_visibility(alice, bob, mentor, milest
     comment_on_milestone(author=mentor, milestone=milestone, body="Due when?")
     milestone.goal.visibility = "private"
     milestone.goal.save()
-    assert selectors.milestone_threads(viewer=bob, milestone=milestone) == {
+    assert threads.milestone_threads(viewer=bob, milestone=milestone) == {
         "milestone": [],
         "by_checkin": {},
     }
-    assert len(selectors.milestone_threads(viewer=alice, milestone=milestone)["milestone"]) == 1
+    assert len(threads.milestone_threads(viewer=alice, milestone=milestone)["milestone"]) == 1

@@ -1,4 +1,4 @@
-"""selectors.thread_for_viewer: the one thread a reply, resolve or reopen answers with, read
+"""threads.thread_for_viewer: the one thread a reply, resolve or reopen answers with, read
 through the same rule as the pages, without building the page around it."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from portfolio.mentoring import selectors
+from portfolio.mentoring import threads
 from portfolio.mentoring.comments import comment_on_milestone, comment_on_revision, comment_reply
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
 from tests.factories import (
@@ -42,7 +42,7 @@ def thread(alice, bob, mentorship, project):
 
 
 def test_it_returns_the_thread_with_its_replies_in_order(alice, thread):
-    found = selectors.thread_for_viewer(viewer=alice, root=thread)
+    found = threads.thread_for_viewer(viewer=alice, root=thread)
 
     assert found.root == thread
     assert [c.body for c in found.replies] == ["Billing and support."]
@@ -61,7 +61,7 @@ def test_only_the_engineer_and_current_mentors_get_the_thread(role, alice, bob, 
         "anonymous": AnonymousUser(),
     }[role]
 
-    found = selectors.thread_for_viewer(viewer=viewer, root=thread)
+    found = threads.thread_for_viewer(viewer=viewer, root=thread)
 
     assert (found is not None) == (role in ("owner", "mentor"))
 
@@ -71,7 +71,7 @@ def test_a_thread_read_on_a_later_revision_whose_section_changed_is_outdated(
 ):
     later = save_revision(project, problem="Route tickets by language.")
 
-    found = selectors.thread_for_viewer(viewer=alice, root=thread, revision=later)
+    found = threads.thread_for_viewer(viewer=alice, root=thread, revision=later)
 
     assert found.on_other_revision and found.outdated
 
@@ -80,15 +80,15 @@ def test_a_thread_on_a_project_turned_private_is_gone_for_the_mentor(alice, bob,
     project.visibility = "private"
     project.save()
 
-    assert selectors.thread_for_viewer(viewer=bob, root=thread) is None
-    assert selectors.thread_for_viewer(viewer=alice, root=thread) is not None
+    assert threads.thread_for_viewer(viewer=bob, root=thread) is None
+    assert threads.thread_for_viewer(viewer=alice, root=thread) is not None
 
 
 def test_a_milestone_thread_is_found_too(alice, bob, mentorship):
     milestone = MilestoneFactory(goal=GoalFactory(owner=alice, visibility="mentors"))
     root = comment_on_milestone(author=bob, milestone=milestone, body="Blocked?")
 
-    found = selectors.thread_for_viewer(viewer=alice, root=root)
+    found = threads.thread_for_viewer(viewer=alice, root=root)
 
     assert found.root == root and found.replies == []
 

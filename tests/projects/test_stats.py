@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from projects import stats
-from projects.selectors import metric_direction
+from projects.metrics import metric_direction
 
 A = [0.912, 0.905, 0.921, 0.917, 0.909]
 B = [0.881, 0.874, 0.893, 0.886]

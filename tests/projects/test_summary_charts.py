@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from projects.charts import ChartOptions, SeriesData, metric_figure, plot_text, summary_figure
+from projects.chart_theme import plot_text
+from projects.charts import ChartOptions, SeriesData, metric_figure
 from projects.labels import RunInfo, run_labels
+from projects.summary_charts import summary_figure
 from tests.factories import (
     create_project,
     import_results,

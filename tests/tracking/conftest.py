@@ -35,6 +35,12 @@ def use_token(monkeypatch, tracking_uri):
         monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
         monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
         mlflow.set_tracking_uri(tracking_uri)
+        # The client remembers the last set_experiment in a module global: each test starts
+        # without one, as a fresh training script does.
+        # (and in MLFLOW_EXPERIMENT_ID, which setenv makes monkeypatch remove afterwards).
+        monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+        monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", "")
+        monkeypatch.delenv("MLFLOW_EXPERIMENT_ID")
 
     yield use
     while mlflow.active_run():

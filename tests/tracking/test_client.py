@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import mlflow
 import pytest
 from mlflow import MlflowClient
@@ -213,3 +215,45 @@ def test_an_unsupported_call_says_so(as_alice):
         client.create_registered_model("router")
     assert refused.value.error_code == "NOT_IMPLEMENTED"
     assert "model registry" in refused.value.message
+
+
+def test_the_client_waits_out_the_rate_limit_and_goes_on(as_alice, settings):
+    settings.CAIRN_LIMIT_MLFLOW = (3, 2)  # three calls per two seconds
+    client = MlflowClient()
+    started = time.monotonic()
+    for _ in range(5):
+        client.search_experiments()  # answered 429 with Retry-After, which the client honours
+    assert time.monotonic() - started >= 1
+
+
+def test_a_run_without_an_experiment_lands_in_the_default_project(as_alice, alice):
+    with mlflow.start_run():
+        mlflow.log_metric("loss", 0.5)
+    project = Project.objects.get(owner=alice, title="Default")
+    assert project.visibility == "private"
+    assert Run.objects.filter(project=project).count() == 1
+    assert MlflowClient().get_experiment("0").name == "Default"
+
+
+def test_searches_and_histories_come_in_pages(as_alice):
+    client = MlflowClient()
+    experiment_id = client.create_experiment("Pages")
+    ids = {client.create_run(experiment_id).info.run_id for _ in range(5)}
+    first = client.search_runs([experiment_id], max_results=2)
+    assert len(first) == 2 and first.token
+    seen = {r.info.run_id for r in first}
+    token = first.token
+    while token:
+        page = client.search_runs([experiment_id], max_results=2, page_token=token)
+        seen |= {r.info.run_id for r in page}
+        token = page.token
+    assert seen == ids
+    assert len(client.search_experiments(max_results=1)) == 1
+
+    run_id = next(iter(ids))
+    client.log_batch(run_id, metrics=[Metric("loss", float(s), 100 + s, s) for s in range(5)])
+    store = client._tracking_client.store
+    page = store.get_metric_history(run_id, "loss", max_results=3)
+    assert [m.step for m in page] == [0, 1, 2]
+    rest = store.get_metric_history(run_id, "loss", max_results=3, page_token=page.token)
+    assert [m.step for m in rest] == [3, 4] and rest.token is None

@@ -179,3 +179,12 @@ def test_history_bulk_interval_samples_steps_of_several_runs(client, token):
         {"run_ids": first, "metric_key": "loss", "start_step": 5},
     )
     assert _error(response) == (400, "INVALID_PARAMETER_VALUE")
+
+
+def test_the_ui_path_answers_like_the_api_path(client, token):
+    response = client.post(
+        "/mlflow/ajax-api/2.0/mlflow/experiments/search", "{}", content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.json() == {"experiments": []}

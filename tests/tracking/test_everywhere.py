@@ -12,7 +12,8 @@ from milestones import services as milestone_services
 from portfolio.api.tokens import token_create
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from portfolio.models import Notification
-from projects import appends
+from projects import appends, imports
+from projects.importers import ImportFailed
 from projects.models import MetricSeries, PendingPoints, Run
 from tests.factories import GoalFactory, create_project
 
@@ -164,3 +165,22 @@ def test_compare_and_statistics_take_live_runs(client, alice, token, project):
     )
     assert response.status_code == 200
     assert "0.9" in response.text
+
+
+def test_a_live_run_cannot_be_read_again_like_a_file(client, alice, token, project):
+    run = _log_run(client, token, project, "live", [0.5, 0.6])
+    imp = run.experiment_import
+    client.force_login(alice)
+    page = client.get(reverse("projects:import", args=[project.slug, imp.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="read-again"' not in page.text
+    assert "Logged through the MLflow API" in page.text
+    response = client.post(
+        reverse("projects:import-preview", args=[project.slug, imp.pk]), {"confirmed": "on"}
+    )
+    assert response.status_code in (200, 302)
+    imp.refresh_from_db()
+    assert imp.status == "succeeded"
+    assert Run.objects.filter(pk=run.pk).exists()
+    with pytest.raises(ImportFailed):
+        imports.import_reread(experiment_import=imp, choices={})

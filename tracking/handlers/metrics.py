@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import json
 
 import numpy as np
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from .. import selectors, shapes
 from ..errors import MlflowError
@@ -17,17 +18,18 @@ MAX_RUNS_HISTORY_BULK = 100
 
 
 @handles("GET", "metrics/get-history")
-def metrics_get_history(request: HttpRequest, body: Body) -> dict:
+def metrics_get_history(request: HttpRequest, body: Body) -> HttpResponse:
     live = selectors.live_run(user=request.user, run_id=body.run_id())
     key = body.string("metric_key", required=True)
     points = selectors.metric_points(live=live, key=key)
     offset = shapes.page_offset(body.string("page_token"))
     limit = body.integer("max_results")
     end = len(points) if not limit or limit < 0 else min(len(points), offset + limit)
-    answer: dict = {"metrics": [shapes.metric_json(key, points, i) for i in range(offset, end)]}
-    if end < len(points):
-        answer["next_page_token"] = shapes.page_token(end)
-    return answer
+    more = f', "next_page_token": {json.dumps(shapes.page_token(end))}' if end < len(points) else ""
+    # A history can hold millions of points: its JSON is written as text in one pass rather
+    # than built as a dict per point.
+    body = shapes.metrics_json_text(key, points, offset, end)
+    return HttpResponse(f'{{"metrics": {body}{more}}}', content_type="application/json")
 
 
 def _sampled_steps(start: int, end: int, max_results: int, all_steps: list[int]) -> set[int]:

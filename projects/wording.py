@@ -1,4 +1,9 @@
-"""Counts, names and sizes worded for the sentences an import shows a user."""
+"""Counts, names and sizes worded for the sentences Cairn shows a user: the one place for
+plurals ("1 run", "3 runs"), verbs that agree with a count and numbers with thousands separators.
+
+Plain Python (the importers, which import no Django, use it too). Templates use the same rule
+through the `plural` filter (`{% load wording %}{{ n|plural:"run" }}`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,11 @@ from __future__ import annotations
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 value', '3 values', with thousands separators."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def agree(n: int, one: str, many: str) -> str:
+    """The word that agrees with a count: agree(1, "was", "were") is "was"."""
+    return one if n == 1 else many
 
 
 def quoted(names, limit: int = 8) -> str:

@@ -1,0 +1,356 @@
+"""Live logging, side by side: the official MLflow client into Cairn and into a real MLflow server.
+
+The client (mlflow-skinny, Cairn's test extras) logs --points points (default 1,000,000: 1,000
+per log_batch, runs x 10 metrics x 1,000 steps, i.e. 100 runs) into
+- Cairn on PostgreSQL with Redis: a database of the bench's own (--database, dropped and made
+  again), Redis db --redis-db, gunicorn (2 workers x 4 threads) and a Celery worker started
+  here as subprocesses on free ports;
+- `mlflow server` with a SQLite backend and --serve-artifacts, from a virtual environment the bench
+  makes under var/mlflow-bench/ with pip (MLflow's pins differ from Cairn's), on a free port.
+Printed for each: points per second, p50/p95 of one log_batch call; the ratio (target: Cairn
+>= 10x the MLflow server; p95 <= 25 ms); the time until a point logged while its chart is open
+shows in Cairn's chart data (target <= 2 s); and get_metric_history of one --points-long
+history (Cairn against MLflow).
+
+Usage: python bench/mlflow_bench.py [--points 1000000] [--skip-mlflow] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / "var" / "mlflow-bench" / "venv"
+METRICS = 10
+STEPS = 1_000
+PER_BATCH = 1_000
+STEPS_PER_BATCH = PER_BATCH // METRICS
+
+SEED = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from portfolio.api.tokens import token_create
+user = get_user_model().objects.create_user("bench", "bench@example.com", "bench-pass-123")
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(token_create(user=user, name="bench")[1], session.session_key)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the server at {url} stopped (exit {process.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - our own server
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"no answer from {url} in {seconds:.0f} s")
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# --- Cairn --------------------------------------------------------------------------------------
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_cairn(args, var: str) -> tuple[str, str, str, list[subprocess.Popen]]:
+    """Cairn on PostgreSQL and Redis with a worker: (base URL, token, session, processes)."""
+    database = f"{args.postgres.rstrip('/')}/{args.database}"
+    _recreate_database(database)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portfolio.settings.base",
+        "CAIRN_VAR_DIR": var,
+        "DATABASE_URL": database,
+        "REDIS_URL": f"{args.redis.rstrip('/')}/{args.redis_db}",
+        "CAIRN_MLFLOW_REQUESTS_PER_MINUTE": "1000000",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    seeded = subprocess.run(
+        [*manage, "shell", "-c", SEED], env=env, cwd=ROOT, check=True, capture_output=True,
+        text=True,
+    ).stdout.split()  # fmt: skip
+    token, session = seeded[-2], seeded[-1]
+    port = _free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portfolio.wsgi", "--workers", "2", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portfolio", "worker", "--loglevel", "WARNING",
+         "--concurrency", "1", "--beat", "--schedule-filename", f"{var}/beat-schedule"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    _wait(f"{base}/healthz", web)
+    return base, token, session, [web, worker]
+
+
+# --- MLflow server ------------------------------------------------------------------------------
+
+
+def mlflow_venv() -> Path:
+    """MLflow in a virtual environment of its own under var/ (made once, with pip)."""
+    binary = VENV / "bin" / "mlflow"
+    if not binary.exists():
+        print("Making var/mlflow-bench/venv with MLflow (once; a few minutes)…", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run(
+            [str(VENV / "bin" / "pip"), "install", "--quiet", "mlflow>=3.0,<4"], check=True
+        )
+    return binary
+
+
+def start_mlflow(var: str) -> tuple[str, subprocess.Popen]:
+    binary = mlflow_venv()
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(binary), "server", "--backend-store-uri", f"sqlite:///{var}/mlflow.db",
+         "--serve-artifacts", "--artifacts-destination", f"{var}/mlflow-artifacts",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    _wait(f"{base}/health", server, seconds=300)
+    return base, server
+
+
+# --- Measuring ----------------------------------------------------------------------------------
+
+
+def _client(uri: str, token: str | None):
+    from mlflow import MlflowClient
+
+    if token:
+        os.environ["MLFLOW_TRACKING_TOKEN"] = token
+    else:
+        os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
+    return MlflowClient(tracking_uri=uri)
+
+
+def log_points(client, points: int, name: str) -> dict:
+    """points points in log_batch calls of 1,000 (10 metrics x 100 steps), runs of 10 x 1,000:
+    points per second and the latency of one call."""
+    from mlflow.entities import Metric
+
+    experiment = client.create_experiment(f"{name}-{time.time_ns()}")
+    runs = max(1, points // (METRICS * STEPS))
+    steps = min(STEPS, points // METRICS)
+    latencies = []
+    base_ms = int(time.time() * 1000)
+    started = time.perf_counter()
+    for r in range(runs):
+        run_id = client.create_run(experiment, run_name=f"run-{r}").info.run_id
+        for first in range(0, steps, STEPS_PER_BATCH):
+            batch = [
+                Metric(f"m{k}", 1.0 / (s + 1) + k, base_ms + s, s)
+                for s in range(first, min(first + STEPS_PER_BATCH, steps))
+                for k in range(METRICS)
+            ]
+            t0 = time.perf_counter()
+            client.log_batch(run_id, metrics=batch, synchronous=True)
+            latencies.append(time.perf_counter() - t0)
+        client.set_terminated(run_id)
+    total = time.perf_counter() - started
+    logged = runs * steps * METRICS
+    latencies.sort()
+    return {
+        "points": logged,
+        "seconds": total,
+        "rate": logged / total,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(len(latencies) * 0.95) - 1 if len(latencies) > 1 else 0] * 1000,
+        "experiment": experiment,
+    }
+
+
+def long_history(client, experiment: str, points: int) -> tuple[str, float]:
+    """A run with one metric of points points; (run id, seconds to read it back)."""
+    from mlflow.entities import Metric
+
+    run_id = client.create_run(experiment, run_name="long").info.run_id
+    base_ms = int(time.time() * 1000)
+    for first in range(0, points, PER_BATCH):
+        batch = [
+            Metric("long", float(s), base_ms + s, s)
+            for s in range(first, min(first + PER_BATCH, points))
+        ]
+        client.log_batch(run_id, metrics=batch, synchronous=True)
+    client.set_terminated(run_id)
+    time.sleep(2)  # the end of the run is folded by the worker
+    t0 = time.perf_counter()
+    history = client.get_metric_history(run_id, "long")
+    seconds = time.perf_counter() - t0
+    if len(history) != points:
+        print(f"  (get_metric_history answered {len(history):,} of {points:,} points)")
+    return run_id, seconds
+
+
+def chart_latency(client, base: str, session: str, experiment: str, trials: int = 5) -> float:
+    """Seconds from a log_metric call to its point in the chart data (the worst of trials)."""
+    from mlflow.entities import Metric
+
+    run = client.create_run(experiment, run_name="watched")
+    run_id = run.info.run_id
+    client.log_batch(run_id, metrics=[Metric("loss", 1.0, int(time.time() * 1000), 0)])
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Cookie", f"sessionid={session}")]
+    project, cairn_run = _cairn_ids(run_id)
+    url = f"{base}/projects/{project}/results/chart/data/?metric=loss&runs={cairn_run}"
+    worst = 0.0
+    for step in range(1, trials + 1):
+        t0 = time.perf_counter()
+        client.log_metric(run_id, "loss", 1.0 / (step + 1), step=step)
+        while True:
+            data = json.loads(opener.open(url, timeout=10).read())
+            xs = data["data"][0]["x"] if data["data"] else []
+            if xs and xs[-1] == step:
+                break
+            if time.perf_counter() - t0 > 30:
+                return float("inf")
+            time.sleep(0.05)
+        worst = max(worst, time.perf_counter() - t0)
+    client.set_terminated(run_id)
+    return worst
+
+
+def _cairn_ids(run_id: str) -> tuple[str, int]:
+    """The project slug and Cairn run id of an MLflow run."""
+    code = (
+        "from tracking.models import LiveRun; "
+        f"live = LiveRun.objects.select_related('run__project').get(uuid='{run_id}'); "
+        "print(live.run.project.slug, live.run_id)"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], env=_CAIRN_ENV, cwd=ROOT,
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    return out[-2], int(out[-1])
+
+
+_CAIRN_ENV: dict = {}
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default="postgres://postgres:postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="bench_mlflow")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379")
+    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--skip-mlflow", action="store_true", help="Cairn's figures only")
+    args = parser.parse_args()
+    var = tempfile.mkdtemp(prefix="cairn-bench-mlflow-")
+    processes: list[subprocess.Popen] = []
+    try:
+        base, token, session, started = start_cairn(args, var)
+        processes += started
+        _CAIRN_ENV.update(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="portfolio.settings.base",
+            CAIRN_VAR_DIR=var,
+            DATABASE_URL=f"{args.postgres.rstrip('/')}/{args.database}",
+            REDIS_URL=f"{args.redis.rstrip('/')}/{args.redis_db}",
+            LOG_LEVEL="ERROR",
+        )
+        os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "300"
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
+        cairn = _client(f"{base}/mlflow", token)
+        print(
+            f"Logging {args.points:,} points ({PER_BATCH:,} per log_batch, runs x {METRICS} "
+            f"metrics x {STEPS:,} steps) with the official client, one call at a time.",
+            flush=True,
+        )
+        ours = log_points(cairn, args.points, "cairn")
+        print(
+            f"Cairn (PostgreSQL + Redis, gunicorn 2x4, 1 worker): {ours['rate']:,.0f} points/s "
+            f"({ours['seconds']:.1f} s), log_batch p50 {ours['p50']:.1f} ms, "
+            f"p95 {ours['p95']:.1f} ms (target <= 25 ms): {verdict(ours['p95'] <= 25)}",
+            flush=True,
+        )
+        latency = chart_latency(cairn, base, session, ours["experiment"])
+        print(
+            f"A point logged while its chart is open is in the chart data after {latency:.2f} s "
+            f"(worst of 5; target <= 2 s): {verdict(latency <= 2)}",
+            flush=True,
+        )
+        _, ours_read = long_history(cairn, ours["experiment"], args.points)
+        print(f"Cairn get_metric_history of {args.points:,} points: {ours_read:.2f} s", flush=True)
+        if args.skip_mlflow:
+            return
+        mlflow_base, server = start_mlflow(var)
+        processes.append(server)
+        theirs_client = _client(mlflow_base, None)
+        theirs = log_points(theirs_client, args.points, "mlflow")
+        print(
+            f"MLflow server (SQLite, 2 workers): {theirs['rate']:,.0f} points/s "
+            f"({theirs['seconds']:.1f} s), log_batch p50 {theirs['p50']:.1f} ms, "
+            f"p95 {theirs['p95']:.1f} ms",
+            flush=True,
+        )
+        ratio = ours["rate"] / theirs["rate"]
+        print(f"Ratio Cairn / MLflow: {ratio:.1f}x (target >= 10x): {verdict(ratio >= 10)}")
+        _, theirs_read = long_history(theirs_client, theirs["experiment"], args.points)
+        print(
+            f"get_metric_history of {args.points:,} points: Cairn {ours_read:.2f} s, MLflow "
+            f"{theirs_read:.2f} s ({theirs_read / ours_read:.1f}x; target: Cairn faster): "
+            f"{verdict(ours_read < theirs_read)}"
+        )
+    finally:
+        for process in processes:
+            _stop(process)
+
+
+if __name__ == "__main__":
+    main()
