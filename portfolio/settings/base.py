@@ -6,6 +6,7 @@ Celery broker on the file system. DATABASE_URL and REDIS_URL switch to PostgreSQ
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view reads the body: an upload over the limit is refused from its length.
+    "projects.uploads.UploadSizeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that lockouts see the authenticated request.
@@ -168,17 +171,24 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
-# Uploads of experiment results: the largest file accepted, checked before it is read.
+# Uploads of experiment results: the most one upload may carry, refused from its Content-Length
+# before the body is read (projects/uploads.py), and checked again as each file arrives.
 CAIRN_MAX_UPLOAD_BYTES = env_int("CAIRN_MAX_UPLOAD_MB", 200) * 1000 * 1000
 # A run logged live whose last point is older than this (and that did not end) shows as stale:
 # its process probably died (projects/live.py).
 CAIRN_LIVE_STALE_SECONDS = env_int("CAIRN_LIVE_STALE_SECONDS", 600)
+# MLflow stores (an mlruns folder or an mlflow.db file) that "Sync from MLflow" may read on the
+# workers' machine: folders separated like PATH. Under production settings a store path outside
+# them is refused, and none is allowed when it is empty (mlsync/sources/store_paths.py).
+CAIRN_SYNC_STORE_ROOTS = [
+    root for root in env_str("CAIRN_SYNC_STORE_ROOTS").split(os.pathsep) if root.strip()
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "projects.uploads.SizeLimitUploadHandler",
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "projects.uploads.MemoryUploadHandler",
+    "projects.uploads.TemporaryUploadHandler",
 ]
 
 # Email: printed to the console unless EMAIL_HOST names an SMTP server (EMAIL_BACKEND overrides).
