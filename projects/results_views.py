@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import appends, chart_cards, import_choices, imports, provenance, selectors
+from . import appends, chart_cards, import_choices, imports, pins, provenance, selectors
 from .importers import FORMATS, Choices
 from .metrics import metric_direction
 from .models import ImportStatus
@@ -210,5 +210,6 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "options": options,
             "option_error": option_error,
             "artifacts": list(run.artifacts.all()),
+            "feedback": pins.pin_form(request, project, run_id=run.pk, run_name=run.name),
         },
     )
