@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "projects",
     "milestones",
     "tracking",
+    "mlsync",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +277,16 @@ CAIRN_IMPORT_STALE_SECONDS = env_int("CAIRN_IMPORT_STALE_SECONDS", 30)
 # Points logged live (the MLflow endpoint) wait in an append table; every CAIRN_FOLD_SECONDS
 # beat folds them into the columnar series (projects.appends), and at once when a run ends.
 CAIRN_FOLD_SECONDS = env_int("CAIRN_FOLD_SECONDS", 30)
+# Sync from MLflow (mlsync/): beat looks for due connections every CAIRN_SYNC_BEAT_SECONDS; each
+# runs every schedule_minutes (15 by default). A sync asks for runs created or ended since the
+# last success less CAIRN_SYNC_OVERLAP_SECONDS (clocks differ), waits CAIRN_SYNC_TIMEOUT_SECONDS
+# for each answer, and after CAIRN_SYNC_NOTIFY_AFTER failures in a row the owner is told once.
+# Saved credentials are encrypted with a key derived from CAIRN_SYNC_KEY (else SECRET_KEY).
+CAIRN_SYNC_BEAT_SECONDS = env_int("CAIRN_SYNC_BEAT_SECONDS", 60)
+CAIRN_SYNC_OVERLAP_SECONDS = env_int("CAIRN_SYNC_OVERLAP_SECONDS", 600)
+CAIRN_SYNC_TIMEOUT_SECONDS = env_int("CAIRN_SYNC_TIMEOUT_SECONDS", 30)
+CAIRN_SYNC_NOTIFY_AFTER = env_int("CAIRN_SYNC_NOTIFY_AFTER", 3)
+CAIRN_SYNC_KEY = env_str("CAIRN_SYNC_KEY")
 # Celery beat (`celery -A portfolio beat`, one per deployment; `make run` embeds it in its
 # worker) sends the daily digests at CAIRN_DIGEST_HOUR, in TIME_ZONE.
 CAIRN_DIGEST_HOUR = env_int("CAIRN_DIGEST_HOUR", 7)
@@ -297,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.fold_pending_points",
         "schedule": float(CAIRN_FOLD_SECONDS),
         "options": {"expires": float(CAIRN_FOLD_SECONDS)},
+    },
+    "sync-trackers": {
+        "task": "mlsync.tasks.sync_due_connections",
+        "schedule": float(CAIRN_SYNC_BEAT_SECONDS),
+        "options": {"expires": float(CAIRN_SYNC_BEAT_SECONDS)},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
