@@ -115,7 +115,7 @@ def _reread(request: HttpRequest, imp, choices: Choices) -> HttpResponse:
     """Read a finished import again with the choices; one under way is left to end."""
     if not imp.is_done:
         messages.info(request, "This import is under way; wait until it ends.")
-    elif provenance.is_live(imp):
+    elif not provenance.has_files(imp):
         messages.info(request, imports.LIVE_REREAD)
     else:
         imports.import_reread(experiment_import=imp, choices=choices.as_dict())
