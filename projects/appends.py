@@ -17,12 +17,14 @@ constraint; identical points that arrive in different calls are dropped by the m
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from .models import ExperimentImport, MetricSeries, PendingPoints, Run
 from .provenance import points_span
@@ -69,15 +71,39 @@ def merge(*parts: Points) -> Points:
     return Points(steps[keep], times[keep], values[keep])
 
 
+_NONFINITE_TEXT = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
 def latest(points: Points) -> dict:
     """Run.summary's entry for a live series: last/min/max/count over the finite values, and
-    the step and timestamp of the last one (MLflow's latest metric is the one with the highest
-    step, then time)."""
+    the step and timestamp of the last one. When the point with the highest step (then time)
+    is NaN or infinite, it is kept apart as "nonfinite" ({value as proto JSON writes it, step,
+    timestamp}): MLflow reports such a point as the run's latest value, while Cairn's tables
+    and charts keep to finite values."""
     entry = summarise(points.values)
     finite = np.flatnonzero(np.isfinite(points.values))
     if finite.size:
         entry["step"] = int(points.steps[finite[-1]])
         entry["timestamp"] = int(points.timestamps[finite[-1]])
+    if finite.size < len(points):
+        top = int(np.lexsort((points.timestamps, points.steps))[-1])
+        if not math.isfinite(points.values[top]):
+            entry["nonfinite"] = {
+                "value": _NONFINITE_TEXT[str(float(points.values[top]))],
+                "step": int(points.steps[top]),
+                "timestamp": int(points.timestamps[top]),
+            }
+    return _without_stale_nonfinite(entry)
+
+
+def _without_stale_nonfinite(entry: dict) -> dict:
+    """entry without its nonfinite point when a finite one is as new or newer."""
+    nonfinite = entry.get("nonfinite")
+    if not nonfinite or not entry.get("count"):
+        return entry
+    finite_at = (entry.get("step", -math.inf), entry.get("timestamp", -math.inf))
+    if finite_at >= (nonfinite["step"], nonfinite["timestamp"]):
+        entry.pop("nonfinite")
     return entry
 
 
@@ -85,60 +111,93 @@ def _summary_add(entry: dict | None, points: Points) -> dict:
     """entry (a run summary's entry for one key) with points added, without reading the series:
     exact for new points, and made exact again by the next fold when points repeat."""
     new = latest(points)
+    candidates = [e["nonfinite"] for e in (entry or {}, new) if e.get("nonfinite")]
+    nonfinite = max(candidates, key=lambda n: (n["step"], n["timestamp"]), default=None)
     if not entry or not entry.get("count"):
-        return new
-    if not new["count"]:
-        return entry
-    merged = {
-        "min": min(entry["min"], new["min"]),
-        "max": max(entry["max"], new["max"]),
-        "count": entry["count"] + new["count"],
-    }
-    old_key = (entry.get("step", -math.inf), entry.get("timestamp", -math.inf))
-    newer = (new["step"], new["timestamp"]) >= old_key
-    source = new if newer else entry
-    merged.update(
-        last=source["last"], step=source.get("step", 0), timestamp=source.get("timestamp", 0)
+        merged = dict(new)
+    elif not new["count"]:
+        merged = dict(entry)
+    else:
+        merged = {
+            "min": min(entry["min"], new["min"]),
+            "max": max(entry["max"], new["max"]),
+            "count": entry["count"] + new["count"],
+        }
+        old_key = (entry.get("step", -math.inf), entry.get("timestamp", -math.inf))
+        newer = (new["step"], new["timestamp"]) >= old_key
+        source = new if newer else entry
+        merged.update(
+            last=source["last"], step=source.get("step", 0), timestamp=source.get("timestamp", 0)
+        )
+    merged.pop("nonfinite", None)
+    if nonfinite:
+        merged["nonfinite"] = nonfinite
+    return _without_stale_nonfinite(merged)
+
+
+def _insert_pending(run_id: int, batches: dict[str, Points]) -> list[str]:
+    """One multi-row INSERT of a pending row per key; the keys whose rows were new (a retry's
+    rows hit the unique (run, key, digest) index and are skipped by ON CONFLICT DO NOTHING)."""
+    meta = PendingPoints._meta
+    names = ("run", "key", "digest", "count", "steps", "timestamps", "values", "created_at")
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in names]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows, params = [], []
+    for key, points in batches.items():
+        rows.append(f"({', '.join(['%s'] * len(names))})")
+        params += [run_id, key, points.digest(), len(points), points.steps.tobytes()]
+        params += [points.timestamps.tobytes(), points.values.tobytes(), now]
+    once = ", ".join(columns[:3])  # the unique (run, key, digest)
+    # Only names from the model go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES {', '.join(rows)} ON CONFLICT ({once}) DO NOTHING RETURNING {columns[1]}"
     )
-    return merged
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
-def points_append(*, run: Run, batches: dict[str, Points]) -> Run:
-    """Append each key's points to the run (as one pending row per key) and update the run's
-    summary; the caller holds the run's row lock. Identical points sent again are kept once."""
+def _summary_patch(run_id: int, summary: dict, patch: dict) -> None:
+    """Write the entries of patch into the run's summary. PostgreSQL merges them in the UPDATE
+    itself (jsonb ||), so two calls on other keys of the same run never undo each other without
+    a row lock held across the call; SQLite's writers are serialised by its IMMEDIATE
+    transactions, so the summary read in the same transaction is current."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Run._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET summary = summary || %s::jsonb WHERE id = %s",  # noqa: S608
+                [json.dumps(patch), run_id],
+            )
+    else:
+        Run.objects.filter(pk=run_id).update(summary={**summary, **patch})
+
+
+def points_append(*, run_id: int, summary: dict, batches: dict[str, Points]) -> list[str]:
+    """Append each key's points to the run (one pending row per key, one INSERT) and add them
+    to the run's summary (summary: as read in the caller's transaction); no row lock is taken.
+    Identical points sent again are kept once and counted once. The keys that had new points."""
     batches = {key: points for key, points in batches.items() if len(points)}
     if not batches:
-        return run
-    new_keys = [key for key in batches if key not in run.summary]
+        return []
+    new_keys = [key for key in batches if key not in summary]
     if new_keys:
         # An empty series row for a new key, so that everything listing a run's metrics (run
         # page, charts, targets) sees it before the first fold.
         MetricSeries.objects.bulk_create(
             [
-                MetricSeries(run_id=run.pk, key=key, count=0, steps=b"", values=b"")
+                MetricSeries(run_id=run_id, key=key, count=0, steps=b"", values=b"")
                 for key in new_keys
             ],
             ignore_conflicts=True,
         )
-    rows = [
-        PendingPoints(
-            run_id=run.pk,
-            key=key,
-            digest=points.digest(),
-            count=len(points),
-            steps=points.steps.tobytes(),
-            timestamps=points.timestamps.tobytes(),
-            values=points.values.tobytes(),
-        )
-        for key, points in batches.items()
-    ]
-    PendingPoints.objects.bulk_create(rows, ignore_conflicts=True)
-    summary = dict(run.summary)
-    for key, points in batches.items():
-        summary[key] = _summary_add(summary.get(key), points)
-    run.summary = summary
-    Run.objects.filter(pk=run.pk).update(summary=summary)
-    return run
+    inserted = _insert_pending(run_id, batches)
+    patch = {key: _summary_add(summary.get(key), batches[key]) for key in inserted}
+    if patch:
+        _summary_patch(run_id, summary, patch)
+    return inserted
 
 
 def _pending_rows(run_ids: list[int], key: str | None) -> dict[tuple[int, str], list[Points]]:

@@ -92,7 +92,7 @@ def revision_page(
         "groups": groups,
         "outdated": threads["outdated"],
         "results_threads": threads["results"],
-        "has_results": project.runs.exists(),
+        "has_results": project.runs.current().exists(),
         "section_titles": SECTION_TITLES,
         **discussion_context(request, profile, comment_url, here, revision.number, reply),
     }
