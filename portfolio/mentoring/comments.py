@@ -120,7 +120,9 @@ def _pin(project: Project, run: Run | None, metric: str, run_ids: list[int]) -> 
         raise ValidationError({"runs": f"Pin feedback to at most {MAX_PINNED_RUNS} runs."})
     has_metric = Q(series__key=metric) | Q(summary__has_key=metric)
     found = set(
-        Run.objects.filter(has_metric, project=project, pk__in=ids).values_list("pk", flat=True)
+        Run.objects.current()
+        .filter(has_metric, project=project, pk__in=ids)
+        .values_list("pk", flat=True)
     )
     if found != set(ids):
         raise ValidationError({"runs": f"Not every chosen run of this project has {metric}."})

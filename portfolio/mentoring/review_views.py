@@ -159,7 +159,7 @@ def results_comment(request: HttpRequest, slug: str, project_slug: str) -> HttpR
             author=request.user,
             project=project,
             body=form.cleaned_data.get("body", ""),
-            run=get_object_or_404(project.runs, pk=run_id) if run_id else None,
+            run=get_object_or_404(project.runs.current(), pk=run_id) if run_id else None,
             metric=form.cleaned_data.get("metric") or "",
             run_ids=form.run_ids(),
         )
