@@ -1,15 +1,95 @@
-"""An upload handler that stops receiving a file once it is over the size limit.
+"""Upload size limits, checked as early as each can be, and upload handlers that keep up with
+the disk.
 
-Without it Django would write the whole body to a temporary file before the view could refuse
-it; with it, bytes past the limit are never stored and the view says why.
+- `UploadSizeMiddleware` refuses a request whose Content-Length is over the limit before
+  anything reads its body: a 400 MB file over a 200 MB limit is answered at once, not after the
+  whole body has been received.
+- `SizeLimitUploadHandler` stops receiving a file once it is over the limit (a body sent
+  without a length, or several files together under the request limit), so bytes past the
+  limit are never stored and the view says why.
+- The handlers read the body in 1 MiB chunks (Django's default is 64 KiB), so a large upload
+  is written to its temporary file at disk speed rather than in many small Python steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    MemoryFileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .imports import Upload, megabytes, upload_name
+
+CHUNK_SIZE = 1 << 20
+# A request's body holds its files and a little more: the other form fields and each part's
+# headers.
+FORM_MARGIN = 1_000_000
+# Answers for clients that speak another error format, by path prefix (tracking registers
+# MLflow's), so the core names no other app.
+_REFUSAL_ANSWERS: list[tuple[str, Callable[[str], HttpResponse]]] = []
+
+
+def register_refusal_answer(prefix: str, answer: Callable[[str], HttpResponse]) -> None:
+    """Answer refused uploads under `prefix` with `answer(message)` (a 413 response)."""
+    if all(p != prefix for p, _ in _REFUSAL_ANSWERS):
+        _REFUSAL_ANSWERS.append((prefix, answer))
+
+
+def request_limit() -> int:
+    """The largest request body accepted: the upload limit and the form's margin."""
+    return settings.CAIRN_MAX_UPLOAD_BYTES + FORM_MARGIN
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+class UploadSizeMiddleware:
+    """A request whose Content-Length is over the limit is answered 413 before its body is read.
+
+    Browsers get a page that says why, with a way back; other clients JSON ({"error": ...}),
+    or the format registered for their path.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = _declared_length(request)
+        if length <= request_limit():
+            return self.get_response(request)
+        message = (
+            f"This upload is {megabytes(length)}; Cairn takes at most "
+            f"{megabytes(settings.CAIRN_MAX_UPLOAD_BYTES)} in one upload."
+        )
+        # The body stays unread; the WSGI server drops or drains it after the answer is sent.
+        return self._answer(request, message)
+
+    @staticmethod
+    def _answer(request: HttpRequest, message: str) -> HttpResponse:
+        for prefix, answer in _REFUSAL_ANSWERS:
+            if request.path.startswith(prefix):
+                return answer(message)
+        if "text/html" not in request.headers.get("Accept", ""):
+            return JsonResponse({"error": message}, status=413)
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = ""
+        html = render_to_string(
+            "projects/upload_refused.html", {"message": message, "back": back}, request=request
+        )
+        return HttpResponse(html, status=413)
 
 
 def upload_refusal(request) -> str | None:
@@ -36,6 +116,8 @@ def uploads_with_paths(files, paths: list[str]) -> list[Upload]:
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
+    chunk_size = CHUNK_SIZE
+
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
@@ -54,3 +136,15 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class MemoryUploadHandler(MemoryFileUploadHandler):
+    """Django's, reading 1 MiB chunks (the parser reads by the smallest handler chunk)."""
+
+    chunk_size = CHUNK_SIZE
+
+
+class TemporaryUploadHandler(TemporaryFileUploadHandler):
+    """Django's, writing 1 MiB chunks to the temporary file."""
+
+    chunk_size = CHUNK_SIZE

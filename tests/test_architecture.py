@@ -18,10 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # app -> the first-party apps it must never import
 FORBIDDEN = {
-    "projects": {"milestones", "portfolio", "tracking"},
-    "milestones": {"portfolio", "tracking"},
+    "projects": {"milestones", "portfolio", "tracking", "mlsync"},
+    "milestones": {"portfolio", "tracking", "mlsync"},
     # The people side reads runs logged live through projects (provenance, signals) only.
     "portfolio": {"tracking"},
+    # Sync from MLflow writes through the core (projects) like imports do; nothing reads it back
+    # but its own pages, and it never reaches into live logging.
+    "mlsync": {"tracking", "milestones"},
 }
 PORTFOLIO_TOP_LEVEL_MAX = 12
 # The core's templates name only the core's URLs; people-side pages come through context

@@ -54,3 +54,8 @@ def error_response(error: MlflowError) -> JsonResponse:
     for key, value in error.headers.items():
         response[key.replace("_", "-")] = value
     return response
+
+
+def too_large(message: str) -> JsonResponse:
+    """A request over the upload limit, refused before its body is read, in MLflow's format."""
+    return JsonResponse({"error_code": "INVALID_PARAMETER_VALUE", "message": message}, status=413)

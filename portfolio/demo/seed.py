@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -33,8 +32,16 @@ from .mentor import (
 )
 from .plan import CHECKIN_NOTES, PLAN
 from .projects import PROJECTS
+from .results import seed_results
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERNAME", "MENTOR_PASSWORD", "MENTOR_USERNAME", "seed_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_USERNAME",
+    "MENTOR_PASSWORD",
+    "MENTOR_USERNAME",
+    "demo_logins",
+    "seed_demo",
+]
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - a documented demo login, refused in production
@@ -54,6 +61,14 @@ DEMO_PROFILE = {
     "open_to_work": True,
     "is_public": True,
 }
+
+
+def demo_logins() -> str:
+    """The demo's two logins, as `make run` and `seed_demo` print them."""
+    return (
+        f"Log in as the engineer {DEMO_USERNAME} / {DEMO_PASSWORD}, "
+        f"or as their mentor {MENTOR_USERNAME} / {MENTOR_PASSWORD}."
+    )
 
 
 @dataclass
@@ -91,7 +106,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     if not asked:
         new_mentorship = mentor_accepts(engineer=user, mentor=mentor, at=since)
     projects = _seed_projects(user)
-    imported = _seed_imports(user)
+    imported = seed_results(user)
     if new_mentorship:
         mentor_feedback(engineer=user, mentor=mentor)
     return SeedReport(created_user, made.goals, made.milestones, made.checkins, projects, imported)
@@ -210,47 +225,4 @@ def _seed_projects(user) -> int:
                 change_note=note,
             )
         made += 1
-    return made
-
-
-SAMPLES = Path(__file__).resolve().parents[2] / "projects" / "samples"
-# Which sample files go into which demo project; a tuple is one import of several files.
-DEMO_IMPORTS = {
-    "Real-time card fraud detection": ["long.csv", "mlflow_runs.csv", "mlruns.zip"],
-    "Reproducing AutoAugment on CIFAR-10": [
-        "keras_training_log.csv",
-        ("lightning_logs/version_0/metrics.csv", "lightning_logs/version_0/hparams.yaml"),
-        "run-resnet-tag-val_loss.csv",
-        "run-resnet-tag-val_loss.json",
-        "wandb_export_runs.csv",
-        "wandb_export_chart.csv",
-    ],
-    "Support ticket router": ["metrics.jsonl"],
-}
-
-
-def _seed_imports(user) -> int:
-    """Import every sample file through the real pipeline, in this process."""
-    from projects import imports
-
-    made = 0
-    for title, entries in DEMO_IMPORTS.items():
-        project = Project.objects.filter(owner=user, title=title).first()
-        if project is None:
-            continue
-        for entry in entries:
-            names = entry if isinstance(entry, tuple) else (entry,)
-            handles = [(SAMPLES / name).open("rb") for name in names]
-            try:
-                uploads = [
-                    imports.Upload(Path(name).name, handle, (SAMPLES / name).stat().st_size)
-                    for name, handle in zip(names, handles, strict=True)
-                ]
-                imp, created = imports.import_create(project=project, user=user, uploads=uploads)
-            finally:
-                for handle in handles:
-                    handle.close()
-            if created or imp.status == "queued":
-                imports.import_process(import_id=imp.pk, token=f"seed-{imp.pk}")
-                made += created
     return made

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "projects",
     "milestones",
     "tracking",
+    "mlsync",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view reads the body: an upload over the limit is refused from its length.
+    "projects.uploads.UploadSizeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that lockouts see the authenticated request.
@@ -168,7 +171,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
-# Uploads of experiment results: the largest file accepted, checked before it is read.
+# Uploads of experiment results: the most one upload may carry, refused from its Content-Length
+# before the body is read (projects/uploads.py), and checked again as each file arrives.
 CAIRN_MAX_UPLOAD_BYTES = env_int("CAIRN_MAX_UPLOAD_MB", 200) * 1000 * 1000
 # A run logged live whose last point is older than this (and that did not end) shows as stale:
 # its process probably died (projects/live.py).
@@ -183,8 +187,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "projects.uploads.SizeLimitUploadHandler",
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "projects.uploads.MemoryUploadHandler",
+    "projects.uploads.TemporaryUploadHandler",
 ]
 
 # Email: printed to the console unless EMAIL_HOST names an SMTP server (EMAIL_BACKEND overrides).
@@ -263,6 +267,16 @@ CAIRN_IMPORT_STALE_SECONDS = env_int("CAIRN_IMPORT_STALE_SECONDS", 30)
 # Points logged live (the MLflow endpoint) wait in an append table; every CAIRN_FOLD_SECONDS
 # beat folds them into the columnar series (projects.appends), and at once when a run ends.
 CAIRN_FOLD_SECONDS = env_int("CAIRN_FOLD_SECONDS", 30)
+# Sync from MLflow (mlsync/): beat looks for due connections every CAIRN_SYNC_BEAT_SECONDS; each
+# runs every schedule_minutes (15 by default). A sync asks for runs created or ended since the
+# last success less CAIRN_SYNC_OVERLAP_SECONDS (clocks differ), waits CAIRN_SYNC_TIMEOUT_SECONDS
+# for each answer, and after CAIRN_SYNC_NOTIFY_AFTER failures in a row the owner is told once.
+# Saved credentials are encrypted with a key derived from CAIRN_SYNC_KEY (else SECRET_KEY).
+CAIRN_SYNC_BEAT_SECONDS = env_int("CAIRN_SYNC_BEAT_SECONDS", 60)
+CAIRN_SYNC_OVERLAP_SECONDS = env_int("CAIRN_SYNC_OVERLAP_SECONDS", 600)
+CAIRN_SYNC_TIMEOUT_SECONDS = env_int("CAIRN_SYNC_TIMEOUT_SECONDS", 30)
+CAIRN_SYNC_NOTIFY_AFTER = env_int("CAIRN_SYNC_NOTIFY_AFTER", 3)
+CAIRN_SYNC_KEY = env_str("CAIRN_SYNC_KEY")
 # Celery beat (`celery -A portfolio beat`, one per deployment; `make run` embeds it in its
 # worker) sends the daily digests at CAIRN_DIGEST_HOUR, in TIME_ZONE.
 CAIRN_DIGEST_HOUR = env_int("CAIRN_DIGEST_HOUR", 7)
@@ -284,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.fold_pending_points",
         "schedule": float(CAIRN_FOLD_SECONDS),
         "options": {"expires": float(CAIRN_FOLD_SECONDS)},
+    },
+    "sync-trackers": {
+        "task": "mlsync.tasks.sync_due_connections",
+        "schedule": float(CAIRN_SYNC_BEAT_SECONDS),
+        "options": {"expires": float(CAIRN_SYNC_BEAT_SECONDS)},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.demo.seed import DEMO_PASSWORD, DEMO_USERNAME
+from portfolio.demo.seed import demo_logins
 
 
 class Command(BaseCommand):
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Cairn is running at {url}\n"
-                f"  Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}.\n"
+                f"  {demo_logins()}\n"
                 "  The worker runs Celery beat too: daily digests, stalled imports sent again.\n"
                 "  Ctrl-C stops the server and the worker.\n"
             )
