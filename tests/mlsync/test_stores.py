@@ -16,7 +16,7 @@ from mlsync.sources.base import SourceError
 from mlsync.sources.store_files import FileStoreSource
 from mlsync.sources.store_paths import FILES, SQLITE, open_store, store_path_check
 from mlsync.sources.store_sqlite import SqliteStoreSource
-from tests.mlsync._mlflow_env import run_in_mlflow_env
+from tests.mlflow_env import run_in_mlflow_env
 
 # The first phase: two experiments, runs in every state, params, tags, nested keys, NaN and ±inf.
 WRITE = r"""
@@ -76,14 +76,14 @@ print(json.dumps({"since": since, "late": run.info.run_id}))
 
 
 def _write(uri: str, script: str, **env: str) -> dict:
-    out = run_in_mlflow_env(
+    done = run_in_mlflow_env(
         script, {"MLFLOW_TRACKING_URI": uri, "MLFLOW_ALLOW_FILE_STORE": "true", **env}
     )
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def written(mlflow_env, tmp_path_factory):
     """Both kinds of store, each after the first phase (ids) and a copy after the second."""
     base = tmp_path_factory.mktemp("stores")
     made = {}
