@@ -82,9 +82,9 @@ class ConnectionForm(forms.Form):
     )
     enabled = forms.BooleanField(label="Sync on this schedule", required=False, initial=True)
 
-    def __init__(self, *args, connection: TrackerConnection | None = None, **kwargs):
+    def __init__(self, data=None, *, connection: TrackerConnection | None = None, **kwargs):
         self.connection = connection
-        if connection is not None and not args and "initial" not in kwargs:
+        if connection is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "kind": connection.kind,
                 "server_url": connection.server_url,
@@ -94,7 +94,7 @@ class ConnectionForm(forms.Form):
                 "enabled": connection.enabled,
                 "credentials": KEEP,
             }
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         if connection is None or not connection.has_credentials:
             self.fields["credentials"].choices = [(KEEP, "None saved"), (REPLACE, "Add them")]
 

@@ -41,6 +41,10 @@ class RemoteRun:
     # None: lets the engine skip history requests for runs with no new points.
     last_metric_time: int | None = None
     metric_keys: tuple[str, ...] = ()
+    # The newest point of each metric (MLflow's latest_metrics: highest step, then time), when
+    # the source knows it without reading histories: the engine then asks only for metrics
+    # whose newest point it does not have yet, and only from the step it has.
+    latest: dict[str, Point] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def test_it_adds_a_server_connection_and_never_shows_the_token(alice_client, pro
     assert "token set" in page.text and "https://mlflow.example.com" in page.text
     edit = alice_client.get(reverse("mlsync:connection-edit", args=[project.slug, connection.pk]))
     assert "Saved: a token" in edit.text
+    assert 'value="https://mlflow.example.com"' in edit.text and "churn\n7</textarea>" in edit.text
     assert TOKEN not in page.text and TOKEN not in edit.text
 
 

@@ -141,6 +141,9 @@ def test_it_reads_runs_with_their_params_tags_and_status(store):
     assert baseline.start_time <= baseline.end_time
     assert set(baseline.metric_keys) == {"loss", "eval/auc", "odd"}
     assert baseline.last_metric_time >= baseline.start_time
+    newest = baseline.latest["loss"]  # what the engine compares to ask only for what grew
+    assert (newest.step, newest.value) == (4, 0.2)
+    assert set(baseline.latest) == set(baseline.metric_keys)
     assert runs["crashed"].status == "FAILED"
     assert runs["going"].status == "RUNNING" and runs["going"].end_time is None
 
@@ -178,6 +181,8 @@ def test_an_incremental_read_returns_only_what_changed_since(store):
     assert changed["late"].run_id == store["late"]
     assert changed["crashed"].lifecycle_stage == "deleted"
     assert changed["baseline"].last_metric_time >= since
+    assert changed["baseline"].latest["loss"].step == 5
+    assert changed["baseline"].latest["eval/auc"].step == 4
     assert [p.step for p in source.history(changed["baseline"], ["loss"])["loss"]] == [
         0,
         1,
@@ -216,6 +221,7 @@ def test_metric_lines_without_a_step_take_their_position(written, tmp_path):
     source = FileStoreSource(str(tmp_path / "mlruns"))
     baseline = _runs(source, ids)["baseline"]
     assert [p.step for p in source.history(baseline, ["loss"])["loss"]] == [0, 1, 2, 3, 4]
+    assert baseline.latest == {}  # positions are known only by reading whole files
 
 
 def _with_loss_appended(written, tmp_path, text: str):
@@ -382,6 +388,7 @@ def test_an_older_schema_is_read_through_the_columns_it_has(written, tmp_path):
     assert runs["baseline"].params["lr"] == "0.1"  # named by its mlflow.runName tag
     assert runs["gone"].lifecycle_stage == "deleted"
     assert [p.step for p in source.history(runs["baseline"], ["loss"])["loss"]] == [0, 1, 2, 3, 4]
+    assert runs["baseline"].latest == {} and "loss" in runs["baseline"].metric_keys
     # Without deletion times a deleted run is reported each time, so none is missed.
     late = max(run.last_metric_time for run in runs.values()) + 1
     assert set(_runs(source, ids, since=late)) == {"going", "gone"}
