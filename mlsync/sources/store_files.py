@@ -56,6 +56,8 @@ class FileStoreSource:
         self.label = str(path)
         self._path = str(path)
         self._experiments: dict[str, _Experiment] | None = None
+        # One entry per metric file read whole, for the sync's report ("history reads").
+        self.history_requests: list[str] = []
 
     # Experiments
 
@@ -163,6 +165,8 @@ class FileStoreSource:
                 f"The run {run.run_id} is no longer in the MLflow store at {self.label}."
             )
         metrics = folder / "metrics"
+        keys = list(keys)
+        self.history_requests += [f"{run.run_id}/{key}" for key in keys]
         return {key: _points(metrics, key) for key in keys}
 
 

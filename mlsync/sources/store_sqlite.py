@@ -39,6 +39,8 @@ class SqliteStoreSource:
     def __init__(self, path: str):
         self.label = str(path)
         self._path = str(path)
+        # One entry per history query, for the sync's report ("history reads").
+        self.history_requests: list[str] = []
 
     def _connect(self) -> sqlite3.Connection:
         checked = store_path_check(self._path)
@@ -216,6 +218,7 @@ class SqliteStoreSource:
         out: dict[str, list[Point]] = {key: [] for key in keys}
         if not keys:
             return out
+        self.history_requests.append(run.run_id)
         with closing(self._connect()) as db:
             columns = self._columns(db, "metrics")
             step = "step" if "step" in columns else "NULL"

@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect
 
 from projects.services import project_create
 from tests.factories import PASSWORD
-from tests.mlflow_env import run_in_mlflow_env
+from tests.mlflow_env import mlflow_env, run_in_mlflow_env
 
+__all__ = ["mlflow_env"]  # the fixture: MLflow's own environment, made once
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STEPS = 40
@@ -71,6 +72,7 @@ def test_it_follows_a_store_and_shows_the_sync_report(
     expect(page.get_by_test_id("runs-added")).to_have_text("1")
     expect(page.get_by_test_id("points-added")).to_have_text(str(2 * STEPS))
     expect(page.get_by_test_id("sync-timings")).to_contain_text("took")
+    expect(page.get_by_test_id("history-reads")).to_have_text("2")  # one file a metric
     page.screenshot(path=str(folder.parent / "report.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the report is {width}px wide on a 390px phone"
