@@ -127,6 +127,38 @@ def quarter_progress(*, owner: AbstractBaseUser, quarter: Quarter) -> Progress:
     return year_progress(owner=owner, year=quarter.year)[quarter]
 
 
+@dataclass
+class QuarterFigures:
+    """Every figure of a quarter page outside the goal cards, read again after an htmx action."""
+
+    quarter: Quarter
+    progress: Progress
+    year_progress: dict[Quarter, Progress]
+    overdue: int
+
+
+def quarter_figures(*, owner: AbstractBaseUser, quarter: Quarter) -> QuarterFigures:
+    """The quarter's progress, its year strip and its overdue count (two queries).
+
+    The same figures quarter_plan gives the page, so an htmx answer and a reload agree.
+    """
+    years = year_progress(owner=owner, year=quarter.year)
+    overdue = (
+        Milestone.objects.open()
+        .filter(
+            goal__owner=owner,
+            goal__year=quarter.year,
+            goal__quarter=quarter.quarter,
+            due_date__lt=timezone.localdate(),
+        )
+        .order_by()
+        .count()
+    )
+    return QuarterFigures(
+        quarter=quarter, progress=years[quarter], year_progress=years, overdue=overdue
+    )
+
+
 def goal_for_owner(*, user: AbstractBaseUser, goal_id: int) -> QuarterlyGoal:
     """The user's own goal, or 404: someone else's goal is as absent as a missing one."""
     return get_object_or_404(QuarterlyGoal.objects.owned_by(user), pk=goal_id)

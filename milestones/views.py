@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from projects import people, targets
 
@@ -33,6 +33,8 @@ from .models import Milestone, MilestoneStatus, QuarterlyGoal
 from .quarters import Quarter
 
 PAGE = "milestones/quarter.html"
+# The event an in-place change of the plan sends; the plan's charts listen for it.
+PLAN_CHANGED = "plan-changed"
 
 
 def _quarter_or_404(year: int, quarter: int) -> Quarter:
@@ -49,28 +51,39 @@ def _back(request: HttpRequest, goal: QuarterlyGoal) -> HttpResponse:
     return redirect(goal.get_absolute_url())
 
 
-def _goal_card(request: HttpRequest, goal: QuarterlyGoal, **extra) -> HttpResponse:
-    """The goal card, plus the quarter's progress bar swapped out of band."""
-    quarter = Quarter(goal.year, goal.quarter)
-    context = {
-        "gv": selectors.goal_view(goal=goal),
-        **extra,
+def _goal_card(
+    request: HttpRequest, goal: QuarterlyGoal, *, changed: bool = True, **extra
+) -> HttpResponse:
+    """The goal card, and every other figure of the quarter page that the action may have moved.
+
+    The quarter's progress, the year strip and the overdue count come out of band; the charts
+    (burn-up, activity) hear the event plan-changed and fetch themselves again.
+    """
+    figures = selectors.quarter_figures(owner=goal.owner, quarter=Quarter(goal.year, goal.quarter))
+    oob = {
+        "q": figures.quarter,
+        "progress": figures.progress,
+        "year_progress": figures.year_progress,
+        "overdue": figures.overdue,
+        "oob": True,
     }
-    card = render_to_string(f"{PAGE}#goal-card", context, request=request)
-    summary = render_to_string(
-        f"{PAGE}#quarter-progress",
-        {
-            "progress": selectors.quarter_progress(owner=goal.owner, quarter=quarter),
-            "oob": True,
-        },
-        request=request,
-    )
-    return HttpResponse(card + summary)
+    parts = [
+        render_to_string(
+            f"{PAGE}#goal-card", {"gv": selectors.goal_view(goal=goal), **extra}, request=request
+        )
+    ]
+    parts += [
+        render_to_string(f"{PAGE}#{name}", oob, request=request)
+        for name in ("quarter-progress", "year-strip", "overdue")
+    ]
+    response = HttpResponse("".join(parts))
+    return trigger_client_event(response, PLAN_CHANGED) if changed else response
 
 
-def _card_or_back(request: HttpRequest, goal: QuarterlyGoal) -> HttpResponse:
+def _card_or_back(request: HttpRequest, goal: QuarterlyGoal, *, changed: bool) -> HttpResponse:
     if request.htmx:
-        return reswap(retarget(_goal_card(request, goal), f"#goal-{goal.pk}"), "outerHTML")
+        card = _goal_card(request, goal, changed=changed)
+        return reswap(retarget(card, f"#goal-{goal.pk}"), "outerHTML")
     return _back(request, goal)
 
 
@@ -145,7 +158,8 @@ def _title_edit(request: HttpRequest, obj, save, goal: QuarterlyGoal, kind: str)
     form = TitleForm(request.POST or None, initial={"title": obj.title})
     if request.method == "POST" and form.is_valid():
         save(title=form.cleaned_data["title"])
-        return _card_or_back(request, goal)
+        # A new name moves no figure: the charts need not fetch themselves again.
+        return _card_or_back(request, goal, changed=False)
     context = {"form": form, "obj": obj, "kind": kind, "goal": goal}
     if request.htmx:
         return render(request, "milestones/title_form.html#title-form", context)
@@ -191,7 +205,7 @@ def milestone_create(request: HttpRequest, goal_id: int) -> HttpResponse:
         return _back(request, goal)
     if request.htmx:
         # Keep what was typed: the card comes back with the form's errors and values.
-        return _goal_card(request, goal, add_form=form, add_form_goal=goal.pk)
+        return _goal_card(request, goal, changed=False, add_form=form, add_form_goal=goal.pk)
     return render(request, "milestones/milestone_new.html", {"form": form, "goal": goal})
 
 
@@ -203,7 +217,7 @@ def milestone_status(request: HttpRequest, milestone_id: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            return _goal_card(request, milestone.goal)
+            return _goal_card(request, milestone.goal, changed=False)
         messages.error(request, "That status change was not understood; nothing changed.")
         return _back(request, milestone.goal)
     services.milestone_set_status(
@@ -302,7 +316,7 @@ def checkin_create(request: HttpRequest, milestone_id: int) -> HttpResponse:
         services.checkin_create(milestone=milestone, author=request.user, **form.cleaned_data)
         if not request.htmx:
             messages.success(request, "Check-in logged.")
-        return _card_or_back(request, milestone.goal)
+        return _card_or_back(request, milestone.goal, changed=True)
     context = {"form": form, "milestone": milestone}
     if request.htmx:
         return render(request, "milestones/checkin_form.html#checkin-form", context)

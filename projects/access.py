@@ -26,6 +26,16 @@ def mentees_of(user) -> QuerySet | None:
     return _mentees_source(user)
 
 
+def is_mentor_of(user, owner_id: int) -> bool:
+    """Whether user mentors the engineer owner_id now (by the registered source)."""
+    mentees = mentees_of(user)
+    if mentees is None:
+        return False
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=owner_id, pk__in=mentees).exists()
+
+
 def _levels():
     from .models import Visibility
 

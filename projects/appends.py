@@ -17,12 +17,14 @@ constraint; identical points that arrive in different calls are dropped by the m
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from .models import ExperimentImport, MetricSeries, PendingPoints, Run
 from .provenance import points_span
@@ -103,42 +105,69 @@ def _summary_add(entry: dict | None, points: Points) -> dict:
     return merged
 
 
-def points_append(*, run: Run, batches: dict[str, Points]) -> Run:
-    """Append each key's points to the run (as one pending row per key) and update the run's
-    summary; the caller holds the run's row lock. Identical points sent again are kept once."""
+def _insert_pending(run_id: int, batches: dict[str, Points]) -> list[str]:
+    """One multi-row INSERT of a pending row per key; the keys whose rows were new (a retry's
+    rows hit the unique (run, key, digest) index and are skipped by ON CONFLICT DO NOTHING)."""
+    meta = PendingPoints._meta
+    names = ("run", "key", "digest", "count", "steps", "timestamps", "values", "created_at")
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in names]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows, params = [], []
+    for key, points in batches.items():
+        rows.append(f"({', '.join(['%s'] * len(names))})")
+        params += [run_id, key, points.digest(), len(points), points.steps.tobytes()]
+        params += [points.timestamps.tobytes(), points.values.tobytes(), now]
+    once = ", ".join(columns[:3])  # the unique (run, key, digest)
+    # Only names from the model go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES {', '.join(rows)} ON CONFLICT ({once}) DO NOTHING RETURNING {columns[1]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _summary_patch(run_id: int, summary: dict, patch: dict) -> None:
+    """Write the entries of patch into the run's summary. PostgreSQL merges them in the UPDATE
+    itself (jsonb ||), so two calls on other keys of the same run never undo each other without
+    a row lock held across the call; SQLite's writers are serialised by its IMMEDIATE
+    transactions, so the summary read in the same transaction is current."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Run._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET summary = summary || %s::jsonb WHERE id = %s",  # noqa: S608
+                [json.dumps(patch), run_id],
+            )
+    else:
+        Run.objects.filter(pk=run_id).update(summary={**summary, **patch})
+
+
+def points_append(*, run_id: int, summary: dict, batches: dict[str, Points]) -> list[str]:
+    """Append each key's points to the run (one pending row per key, one INSERT) and add them
+    to the run's summary (summary: as read in the caller's transaction); no row lock is taken.
+    Identical points sent again are kept once and counted once. The keys that had new points."""
     batches = {key: points for key, points in batches.items() if len(points)}
     if not batches:
-        return run
-    new_keys = [key for key in batches if key not in run.summary]
+        return []
+    new_keys = [key for key in batches if key not in summary]
     if new_keys:
         # An empty series row for a new key, so that everything listing a run's metrics (run
         # page, charts, targets) sees it before the first fold.
         MetricSeries.objects.bulk_create(
             [
-                MetricSeries(run_id=run.pk, key=key, count=0, steps=b"", values=b"")
+                MetricSeries(run_id=run_id, key=key, count=0, steps=b"", values=b"")
                 for key in new_keys
             ],
             ignore_conflicts=True,
         )
-    rows = [
-        PendingPoints(
-            run_id=run.pk,
-            key=key,
-            digest=points.digest(),
-            count=len(points),
-            steps=points.steps.tobytes(),
-            timestamps=points.timestamps.tobytes(),
-            values=points.values.tobytes(),
-        )
-        for key, points in batches.items()
-    ]
-    PendingPoints.objects.bulk_create(rows, ignore_conflicts=True)
-    summary = dict(run.summary)
-    for key, points in batches.items():
-        summary[key] = _summary_add(summary.get(key), points)
-    run.summary = summary
-    Run.objects.filter(pk=run.pk).update(summary=summary)
-    return run
+    inserted = _insert_pending(run_id, batches)
+    patch = {key: _summary_add(summary.get(key), batches[key]) for key in inserted}
+    if patch:
+        _summary_patch(run_id, summary, patch)
+    return inserted
 
 
 def _pending_rows(run_ids: list[int], key: str | None) -> dict[tuple[int, str], list[Points]]:

@@ -56,9 +56,9 @@ class ChartSlot:
 def chart_slots(
     project: Project, keys: list[str], run_ids: list[int], options: ChartOptions, size: str = ""
 ) -> list[ChartSlot]:
-    """A slot per metric on the owner's chart endpoints."""
-    fragment = reverse("projects:chart", args=[project.slug])
-    data = reverse("projects:chart-data", args=[project.slug])
+    """A slot per metric on the chart endpoints of the one reading project (Project.ref)."""
+    fragment = reverse("projects:chart", args=[project.ref])
+    data = reverse("projects:chart-data", args=[project.ref])
     slots = []
     for key in keys:
         query = chart_query(key, run_ids, options, size=size)

@@ -18,12 +18,12 @@ from .selectors.charts import charts_page
 @require_GET
 def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
     """One chart card, loaded by htmx when its slot scrolls into view."""
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     template, context, status = chart_cards.card(
         project=project,
         params=request.GET,
-        data_url=reverse("projects:chart-data", args=[project.slug]),
-        live_url=reverse("projects:chart-live", args=[project.slug]),
+        data_url=reverse("projects:chart-data", args=[project.ref]),
+        live_url=reverse("projects:chart-live", args=[project.ref]),
         card_url=request.get_full_path(),
     )
     return render(request, template, context, status=status)
@@ -33,11 +33,11 @@ def chart_fragment(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def chart_live(request: HttpRequest, slug: str) -> HttpResponse:
     """The live badge of a chart card with the points logged since the page last asked."""
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     template, context, status = chart_cards.live_badge(
         project=project,
         params=request.GET,
-        live_url=reverse("projects:chart-live", args=[project.slug]),
+        live_url=reverse("projects:chart-live", args=[project.ref]),
     )
     return render(request, template, context, status=status)
 
@@ -46,7 +46,7 @@ def chart_live(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
     """The points behind a chart card, for zooming."""
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     data, status = chart_cards.points(project=project, params=request.GET)
     return JsonResponse(data, status=status, json_dumps_params={"allow_nan": False})
 
@@ -56,7 +56,7 @@ def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
 @vary_on_headers("HX-Request")
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     """Charts of a project's runs: one metric for the chosen runs, then every metric small."""
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     form = ResultsForm(request.GET)
     page = charts_page(
         project=project,

@@ -20,7 +20,7 @@ from .stats import MIN_RUNS
 @login_required
 @require_GET
 def runs_compare(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     form = CompareForm(request.GET)
     if form.is_valid():
         page = compare.runs_comparison(project=project, **form.choices())
@@ -41,7 +41,7 @@ def runs_compare(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def runs_stats(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     form = StatsForm(request.GET)
     if form.is_valid():
         page = groups.project_statistics(project=project, **form.choices())

@@ -102,7 +102,22 @@ class Project(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("projects:detail", args=[self.slug])
+        return reverse("projects:detail", args=[self.ref])
+
+    # Set by selectors.project_for_reader when someone other than the owner (a mentor) reads
+    # the project: its URLs then name it "<id>~<slug>" (a slug is unique only per owner) and
+    # its pages offer no writes. Not a field: it belongs to one request's reading.
+    reader_key = ""
+
+    @property
+    def ref(self) -> str:
+        """How the result pages' URLs name this project for the one reading it."""
+        return self.reader_key or self.slug
+
+    @property
+    def read_only(self) -> bool:
+        """Read by someone other than its owner: pages show no import, delete or edit."""
+        return bool(self.reader_key)
 
 
 class RevisionQuerySet(models.QuerySet):
@@ -246,7 +261,7 @@ class ExperimentImport(models.Model):
         return f"{self.original_name} ({self.status})"
 
     def get_absolute_url(self) -> str:
-        return reverse("projects:import", args=[self.project.slug, self.pk])
+        return reverse("projects:import", args=[self.project.ref, self.pk])
 
     @property
     def is_done(self) -> bool:
@@ -303,7 +318,7 @@ class Run(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("projects:run", args=[self.project.slug, self.pk])
+        return reverse("projects:run", args=[self.project.ref, self.pk])
 
 
 class MetricSeries(models.Model):

@@ -58,7 +58,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     imp = selectors.import_for_owner(project=project, import_id=import_id)
     stranded = imports.stalled_imports().filter(pk=imp.pk).exists()
     context = {
@@ -74,7 +74,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
             # 286 tells htmx to stop polling; the swap still shows the final state.
             response.status_code = HttpResponseStopPolling.status_code
         return response
-    if imp.status == ImportStatus.QUEUED:
+    if imp.status == ImportStatus.QUEUED and not project.read_only:
         imports.import_requeue_stalled(project=project)
     context["runs"] = imp.runs.all()[:50] if imp.status == ImportStatus.SUCCEEDED else []
     return render(request, "projects/import_detail.html", context)
@@ -115,7 +115,7 @@ def _reread(request: HttpRequest, imp, choices: Choices) -> HttpResponse:
     """Read a finished import again with the choices; one under way is left to end."""
     if not imp.is_done:
         messages.info(request, "This import is under way; wait until it ends.")
-    elif provenance.is_live(imp):
+    elif not provenance.has_files(imp):
         messages.info(request, imports.LIVE_REREAD)
     else:
         imports.import_reread(experiment_import=imp, choices=choices.as_dict())
@@ -156,7 +156,7 @@ def import_delete(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
 @login_required
 @require_GET
 def run_list(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("order") == "desc"
     columns = [c.strip() for v in request.GET.getlist("col") for c in v.split(",") if c.strip()]
@@ -187,7 +187,7 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
     form = ChartOptionsForm(request.GET)
     options, option_error = form.options(), form.message()

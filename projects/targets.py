@@ -100,7 +100,7 @@ def best_run(
         id=run_id,
         name=name,
         value=value,
-        url=reverse("projects:run", args=[project.slug, run_id]),
+        url=reverse("projects:run", args=[project.ref, run_id]),
         import_id=import_id,
         import_name=import_name,
     )

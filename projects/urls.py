@@ -1,8 +1,43 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import artifact_views, chart_views, compare_views, results_views, views
 
+
+class ReaderKey:
+    """A project named for a reader other than its owner: "<id>~<slug>" (selectors.reader_key).
+    The "~" keeps it apart from a slug, so reverse() picks the reader's route by its argument."""
+
+    regex = r"[0-9]+~[-a-zA-Z0-9_]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReaderKey, "reader")
+
 app_name = "projects"
+
+# The result pages a current mentor reads too (read-only), routed twice under one name: by
+# slug for the owner, by reader key for anyone else; the view looks the project up through the
+# visibility rule (selectors.project_for_reader). Writes (imports, directions, edits) stay
+# owner-only routes, so they cannot be reversed for a reader at all.
+READ = [
+    ("", views.shared_project, "detail"),
+    ("imports/<int:import_id>/", results_views.import_detail, "import"),
+    ("runs/", results_views.run_list, "runs"),
+    ("runs/<int:run_id>/", results_views.run_detail, "run"),
+    ("results/", chart_views.results, "results"),
+    ("results/chart/", chart_views.chart_fragment, "chart"),
+    ("results/chart/data/", chart_views.chart_data, "chart-data"),
+    ("results/chart/live/", chart_views.chart_live, "chart-live"),
+    ("compare/", compare_views.runs_compare, "compare"),
+    ("stats/", compare_views.runs_stats, "stats"),
+    ("export.md", views.export_markdown, "export-md"),
+    ("export.json", views.export_json, "export-json"),
+]
 
 urlpatterns = [
     path("", views.project_list, name="list"),
@@ -58,4 +93,4 @@ urlpatterns = [
     ),
     path("<slug:slug>/export.md", views.export_markdown, name="export-md"),
     path("<slug:slug>/export.json", views.export_json, name="export-json"),
-]
+] + [path(f"<reader:slug>/{route}", view, name=name) for route, view, name in READ]

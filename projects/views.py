@@ -1,4 +1,5 @@
-"""Project records: owner-only pages to write, version, compare and export them."""
+"""Project records: the owner's pages to write, version and compare them; the exports and a
+mentor's way in (by reader key, read-only) go through the visibility rule."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import people, selectors, services
+from . import access, people, selectors, services
 from .diff import diff_revisions
 from .exports import project_json, project_markdown
 from .forms import ProjectFilterForm, ProjectForm
@@ -65,6 +66,23 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
     return _render_revision(request, project, project.current_revision, is_current=True)
+
+
+@login_required
+@require_GET
+def shared_project(request: HttpRequest, slug: str) -> HttpResponse:
+    """A project by its reader key: its owner goes to their page, a mentor to the people side's
+        review page of the record (projects.people), where they read and discuss it; anyone else
+    reading a public project to its public page."""
+    project = selectors.project_for_reader(user=request.user, slug=slug)
+    if not project.read_only:
+        return redirect(project)
+    mentor = access.is_mentor_of(request.user, project.owner_id)
+    name = people.PROJECT_FEEDBACK if mentor else people.PROJECT_PUBLIC
+    url = people.link(name, owner=project.owner, project=project)
+    if url is None:
+        raise Http404("No page for this project")
+    return redirect(url)
 
 
 @login_required
@@ -212,7 +230,7 @@ def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def export_markdown(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     text = project_markdown(project=project, revision=project.current_revision)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{project.slug}.md"'
@@ -222,7 +240,7 @@ def export_markdown(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def export_json(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_for_owner(user=request.user, slug=slug)
+    project = selectors.project_for_reader(user=request.user, slug=slug)
     data = project_json(
         project=project,
         revision=project.current_revision,

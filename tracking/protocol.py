@@ -87,7 +87,7 @@ class Body:
         value = self.data.get(name)
         if value in (None, ""):
             return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        if not isinstance(value, list) or not set(map(type, value)) <= {dict}:
             raise MlflowError.invalid(f"Parameter '{name}' must be a list of objects.")
         return value
 

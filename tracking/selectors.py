@@ -4,6 +4,8 @@ experiment or run answers exactly like one that does not exist."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -79,6 +81,40 @@ def live_run_for_update(*, user: AbstractBaseUser, run_id: str) -> LiveRun:
     if live is None:
         raise _run_missing(run_id)
     return live
+
+
+@dataclass
+class AppendTarget:
+    """What a log call needs of a run, read without a lock: appends of points are inserts."""
+
+    live_id: int
+    run_id: int
+    import_id: int
+    uuid: str
+    lifecycle_stage: str
+    summary: dict
+    first_point_at: datetime | None
+    last_point_at: datetime | None
+
+
+_APPEND_FIELDS = (
+    "pk",
+    "run_id",
+    "run__experiment_import_id",
+    "uuid",
+    "lifecycle_stage",
+    "run__summary",
+    "first_point_at",
+    "last_point_at",
+)
+
+
+def live_run_for_append(*, user: AbstractBaseUser, run_id: str) -> AppendTarget:
+    """The owner's run with this MLflow run id, as one query of the fields a log call reads."""
+    row = LiveRun.objects.owned_by(user).filter(uuid=run_id).values_list(*_APPEND_FIELDS).first()
+    if row is None:
+        raise _run_missing(run_id)
+    return AppendTarget(*row)
 
 
 def metric_points(*, live: LiveRun, key: str) -> Points:

@@ -25,7 +25,7 @@ from projects.services import project_create
 
 from .errors import MlflowError
 from .models import ExperimentTag, LifecycleStage, LiveRun, RunStatus
-from .selectors import DEFAULT_SLUG, live_run_for_update
+from .selectors import DEFAULT_SLUG, AppendTarget, live_run_for_append, live_run_for_update
 
 LIVE_VERSION = "mlflow-api 1"
 TERMINAL = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)
@@ -173,73 +173,83 @@ def run_create(
     )
 
 
-def _check_active(live: LiveRun) -> None:
-    if live.lifecycle_stage != LifecycleStage.ACTIVE:
+def _check_active(lifecycle_stage: str, run_id: str) -> None:
+    if lifecycle_stage != LifecycleStage.ACTIVE:
         raise MlflowError.invalid(
-            f"The run {live.uuid} must be in the 'active' state. "
-            f"Current state is {live.lifecycle_stage}."
+            f"The run {run_id} must be in the 'active' state. Current state is {lifecycle_stage}."
         )
 
 
-def run_log(*, user: AbstractBaseUser, run_id: str, batch: Batch, source: Source) -> LiveRun:
-    """Log points, params and tags to a run in one transaction (log-batch and its one-item
-    cousins): params never change once set, identical points are stored once."""
-    with transaction.atomic():
-        live = live_run_for_update(user=user, run_id=run_id)
-        _check_active(live)
-        run = live.run
-        changed: dict = {}
-        if batch.params:
-            params = dict(run.params)
-            for key, value in batch.params:
-                old = params.get(key)
-                if old is not None and old != value:
-                    raise MlflowError.invalid(
-                        f"Changing param values is not allowed. Param with key='{key}' was "
-                        f"already logged with value='{old}' for run ID='{live.uuid}'. "
-                        f"Attempted logging new value '{value}'."
-                    )
-                params[key] = value
-            if params != run.params:
-                changed["params"] = run.params = params
-        if batch.tags:
-            tags = dict(run.tags)
-            tags.update(batch.tags)
-            if tags != run.tags:
-                changed["tags"] = run.tags = tags
-                if tags.get("mlflow.runName") and tags["mlflow.runName"] != run.name:
-                    changed["name"] = run.name = tags["mlflow.runName"][:255]
-        if changed:
-            Run.objects.filter(pk=run.pk).update(**changed)
-        if batch.points:
-            appends.points_append(run=run, batches=batch.points)
-            now = timezone.now()
-            # The last point's time to the second is enough (provenance, stale runs): a busy
-            # loop does not pay an UPDATE per call for it.
-            if live.last_point_at and (now - live.last_point_at).total_seconds() < 1:
-                return live
-            update = {"last_point_at": now}
-            if live.first_point_at is None:
-                update["first_point_at"] = live.first_point_at = now
-                # Provenance shows the first point at once; the fold keeps the span up to date.
-                first = min(int(p.timestamps.min()) for p in batch.points.values() if len(p))
-                last = max(int(p.timestamps.max()) for p in batch.points.values() if len(p))
-                imp = run.experiment_import
-                ExperimentImport.objects.filter(pk=imp.pk).update(
-                    report=points_span(imp, first, last)
+def _set_params_tags(live: LiveRun, batch: Batch) -> None:
+    """Add a call's params and tags to the locked run: a param never changes once set."""
+    run = live.run
+    changed: dict = {}
+    if batch.params:
+        params = dict(run.params)
+        for key, value in batch.params:
+            old = params.get(key)
+            if old is not None and old != value:
+                raise MlflowError.invalid(
+                    f"Changing param values is not allowed. Param with key='{key}' was "
+                    f"already logged with value='{old}' for run ID='{live.uuid}'. "
+                    f"Attempted logging new value '{value}'."
                 )
-            live.last_point_at = now
-            LiveRun.objects.filter(pk=live.pk).update(updated_at=now, **update)
-        elif changed:
-            LiveRun.objects.filter(pk=live.pk).update(updated_at=timezone.now())
-    return live
+            params[key] = value
+        if params != run.params:
+            changed["params"] = run.params = params
+    if batch.tags:
+        tags = dict(run.tags)
+        tags.update(batch.tags)
+        if tags != run.tags:
+            changed["tags"] = run.tags = tags
+            if tags.get("mlflow.runName") and tags["mlflow.runName"] != run.name:
+                changed["name"] = run.name = tags["mlflow.runName"][:255]
+    if changed:
+        Run.objects.filter(pk=run.pk).update(**changed)
+        LiveRun.objects.filter(pk=live.pk).update(updated_at=timezone.now())
+
+
+def _note_points(target: AppendTarget, points: dict[str, Points]) -> None:
+    """Keep the run's last point time (to the second: provenance, stale runs) and, on its
+    first points, the span its provenance shows (the fold keeps the span up to date)."""
+    now = timezone.now()
+    if target.last_point_at and (now - target.last_point_at).total_seconds() < 1:
+        return
+    update = {"last_point_at": now, "updated_at": now}
+    if target.first_point_at is None:
+        update["first_point_at"] = now
+        first = min(int(p.timestamps.min()) for p in points.values() if len(p))
+        last = max(int(p.timestamps.max()) for p in points.values() if len(p))
+        imp = ExperimentImport.objects.get(pk=target.import_id)
+        ExperimentImport.objects.filter(pk=imp.pk).update(report=points_span(imp, first, last))
+    LiveRun.objects.filter(pk=target.live_id).update(**update)
+
+
+def run_log(*, user: AbstractBaseUser, run_id: str, batch: Batch, source: Source) -> None:
+    """Log points, params and tags to a run in one transaction (log-batch and its one-item
+    cousins): params never change once set, identical points are stored once. Points alone,
+    a training loop's many calls, take no row lock (they are inserts, and the summary is
+    merged in the UPDATE); params and tags rewrite the run's maps under its row lock."""
+    with transaction.atomic():
+        if batch.params or batch.tags:
+            live = live_run_for_update(user=user, run_id=run_id)
+            _check_active(live.lifecycle_stage, live.uuid)
+            _set_params_tags(live, batch)
+        if not batch.points:
+            return
+        target = live_run_for_append(user=user, run_id=run_id)
+        _check_active(target.lifecycle_stage, target.uuid)
+        if appends.points_append(
+            run_id=target.run_id, summary=target.summary, batches=batch.points
+        ):
+            _note_points(target, batch.points)
 
 
 def run_delete_tag(*, user: AbstractBaseUser, run_id: str, key: str) -> None:
     """Remove a tag from a run; a tag it does not have answers RESOURCE_DOES_NOT_EXIST."""
     with transaction.atomic():
         live = live_run_for_update(user=user, run_id=run_id)
-        _check_active(live)
+        _check_active(live.lifecycle_stage, live.uuid)
         tags = dict(live.run.tags)
         if key not in tags:
             raise MlflowError.missing(f"No tag with name: {key} in run with id {run_id}")
@@ -259,7 +269,7 @@ def run_update(
     """Change a run's status, end time or name; a run that ends is folded and announced."""
     with transaction.atomic():
         live = live_run_for_update(user=user, run_id=run_id)
-        _check_active(live)
+        _check_active(live.lifecycle_stage, live.uuid)
         run = live.run
         was_running = live.is_running
         if status:

@@ -14,6 +14,7 @@ from milestones import selectors as milestone_selectors
 from milestones.models import Milestone
 from projects.models import Project, ProjectRevision
 from projects.sections import GROUPS, SECTIONS_BY_KEY, sections_in_group
+from projects.selectors import reader_key
 
 from ..models import Comment, Profile
 from .review_forms import ReplyForm
@@ -61,6 +62,8 @@ def revision_page(
 ) -> dict:
     """The review page of one revision; invalid carries a comment form to show again."""
     revision = revision or revision_or_404(project, project.current_revision.number)
+    if project.owner_id != request.user.pk:
+        project.reader_key = reader_key(project)  # its results pages, read-only (projects.urls)
     threads = revision_threads(viewer=request.user, project=project, revision=revision)
     by_section = threads["by_section"]
     args = [profile.slug, project.slug, revision.number]
@@ -88,6 +91,7 @@ def revision_page(
         "record": discussion("", "Comment on the whole record"),
         "groups": groups,
         "outdated": threads["outdated"],
+        "has_results": project.runs.exists(),
         "section_titles": SECTION_TITLES,
         **discussion_context(request, profile, comment_url, here, revision.number, reply),
     }

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from projects.wording import plural
 
@@ -96,13 +97,27 @@ def _key(limit: Limit, key: str, window: str) -> str:
     return f"limit:{limit.name}:{digest}:{window}"
 
 
+def _count(cache_key: str, timeout: int) -> int:
+    """Add one to the window's counter (made with its expiry if new) and return it: on Redis
+    one round trip (SET NX EX and INCR in a pipeline), elsewhere the cache's add and incr."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(cache_key)
+        client = backend._cache.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(full_key, 0, ex=timeout, nx=True)
+        pipe.incr(full_key)
+        return int(pipe.execute()[1])
+    cache.add(cache_key, 0, timeout=timeout)
+    return cache.incr(cache_key)
+
+
 def limit_hit(limit: Limit, key: str) -> Verdict:
     """Count one attempt of key against limit; allowed while the window's count is within it."""
     window, left = _window(limit)
     cache_key = _key(limit, key, window)
     try:
-        cache.add(cache_key, 0, timeout=limit.seconds + 5)
-        count = cache.incr(cache_key)
+        count = _count(cache_key, limit.seconds + 5)
     except Exception:  # the cache is down: let it through rather than fail the request
         log.warning("Cache unavailable: limit %s not counted", limit.name, exc_info=True)
         return Verdict(True, 0)

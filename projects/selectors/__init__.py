@@ -49,6 +49,29 @@ def project_for_owner(*, user: AbstractBaseUser, slug: str) -> Project:
     )
 
 
+def reader_key(project: Project) -> str:
+    """How the result pages name a project for a reader other than its owner ("<id>~<slug>")."""
+    return f"{project.pk}~{project.slug}"
+
+
+def project_for_reader(*, user: AbstractBaseUser, slug: str) -> Project:
+    """A project whose results user may read, or 404: their own by its slug, or anyone's by
+    its reader key ("<id>~<slug>", projects.urls) through the one visibility rule
+    (Project.objects.visible_to: a current mentor reads projects shared with mentors, never
+    private ones). Read by anyone but its owner, the project is marked read-only."""
+    pk, sep, own_slug = slug.partition("~")
+    if not sep:
+        return project_for_owner(user=user, slug=slug)
+    project = get_object_or_404(
+        Project.objects.visible_to(user).select_related("current_revision__author"),
+        pk=int(pk),
+        slug=own_slug,
+    )
+    if project.owner_id != user.pk:
+        project.reader_key = reader_key(project)
+    return project
+
+
 def revision_get(*, project: Project, number: int) -> ProjectRevision:
     return get_object_or_404(
         ProjectRevision.objects.select_related("author"), project=project, number=number
@@ -189,15 +212,20 @@ def _sort_key(sort: str):
 
 
 def run_for_owner(*, user: AbstractBaseUser, project: Project, run_id: int) -> Run:
-    return get_object_or_404(
+    """A run of project (found through the project's own rule), linked as its reader reads it."""
+    run = get_object_or_404(
         Run.objects.select_related("experiment_import"), project=project, pk=run_id
     )
+    run.project = run.experiment_import.project = project  # their URLs use the reader's key
+    return run
 
 
 def import_for_owner(*, project: Project, import_id: int) -> ExperimentImport:
-    return get_object_or_404(
+    imp = get_object_or_404(
         ExperimentImport.objects.select_related("uploaded_by"), project=project, pk=import_id
     )
+    imp.project = project  # its URL uses the reader's key
+    return imp
 
 
 def recent_imports(*, project: Project, limit: int = 10) -> list[ExperimentImport]:

@@ -477,7 +477,7 @@ def test_the_quarter_page_loads_the_charts_lazily(alice_client, goal):
     response = alice_client.get(QUARTER_URL)
 
     for url in (BURNUP_URL, BEST_URL, ACTIVITY_URL):
-        assert re.search(rf'hx-get="{url}" hx-trigger="revealed"', response.text)
+        assert re.search(rf'hx-get="{url}" hx-trigger="revealed[,"]', response.text)
         assert f'href="{url}"' in response.text  # reachable without JavaScript too
     assert "vendor/plotly-cartesian.min.js" in response.text
     assert "figure-" not in response.text  # no chart data in the page itself

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from urllib.parse import quote
 
@@ -250,6 +251,48 @@ def test_it_ticks_a_milestone_off_and_answers_htmx_with_the_card(
     milestone.refresh_from_db()
     assert milestone.status == "done"
     assert milestone.done_at is not None
+
+
+def test_a_tick_answers_every_figure_of_the_page_and_tells_the_charts(
+    alice_client, goal, milestone, htmx_headers
+):
+    MilestoneFactory(goal=goal, title="Late step", due_date=datetime.date(2026, 11, 1))
+    url = reverse("milestones:milestone-status", args=[milestone.pk])
+
+    response = alice_client.post(url, {"status": "done"}, headers=htmx_headers)
+
+    text = response.text
+    # The year strip and the overdue notice come out of band with the quarter's progress.
+    assert 'id="year-strip"' in text and 'data-testid="year-count">1/2<' in text
+    assert 'id="plan-overdue" hx-swap-oob="true"' in text
+    assert "1 milestone overdue this quarter." in text
+    # The burn-up and the activity calendar fetch themselves again on this event.
+    assert "plan-changed" in json.loads(response.headers["HX-Trigger"])
+    page = alice_client.get(QUARTER_URL).text
+    assert page.count("plan-changed from:body") == 2
+
+
+def test_a_refused_status_or_a_rename_moves_no_chart(alice_client, goal, milestone, htmx_headers):
+    status_url = reverse("milestones:milestone-status", args=[milestone.pk])
+    refused = alice_client.post(status_url, {"status": "nonsense"}, headers=htmx_headers)
+    title_url = reverse("milestones:milestone-title", args=[milestone.pk])
+    renamed = alice_client.post(title_url, {"title": "Label 3,000"}, headers=htmx_headers)
+
+    assert "HX-Trigger" not in refused.headers
+    assert "HX-Trigger" not in renamed.headers
+    assert 'id="year-strip"' in renamed.text
+
+
+def test_the_overdue_notice_goes_when_the_last_late_milestone_is_done(
+    alice_client, goal, htmx_headers
+):
+    late = MilestoneFactory(goal=goal, title="Late", due_date=datetime.date(2026, 11, 1))
+    url = reverse("milestones:milestone-status", args=[late.pk])
+
+    response = alice_client.post(url, {"status": "done"}, headers=htmx_headers)
+
+    assert 'id="plan-overdue" hx-swap-oob="true"' in response.text
+    assert "overdue this quarter" not in response.text
 
 
 def test_it_ticks_a_milestone_off_and_redirects_without_htmx(alice_client, goal, milestone):
@@ -624,8 +667,8 @@ def test_it_shows_the_years_quarters_side_by_side(alice, alice_client, goal, mil
     for q in range(1, 5):
         assert f'href="/plan/2026/q{q}/"' in response.text
     assert 'aria-current="page"' in response.text
-    assert '<span class="muted small">1/1</span>' in response.text
-    assert '<span class="muted small">0/1</span>' in response.text
+    assert '<span class="muted small" data-testid="year-count">1/1</span>' in response.text
+    assert '<span class="muted small" data-testid="year-count">0/1</span>' in response.text
 
 
 def test_it_selects_each_milestones_status_in_its_status_menu(alice_client, goal, milestone):

@@ -25,6 +25,7 @@ from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from portfolio.models import Notification
 from projects.artifacts import artifact_store
 from projects.models import ExperimentImport
+from projects.selectors import reader_key
 from tests.factories import (
     GoalFactory,
     MilestoneFactory,
@@ -86,6 +87,7 @@ def world(db, tmp_path):
 
     shared = create_project(owner=alice, title="Shared churn model", visibility="mentors")
     secret = create_project(owner=alice, title="Secret pricing model", visibility="private")
+    public = create_project(owner=alice, title="Public vision model", visibility="public")
     imp = import_results(shared, ("runs.csv", long_csv({("r1", "val/auc"): [0.7, 0.8]})))
     run = shared.runs.get()
     goal = GoalFactory(owner=alice, title="Shared MLOps goal", visibility="mentors")
@@ -118,6 +120,7 @@ def world(db, tmp_path):
         "slug": alice.profile.slug,
         "shared": shared,
         "secret": secret,
+        "public": public,
         "import": imp,
         "run": run,
         "goal": goal,
@@ -309,6 +312,41 @@ MATRIX = [
     ),
 ]
 
+
+# A project's results by its reader key ("<id>~<slug>"): the owner and anyone the visibility
+# rule lets read the project (a current mentor for work shared with mentors), read-only.
+def _r(w, *more):
+    return [reader_key(w["shared"]), *more]
+
+
+READER = _expect(owner=200, mentor=200)
+READER_ROWS = [
+    ("projects:detail", _r, "get", None, _expect(owner=OK, mentor=OK)),
+    ("projects:runs", _r, "get", None, READER),
+    ("projects:run", lambda w: _r(w, w["run"].pk), "get", None, READER),
+    ("projects:import", lambda w: _r(w, w["import"].pk), "get", None, READER),
+    ("projects:results", _r, "get", {"metric": "val/auc"}, READER),
+    ("projects:chart", _r, "get", {"metric": "val/auc", "runs": "0"}, READER),
+    ("projects:chart-data", _r, "get", {"metric": "val/auc"}, READER),
+    ("projects:chart-live", _r, "get", LIVE_QUERY, _expect(owner=286, mentor=286)),
+    ("projects:compare", _r, "get", None, READER),
+    ("projects:stats", _r, "get", {"metric": "val/auc"}, READER),
+    ("projects:export-md", _r, "get", None, READER),
+    ("projects:export-json", _r, "get", None, READER),
+]
+# A public project's results are read by anyone signed in (visitors have its public page).
+PUBLIC_READER_ROWS = [
+    (name, lambda w: [reader_key(w["public"])], "get", None, expected)
+    for name, expected in [
+        ("projects:detail", _expect(owner=OK, mentor=OK, other_mentor=OK, revoked=OK, other=OK)),
+        ("projects:runs", _expect(**dict.fromkeys(SIGNED_IN, 200))),
+        ("projects:results", _expect(**dict.fromkeys(SIGNED_IN, 200))),
+        ("projects:compare", _expect(**dict.fromkeys(SIGNED_IN, 200))),
+        ("projects:stats", _expect(**dict.fromkeys(SIGNED_IN, 200))),
+    ]
+]
+
+
 # Private work stays private even from a mentor: these answer 404 to all but its owner.
 PRIVATE_ROWS = [
     ("projects:artifact", lambda w: [w["secret_artifact"].pk], "get", None, OWN_ARTIFACT),
@@ -319,6 +357,13 @@ PRIVATE_ROWS = [
         None,
         OWN_ARTIFACT,
     ),
+    *[
+        (name, lambda w: [reader_key(w["secret"])], "get", None, OWN)
+        for name in ("projects:runs", "projects:results", "projects:compare", "projects:stats")
+    ],
+    ("projects:chart-data", lambda w: [reader_key(w["secret"])], "get", {"metric": "m"}, OWN),
+    ("projects:export-json", lambda w: [reader_key(w["secret"])], "get", None, OWN),
+    ("projects:detail", lambda w: [reader_key(w["secret"])], "get", None, OWN_POST),
     ("mentoring:project", lambda w: [w["slug"], w["secret"].slug], "get", None, OWN),
     ("mentoring:revision", lambda w: [w["slug"], w["secret"].slug, 1], "get", None, OWN),
     ("mentoring:milestone", lambda w: [w["slug"], w["secret_milestone"].pk], "get", None, OWN),
@@ -449,3 +494,52 @@ def test_nobody_but_the_owner_can_delete_her_work(client, world, role):
     world["shared"].refresh_from_db()
     world["milestone"].refresh_from_db()
     world["goal"].refresh_from_db()
+
+
+def _reader_cases():
+    rows = READER_ROWS + PUBLIC_READER_ROWS
+    return [
+        pytest.param(row, role, id=f"{row[0]}-{role}-reader-{i}")
+        for i, row in enumerate(rows)
+        for role in ROLES
+    ]
+
+
+@pytest.mark.parametrize(("row", "role"), _reader_cases())
+def test_a_projects_results_are_read_as_the_visibility_rule_allows(client, world, row, role):
+    _check(client, world, row, role)
+
+
+@pytest.mark.parametrize("role", ["mentor", "revoked", "other"])
+def test_a_reader_of_the_results_changes_nothing(client, world, role):
+    client.force_login(world[role])
+    shared, imp = world["shared"], world["import"]
+    key = reader_key(shared)
+
+    for url in (
+        reverse("projects:import-upload", args=[shared.slug]),
+        reverse("projects:metric-direction", args=[shared.slug]),
+        reverse("projects:import-retry", args=[shared.slug, imp.pk]),
+        reverse("projects:import-delete", args=[shared.slug, imp.pk]),
+        f"/projects/{key}/imports/",
+        f"/projects/{key}/stats/direction/",
+        f"/projects/{key}/imports/{imp.pk}/delete/",
+        f"/projects/{key}/edit/",
+    ):
+        response = client.post(url, {"metric": "val/auc", "direction": "lower"})
+        assert response.status_code == 404, url
+    assert client.post(reverse("projects:runs", args=[key])).status_code == 405
+
+    shared.refresh_from_db()
+    assert shared.metric_directions == {}
+    assert ExperimentImport.objects.filter(pk=imp.pk).exists()
+
+
+def test_a_revoked_mentor_loses_the_results_at_once(client, world):
+    url = reverse("projects:results", args=[reader_key(world["shared"])])
+    client.force_login(world["mentor"])
+    assert client.get(url).status_code == 200
+
+    mentorship_revoke(mentorship=world["alice_mentorship"], actor=world["alice"])
+
+    assert client.get(url).status_code == 404

@@ -6,6 +6,7 @@ import mlflow
 import pytest
 
 from portfolio.api.tokens import token_create
+from tracking import auth
 
 
 @pytest.fixture
@@ -52,3 +53,11 @@ def use_token(monkeypatch, tracking_uri):
 def as_alice(use_token, alice_token) -> str:
     use_token(alice_token)
     return alice_token
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_checks():
+    """Each test starts without token checks remembered by an earlier one (tracking.auth)."""
+    auth.forget_tokens()
+    yield
+    auth.forget_tokens()
