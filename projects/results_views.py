@@ -77,7 +77,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         return response
     if imp.status == ImportStatus.QUEUED and not project.read_only:
         imports.import_requeue_stalled(project=project)
-    context["runs"] = imp.runs.all()[:50] if imp.status == ImportStatus.SUCCEEDED else []
+    context["runs"] = imp.runs.current()[:50] if imp.status == ImportStatus.SUCCEEDED else []
     return render(request, "projects/import_detail.html", context)
 
 
@@ -150,7 +150,7 @@ def import_delete(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
     return render(
         request,
         "projects/import_delete.html",
-        {"project": project, "imp": imp, "run_count": imp.runs.count()},
+        {"project": project, "imp": imp, "run_count": imp.runs.current().count()},
     )
 
 
