@@ -67,6 +67,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         "formats": FORMATS,
         "stranded": stranded,
         "read_with": import_choices.describe(imp.choices),
+        "has_files": provenance.has_files(imp),
     }
     if request.htmx:
         response = render(request, "projects/import_detail.html#import-status", context)
@@ -76,7 +77,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         return response
     if imp.status == ImportStatus.QUEUED and not project.read_only:
         imports.import_requeue_stalled(project=project)
-    context["runs"] = imp.runs.all()[:50] if imp.status == ImportStatus.SUCCEEDED else []
+    context["runs"] = imp.runs.current()[:50] if imp.status == ImportStatus.SUCCEEDED else []
     return render(request, "projects/import_detail.html", context)
 
 
@@ -149,7 +150,7 @@ def import_delete(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
     return render(
         request,
         "projects/import_delete.html",
-        {"project": project, "imp": imp, "run_count": imp.runs.count()},
+        {"project": project, "imp": imp, "run_count": imp.runs.current().count()},
     )
 
 

@@ -31,11 +31,8 @@ def series_for_chart(
     fields = ["run_id", "run__params", "count", "steps", "values"]
     if wall_times or pending:
         fields.append("wall_times")
-    rows = binary_rows(
-        MetricSeries.objects.filter(run__project=project, run_id__in=run_ids, key=key).values_list(
-            *fields
-        )
-    )
+    runs = Run.objects.current().filter(project=project, pk__in=run_ids)
+    rows = binary_rows(MetricSeries.objects.filter(run__in=runs, key=key).values_list(*fields))
     by_run = {}
     labels = labels_for(project, run_ids) if run_ids else {}
     for row in rows:
@@ -113,7 +110,9 @@ def run_choices(
     filtered by words in the name or params; the chosen ones checked, or by default the best
     DEFAULT_RUNS with a curve of the metric (the best summaries when no run has a curve)."""
     rows = list(
-        Run.objects.filter(project=project).values("id", "name", "params", "summary", "started_at")
+        Run.objects.current()
+        .filter(project=project)
+        .values("id", "name", "params", "summary", "started_at")
     )
     labels = run_labels(rows)
     words = q.lower().split()
@@ -162,7 +161,8 @@ def project_metrics(*, project: Project) -> list[str]:
 def metric_points(*, project: Project) -> dict[str, int]:
     """Every metric any run of the project has, with the most points any run has of it."""
     most: dict[str, int] = {}
-    for summary in Run.objects.filter(project=project).values_list("summary", flat=True):
+    runs = Run.objects.current().filter(project=project)
+    for summary in runs.values_list("summary", flat=True):
         for key in summary or {}:
             most[key] = max(most.get(key, 0), _points(summary, key))
     return most
