@@ -198,7 +198,7 @@ def run_write(
             new = _only_new(run, key, _as_points(got))
             if len(new):
                 batches[key] = new
-        appends.points_append(run=run, batches=batches)
+        appends.points_append(run_id=run.pk, summary=run.summary, batches=batches)
         if batches:
             appends.series_fold(run_id=run.pk)
         imp = ExperimentImport.objects.get(pk=run.experiment_import_id)
