@@ -19,6 +19,7 @@ PROJECT_FEEDBACK = "project-feedback"  # owner, project: the project's feedback 
 PROJECT_PUBLIC = "project-public"  # owner, project: the project's public page
 MILESTONE_FEEDBACK = "milestone-feedback"  # owner, milestone: the milestone's feedback threads
 PROFILE_SETTINGS = "profile-settings"  # (nothing): the signed-in person's profile settings
+PROJECT_SYNC = "project-sync"  # owner, project: the project's "Sync from MLflow" page (mlsync)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         "formats": FORMATS,
         "stranded": stranded,
         "read_with": import_choices.describe(imp.choices),
+        "has_files": provenance.has_files(imp),
     }
     if request.htmx:
         response = render(request, "projects/import_detail.html#import-status", context)
