@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from django.urls import reverse
 
 from mlsync import services
 from mlsync.models import SyncedRun, SyncState
@@ -41,8 +42,10 @@ def _run(project, name) -> Run:
     return project.runs.get(name=name)
 
 
-def test_a_store_syncs_whole_then_only_what_changed(alice, store):
-    project = create_project(owner=alice, title="Churn model")
+def test_a_store_syncs_whole_then_only_what_changed(alice, store, client):
+    alice.profile.is_public = True
+    alice.profile.save()
+    project = create_project(owner=alice, title="Churn model", visibility="public")
     connection = services.connection_create(
         project=project, kind="store", store_path=str(store["path"]), experiments=["churn"]
     )
@@ -77,3 +80,7 @@ def test_a_store_syncs_whole_then_only_what_changed(alice, store):
 
     assert (third.runs_added, third.runs_updated, third.points_added) == (0, 0, 0)
     assert project.runs.count() == 5
+    # A visitor reads where the public numbers came from.
+    public = client.get(reverse("public:project", args=[alice.profile.slug, project.slug]))
+    assert f"MLflow run {store['ids']['baseline']}" in public.text
+    assert f"Synced from {store['path']}" in public.text
