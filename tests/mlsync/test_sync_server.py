@@ -306,7 +306,7 @@ def test_two_syncs_of_one_connection_never_run_at_once(
     )
     conn = connect(mlflow_server)
     second = []
-    original = ServerSource.histories
+    original = ServerSource.experiments
 
     def meanwhile(self, wanted):
         # While the first sync reads, a second one (the beat, the button) is asked for.
@@ -316,7 +316,7 @@ def test_two_syncs_of_one_connection_never_run_at_once(
             second.append(str(exc))
         return original(self, wanted)
 
-    monkeypatch.setattr(ServerSource, "histories", meanwhile)
+    monkeypatch.setattr(ServerSource, "experiments", meanwhile)
     first = _sync(conn)
     assert first.state == SyncState.SUCCEEDED and first.runs_added == 1
     assert second == ["A sync of this connection is already running; this one did not start."]
