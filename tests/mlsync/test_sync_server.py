@@ -196,11 +196,15 @@ def test_a_run_deleted_in_mlflow_is_marked_deleted_and_restored_when_restored(
     synced = SyncedRun.objects.get(connection=conn, mlflow_run_id=ids["a"])
     assert synced.is_deleted and synced.deleted_at
     assert "deleted in MLflow" in live_provenance(synced.run.experiment_import)
+    # Kept whole, but listed nowhere: every listing of runs starts from Run.objects.current().
+    assert synced.run.deleted_at and not Run.objects.current().filter(pk=synced.run_id).exists()
+    assert run_points(run_id=synced.run_id, key="loss").steps.tolist() == list(range(5))
 
     mlflow_log(mlflow_server, experiment, [{"op": "restore", "run": ids["a"]}])
     assert _sync(conn).runs_updated == 1
     synced.refresh_from_db()
     assert not synced.is_deleted and synced.deleted_at is None
+    assert Run.objects.current().filter(pk=synced.run_id).exists()
     assert "deleted" not in live_provenance(synced.run.experiment_import)
 
 
