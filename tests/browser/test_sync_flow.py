@@ -60,6 +60,7 @@ def test_it_follows_a_store_and_shows_the_sync_report(
     card = page.get_by_test_id("connection")
     expect(card).to_contain_text(str(folder))
     expect(card).to_contain_text("Not synced yet.")
+    page.wait_for_load_state()  # the stylesheet applied, before measuring
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.evaluate("window.__noReload = 'still here'")
@@ -74,6 +75,7 @@ def test_it_follows_a_store_and_shows_the_sync_report(
     expect(page.get_by_test_id("runs-added")).to_have_text("1")
     expect(page.get_by_test_id("points-added")).to_have_text(str(2 * STEPS))
     expect(page.get_by_test_id("sync-timings")).to_contain_text("took")
+    page.wait_for_load_state()
     expect(page.get_by_test_id("history-reads")).to_have_text("2")  # one file a metric
     page.screenshot(path=str(folder.parent / "report.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
