@@ -99,7 +99,7 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
     results = {}
     if is_current:
         results = {
-            "imports": selectors.recent_imports(project=project),
+            "progress": selectors.imports_progress(project=project),
             "run_count": project.runs.count(),
             "formats": FORMATS,
             "max_mb": settings.CAIRN_MAX_UPLOAD_BYTES // (1000 * 1000),
