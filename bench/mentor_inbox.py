@@ -15,12 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
-from pathlib import Path
 
-from _child import backends, run_child  # bench/ is on the path of a bench script
-
-ROOT = Path(__file__).resolve().parent.parent
+from _child import (  # bench/ is on the path of a bench script
+    add_options,
+    backends,
+    counted_queries,
+    figure,
+    p95,
+    run_child,
+    test_database,
+    times_ms,
+)
 
 MENTEES = 20
 UNREAD = 5000
@@ -139,9 +144,7 @@ def measure(runs: int) -> dict:
     from portfolio.mentoring.selectors import inbox_for
     from tests.factories import UserFactory
 
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
+    with test_database():
         mentor = UserFactory(username="mentor")
         _seed(mentor, UserFactory(username="other-mentor"))
         if connection.vendor == "postgresql":
@@ -156,67 +159,48 @@ def measure(runs: int) -> dict:
         client.force_login(mentor)
         url = reverse("mentoring:dashboard")
         assert client.get(url).status_code == 200  # warm up
-        queries: list[dict] = []
-
-        def timed(execute, sql, params, many, context):
-            start = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                queries.append({"sql": sql, "ms": (time.perf_counter() - start) * 1000})
-
-        with connection.execute_wrapper(timed):
+        with counted_queries() as queries:
             response = client.get(url)
         assert response.status_code == 200
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
+        times = times_ms(lambda: client.get(url), runs)
         return {
             "vendor": connection.vendor,
             "queries": len(queries),
             "kb": round(len(response.content) / 1024, 1),
             "median_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
+            "p95_ms": p95(times),
             "slowest": [
                 {"ms": round(q["ms"], 1), "sql": q["sql"][:200]}
                 for q in sorted(queries, key=lambda q: -q["ms"])[:3]
             ],
         }
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument(
-        "--postgres", default="postgres://postgres:postgres@127.0.0.1:5432/test",
-        help="PostgreSQL URL; 'none' to skip",
-    )  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="print the slowest queries")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    add_options(parser, __file__)
     args = parser.parse_args()
-    if args.child:
+    if args.child is not None:
         print(json.dumps(measure(args.runs)))
         return
 
     print(
-        f"Mentor inbox, {MENTEES} mentees / {UNREAD:,} unacknowledged items, {args.runs} requests "
-        f"(target: at most {TARGET_QUERIES} queries, median at most {TARGET_MEDIAN_MS} ms)"
+        f"Mentor inbox, {MENTEES} mentees / {UNREAD:,} unacknowledged items, {args.runs} requests"
     )
-    print(f"{'database':<11} {'queries':>8} {'size':>9} {'median':>9} {'p95':>9}  verdict")
-    for name, url in backends(args.postgres):
-        r, error = run_child(__file__, ["--runs", str(args.runs)], url)
+    for name, env in backends(args.postgres):
+        r, error = run_child(__file__, ["--runs", str(args.runs)], env)
         if error:
-            print(f"{name:<11} failed:\n{error}")
+            print(f"{name}: failed:\n{error}")
             continue
-        ok = r["queries"] <= TARGET_QUERIES and r["median_ms"] <= TARGET_MEDIAN_MS
         print(
-            f"{name:<11} {r['queries']:>8} {r['kb']:>6} kB {r['median_ms']:>6} ms "
-            f"{r['p95_ms']:>6} ms  {'ok' if ok else 'OVER TARGET'}"
+            figure(
+                f"{name}: dashboard ({r['kb']} kB)",
+                f"{r['median_ms']} ms (p95 {r['p95_ms']}), {r['queries']} q",
+                f"<= {TARGET_MEDIAN_MS} ms, <= {TARGET_QUERIES} q",
+                r["queries"] <= TARGET_QUERIES and r["median_ms"] <= TARGET_MEDIAN_MS,
+            )
         )
         if args.verbose:
             for q in r["slowest"]:

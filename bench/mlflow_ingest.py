@@ -8,8 +8,9 @@ encoding of 1,000 metrics timed alone, and the read-back time with the client an
 No worker runs, so nothing is folded: the read merges 1,000 pending chunks, its worst case.
 
 Goals (issue 13): at least 10x an MLflow server's rate (about 4,000 points/s here, so 40,000),
-p95 of one log_batch at most 25 ms. The side-by-side run against a real `mlflow server` is not
-part of this quick measure.
+p95 of one log_batch at most 25 ms; the read-back has no issue's goal, and is held to the
+bench's own 2 s (bench/mlflow_bench.py compares it with MLflow's). The side-by-side run against
+a real `mlflow server` is not part of this quick measure.
 
 Usage: python bench/mlflow_ingest.py [--postgres URL|none] [--redis URL|none]
        [--runs 100] [--metrics 10] [--steps 1000] [--history 1000000]
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +27,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _child import default_postgres, figure, free_port  # bench/ is on the path of a bench script
+
 ROOT = Path(__file__).resolve().parent.parent
 PER_CALL = 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(database_url: str, redis_url: str) -> dict:
@@ -145,9 +141,7 @@ def measure(base: str, token: str, runs: int, metrics: int, steps: int, history:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--postgres", default="postgres://postgres:postgres@127.0.0.1:5432/cairn_bench"
-    )
+    parser.add_argument("--postgres", default=default_postgres(__file__))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--metrics", type=int, default=10)
@@ -158,7 +152,7 @@ def main() -> None:
     redis = "" if args.redis == "none" else args.redis
     env = _env(database, redis)
     token = _token(env)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portfolio.wsgi", "--workers", "2",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
@@ -181,18 +175,28 @@ def main() -> None:
         f"Cairn /mlflow on {where}, gunicorn 2 workers, official client, {PER_CALL} per log_batch"
     )
     print(
-        f"  {result['points']:,} points in {result['seconds']:.1f} s: "
-        f"{result['rate']:,.0f} points/s (goal >= 40,000: 10x an MLflow server's ~4,000)"
+        figure(
+            f"{result['points']:,} points in {result['seconds']:.1f} s",
+            f"{result['rate']:,.0f} points/s",
+            ">= 40,000 /s",
+            result["rate"] >= 40_000,
+        )
     )
     print(
-        f"  one log_batch as the client sees it: p50 {result['p50']:.1f} ms, "
-        f"p95 {result['p95']:.1f} ms (goal <= 25 ms); of which the client's own encoding of "
-        f"{PER_CALL} metrics: {result['encode']:.1f} ms"
+        figure(
+            f"one log_batch, p50 {result['p50']:.1f} ms (encoding {result['encode']:.1f} ms)",
+            f"p95 {result['p95']:.1f} ms",
+            "<= 25 ms",
+            result["p95"] <= 25,
+        )
     )
     print(
-        f"  get_metric_history of {result['history']:,} points: "
-        f"{result['history_seconds']:.1f} s with the client, "
-        f"{result['history_raw_seconds']:.1f} s as raw HTTP (the server's answer)"
+        figure(
+            f"get_metric_history of {result['history']:,} points, client",
+            f"{result['history_seconds']:.1f} s (raw {result['history_raw_seconds']:.1f} s)",
+            "<= 2 s (own)",
+            result["history_seconds"] <= 2,
+        )
     )
 
 

@@ -4,6 +4,9 @@ Prints SQL queries and median server time of the history page (on SQLite and Pos
 median time of a word-level diff of two 20 KB sections (the diff function alone and the whole
 diff page), through the whole Django stack in process (no network).
 
+Targets (issue 3): the history page at most 8 queries and a median of at most 50 ms; the diff of
+two 20 KB sections at most 100 ms (the function and the page).
+
 Usage: python bench/project_history.py [--runs 40] [--postgres URL|none]
 """
 
@@ -11,16 +14,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _child import (  # bench/ is on the path of a bench script
+    add_options,
+    backends,
+    counted_queries,
+    figure,
+    run_child,
+    test_database,
+    times_ms,
+)
+
+TARGET_HISTORY_MS = 50
+TARGET_HISTORY_QUERIES = 8
+TARGET_DIFF_MS = 100
 WORDS = [
     *("model", "data", "training", "validation", "loss", "accuracy", "feature", "pipeline"),
     *("drift", "latency", "batch", "gradient", "epoch", "baseline", "experiment", "metric"),
@@ -55,15 +64,6 @@ def _edit(rng: random.Random, text: str, fraction: float) -> str:
     return " ".join(words)
 
 
-def _timed(fn, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
 def measure(runs: int) -> dict:
     import django
 
@@ -76,9 +76,7 @@ def measure(runs: int) -> dict:
     from projects.services import project_create, project_save
     from tests.factories import UserFactory
 
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
+    with test_database():
         rng = random.Random(7)
         user = UserFactory(username="bench")
         project = project_create(
@@ -110,18 +108,12 @@ def measure(runs: int) -> dict:
         history = f"/projects/{project.slug}/history/"
         diff_page = f"/projects/{project.slug}/diff/?a=201&b=202"
         assert client.get(history).status_code == 200
-        queries: list[str] = []
-
-        def count(execute, sql, params, many, context):
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
+        with counted_queries() as queries:
             response = client.get(history)
         rows = response.content.count(b'data-testid="revision-row"')
-        history_times = _timed(lambda: client.get(history), runs)
-        diff_fn_times = _timed(lambda: diff_text(a20, b20), max(10, runs // 2))
-        diff_page_times = _timed(lambda: client.get(diff_page), max(10, runs // 2))
+        history_times = times_ms(lambda: client.get(history), runs)
+        diff_fn_times = times_ms(lambda: diff_text(a20, b20), max(10, runs // 2))
+        diff_page_times = times_ms(lambda: client.get(diff_page), max(10, runs // 2))
         return {
             "vendor": connection.vendor,
             "history_rows": rows,
@@ -131,53 +123,43 @@ def measure(runs: int) -> dict:
             "diff_page_median_ms": round(statistics.median(diff_page_times), 1),
             "section_bytes": (len(a20.encode()), len(b20.encode())),
         }
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument(
-        "--postgres", default="postgres://postgres:postgres@127.0.0.1:5432/test",
-        help="PostgreSQL URL; 'none' to skip",
-    )  # fmt: skip
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    add_options(parser, __file__)
     args = parser.parse_args()
-    if args.child:
+    if args.child is not None:
         print(json.dumps(measure(args.runs)))
         return
-    backends = [("SQLite", None)]
-    if args.postgres != "none":
-        backends.append(("PostgreSQL", args.postgres))
     print(f"Project with 200 revisions; diff of two 20 KB sections ({args.runs} requests)")
-    print(
-        f"{'database':<11} {'rows':>5} {'queries':>8} {'history':>10} "
-        f"{'diff()':>9} {'diff page':>10}"
-    )
-    for name, url in backends:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portfolio.settings.base",
-            "CAIRN_VAR_DIR": tempfile.mkdtemp(prefix="cairn-bench-"),
-            "PYTHONPATH": str(ROOT),
-        }
-        env.pop("DATABASE_URL", None)
-        if url:
-            env["DATABASE_URL"] = url
-        out = subprocess.run(
-            [sys.executable, __file__, "--runs", str(args.runs), "--child"],
-            env=env, cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if out.returncode != 0:
-            print(f"{name:<11} failed:\n{out.stderr[-2000:]}")
+    for name, env in backends(args.postgres):
+        r, error = run_child(__file__, ["--runs", str(args.runs)], env)
+        if error:
+            print(f"{name}: failed:\n{error}")
             continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"{name:<11} {r['history_rows']:>5} {r['history_queries']:>8} "
-            f"{r['history_median_ms']:>7} ms {r['diff_fn_median_ms']:>6} ms "
-            f"{r['diff_page_median_ms']:>7} ms"
+            figure(
+                f"{name}: history page, {r['history_rows']} rows",
+                f"{r['history_median_ms']} ms, {r['history_queries']} q",
+                f"<= {TARGET_HISTORY_MS} ms, <= {TARGET_HISTORY_QUERIES} q",
+                r["history_median_ms"] <= TARGET_HISTORY_MS
+                and r["history_queries"] <= TARGET_HISTORY_QUERIES,
+            )
         )
+        for label, key in (
+            ("diff() alone", "diff_fn_median_ms"),
+            ("diff page", "diff_page_median_ms"),
+        ):
+            print(
+                figure(
+                    f"{name}: {label}",
+                    f"{r[key]} ms",
+                    f"<= {TARGET_DIFF_MS} ms",
+                    r[key] <= TARGET_DIFF_MS,
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -96,9 +96,8 @@ def best_so_far_for(*, owner: AbstractBaseUser) -> tuple[list[BestSoFar], int]:
         for p in projects
     }
     rows = (
-        Run.objects.filter(
-            project__in=results.keys(), experiment_import__status=ImportStatus.SUCCEEDED
-        )
+        Run.objects.current()
+        .filter(project__in=results.keys(), experiment_import__status=ImportStatus.SUCCEEDED)
         .order_by()
         .values_list(
             "project_id",

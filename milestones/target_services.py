@@ -103,7 +103,7 @@ def milestones_complete_from_import(*, experiment_import: ExperimentImport) -> l
         .values_list("pk", flat=True)
     )
     done = []
-    runs = Run.objects.filter(experiment_import=experiment_import)
+    runs = Run.objects.current().filter(experiment_import=experiment_import)
     best_cache: dict[tuple[str, str], targets.RunValue | None] = {}
     for pk in candidates:
         try:

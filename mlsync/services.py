@@ -7,9 +7,12 @@ keep, replace or remove them, but nothing here hands them back.
 from __future__ import annotations
 
 import urllib.parse
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from outbox.services import send_task_safely
 from projects.models import Project
@@ -175,7 +178,15 @@ def sync_now(*, connection: TrackerConnection, trigger: str = "sync now") -> Syn
 
     with transaction.atomic():
         TrackerConnection.objects.select_for_update().filter(pk=connection.pk).first()
-        waiting = connection.syncs.filter(state__in=(SyncState.QUEUED, SyncState.RUNNING)).first()
+        waiting = connection.syncs.filter(state__in=(SyncState.QUEUED, SyncState.RUNNING))
+        # A row older than any task may run belongs to a worker that died: closed, not waited on.
+        lost = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+        waiting.filter(created_at__lt=lost).update(
+            state=SyncState.FAILED,
+            finished_at=timezone.now(),
+            reason="The worker stopped before this sync ended; a new one was queued.",
+        )
+        waiting = waiting.first()
         if waiting is not None:
             return waiting
         sync = SyncRun.objects.create(connection=connection, trigger=trigger)

@@ -81,7 +81,7 @@ def milestone_to_mentors(sender, milestone: Milestone, **kwargs):
 def run_to_mentors(sender, experiment_import, **kwargs) -> None:
     """A run logged live finished (projects.signals.run_finished): a mentor inbox item."""
     project = experiment_import.project
-    for run in experiment_import.runs.all():
+    for run in experiment_import.runs.current():
         _tell_mentors(
             engineer=project.owner,
             visibility=project.visibility,
@@ -130,7 +130,7 @@ def _connect_public_cache() -> None:
 
     from milestones.models import QuarterlyGoal
     from projects.models import ExperimentImport, Project
-    from projects.signals import import_runs_replacing, import_succeeded
+    from projects.signals import import_runs_replacing, import_succeeded, runs_deleted_or_restored
 
     from .models import Profile
 
@@ -145,6 +145,7 @@ def _connect_public_cache() -> None:
     post_delete.connect(_public_changed, sender=ExperimentImport, dispatch_uid="public-cache-imp")
     import_succeeded.connect(_import_changed, dispatch_uid="public-cache-import-succeeded")
     import_runs_replacing.connect(_import_changed, dispatch_uid="public-cache-runs-replacing")
+    runs_deleted_or_restored.connect(_import_changed, dispatch_uid="public-cache-runs-deleted")
 
 
 def _import_changed(sender, experiment_import, **kwargs) -> None:

@@ -71,15 +71,39 @@ def merge(*parts: Points) -> Points:
     return Points(steps[keep], times[keep], values[keep])
 
 
+_NONFINITE_TEXT = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
 def latest(points: Points) -> dict:
     """Run.summary's entry for a live series: last/min/max/count over the finite values, and
-    the step and timestamp of the last one (MLflow's latest metric is the one with the highest
-    step, then time)."""
+    the step and timestamp of the last one. When the point with the highest step (then time)
+    is NaN or infinite, it is kept apart as "nonfinite" ({value as proto JSON writes it, step,
+    timestamp}): MLflow reports such a point as the run's latest value, while Cairn's tables
+    and charts keep to finite values."""
     entry = summarise(points.values)
     finite = np.flatnonzero(np.isfinite(points.values))
     if finite.size:
         entry["step"] = int(points.steps[finite[-1]])
         entry["timestamp"] = int(points.timestamps[finite[-1]])
+    if finite.size < len(points):
+        top = int(np.lexsort((points.timestamps, points.steps))[-1])
+        if not math.isfinite(points.values[top]):
+            entry["nonfinite"] = {
+                "value": _NONFINITE_TEXT[str(float(points.values[top]))],
+                "step": int(points.steps[top]),
+                "timestamp": int(points.timestamps[top]),
+            }
+    return _without_stale_nonfinite(entry)
+
+
+def _without_stale_nonfinite(entry: dict) -> dict:
+    """entry without its nonfinite point when a finite one is as new or newer."""
+    nonfinite = entry.get("nonfinite")
+    if not nonfinite or not entry.get("count"):
+        return entry
+    finite_at = (entry.get("step", -math.inf), entry.get("timestamp", -math.inf))
+    if finite_at >= (nonfinite["step"], nonfinite["timestamp"]):
+        entry.pop("nonfinite")
     return entry
 
 
@@ -87,22 +111,28 @@ def _summary_add(entry: dict | None, points: Points) -> dict:
     """entry (a run summary's entry for one key) with points added, without reading the series:
     exact for new points, and made exact again by the next fold when points repeat."""
     new = latest(points)
+    candidates = [e["nonfinite"] for e in (entry or {}, new) if e.get("nonfinite")]
+    nonfinite = max(candidates, key=lambda n: (n["step"], n["timestamp"]), default=None)
     if not entry or not entry.get("count"):
-        return new
-    if not new["count"]:
-        return entry
-    merged = {
-        "min": min(entry["min"], new["min"]),
-        "max": max(entry["max"], new["max"]),
-        "count": entry["count"] + new["count"],
-    }
-    old_key = (entry.get("step", -math.inf), entry.get("timestamp", -math.inf))
-    newer = (new["step"], new["timestamp"]) >= old_key
-    source = new if newer else entry
-    merged.update(
-        last=source["last"], step=source.get("step", 0), timestamp=source.get("timestamp", 0)
-    )
-    return merged
+        merged = dict(new)
+    elif not new["count"]:
+        merged = dict(entry)
+    else:
+        merged = {
+            "min": min(entry["min"], new["min"]),
+            "max": max(entry["max"], new["max"]),
+            "count": entry["count"] + new["count"],
+        }
+        old_key = (entry.get("step", -math.inf), entry.get("timestamp", -math.inf))
+        newer = (new["step"], new["timestamp"]) >= old_key
+        source = new if newer else entry
+        merged.update(
+            last=source["last"], step=source.get("step", 0), timestamp=source.get("timestamp", 0)
+        )
+    merged.pop("nonfinite", None)
+    if nonfinite:
+        merged["nonfinite"] = nonfinite
+    return _without_stale_nonfinite(merged)
 
 
 def _insert_pending(run_id: int, batches: dict[str, Points]) -> list[str]:

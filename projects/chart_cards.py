@@ -126,7 +126,9 @@ def card(
 
 def _live_states(project: Project, run_ids: list[int]) -> dict[int, live.LiveState]:
     """The live states of those of run_ids that are runs of project (others are not asked)."""
-    ids = list(Run.objects.filter(project=project, pk__in=run_ids).values_list("pk", flat=True))
+    ids = list(
+        Run.objects.current().filter(project=project, pk__in=run_ids).values_list("pk", flat=True)
+    )
     return live.live_states(ids)
 
 

@@ -127,7 +127,7 @@ def labels_for(project, run_ids: Iterable[int] | None = None) -> dict[int, str]:
     from .models import Run
 
     fields = ("id", "name", "params", "started_at")
-    runs = Run.objects.filter(project=project)
+    runs = Run.objects.current().filter(project=project)
     if run_ids is not None:
         names = runs.filter(id__in=list(run_ids)).values_list("name", flat=True)
         runs = runs.filter(name__in=list(set(names)))

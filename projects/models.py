@@ -295,6 +295,14 @@ class ImportFile(models.Model):
         return self.original_name
 
 
+class RunQuerySet(models.QuerySet):
+    def current(self) -> RunQuerySet:
+        """The runs that count: every listing of runs (runs table, charts, compare, statistics,
+        targets, public pages, mentors' inbox) starts here, so a run its tracker deleted
+        (MLflow's runs/delete, a soft delete that runs/restore undoes) shows nowhere."""
+        return self.filter(deleted_at__isnull=True)
+
+
 class Run(models.Model):
     """One training run, as an import brought it in."""
 
@@ -313,6 +321,12 @@ class Run(models.Model):
     # {metric: {"last": x, "min": x, "max": x, "count": n}}, so tables never read the points.
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the tracker deleted the run (MLflow's runs/delete); cleared by a restore. A
+    # deleted run keeps its points (a restore brings it back whole) but is listed nowhere:
+    # see RunQuerySet.current.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

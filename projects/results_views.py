@@ -96,7 +96,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         return response
     if imp.status == ImportStatus.QUEUED and not project.read_only:
         imports.import_requeue_stalled(project=project)
-    context["runs"] = imp.runs.all()[:50] if imp.status == ImportStatus.SUCCEEDED else []
+    context["runs"] = imp.runs.current()[:50] if imp.status == ImportStatus.SUCCEEDED else []
     return render(request, "projects/import_detail.html", context)
 
 
@@ -135,7 +135,7 @@ def _reread(request: HttpRequest, imp, choices: Choices) -> HttpResponse:
     """Read a finished import again with the choices; one under way is left to end."""
     if not imp.is_done:
         messages.info(request, "This import is under way; wait until it ends.")
-    elif provenance.is_live(imp):
+    elif not provenance.has_files(imp):
         messages.info(request, imports.LIVE_REREAD)
     else:
         imports.import_reread(experiment_import=imp, choices=choices.as_dict())
@@ -169,7 +169,7 @@ def import_delete(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
     return render(
         request,
         "projects/import_delete.html",
-        {"project": project, "imp": imp, "run_count": imp.runs.count()},
+        {"project": project, "imp": imp, "run_count": imp.runs.current().count()},
     )
 
 

@@ -21,6 +21,9 @@ import_succeeded = Signal()
 # Sent once a run logged live (tracking/) has ended and its points are folded, with the import
 # row that stands for it; mentors' inboxes say "finished a run".
 run_finished = Signal()
+# Sent after runs of an import were deleted or restored by their tracker (MLflow's runs/delete
+# and runs/restore, Run.deleted_at): what caches the runs (public pages) reads them again.
+runs_deleted_or_restored = Signal()
 # Sent before an import and its runs are deleted, inside the deleting transaction.
 import_deleting = Signal()
 # Sent before a re-read import's old runs are replaced, inside the transaction that writes the

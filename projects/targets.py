@@ -82,7 +82,7 @@ def best_run(
     if comparison not in COMPARISONS:
         raise ValueError(f"unknown comparison {comparison!r}")
     direction = direction_of_comparison(comparison)
-    qs = (runs if runs is not None else Run.objects.all()).filter(project=project)
+    qs = (runs if runs is not None else Run.objects.all()).current().filter(project=project)
     if exclude_import_id is not None:
         qs = qs.exclude(experiment_import_id=exclude_import_id)
     rows = with_metric_summary(qs, metric).values_list(
@@ -127,7 +127,7 @@ def metric_keys_by_project(*, owner) -> dict[int, list[str]]:
     """Every metric key of each of the owner's projects, for typing a target (one query)."""
     keys: dict[int, list[str]] = {}
     rows = (
-        MetricSeries.objects.filter(run__project__owner=owner)
+        MetricSeries.objects.filter(run__in=Run.objects.current().filter(project__owner=owner))
         .values_list("run__project_id", "key")
         .distinct()
         .order_by("run__project_id", "key")

@@ -22,6 +22,7 @@ from projects.appends import Points
 from projects.models import ExperimentImport, ImportStatus, Project, Run
 from projects.provenance import LIVE_FORMAT, points_span
 from projects.services import project_create
+from projects.signals import runs_deleted_or_restored, send_safely
 
 from .errors import MlflowError
 from .models import ExperimentTag, LifecycleStage, LiveRun, RunStatus
@@ -297,10 +298,17 @@ def run_update(
 
 
 def run_set_lifecycle(*, user: AbstractBaseUser, run_id: str, stage: str) -> LiveRun:
-    """Delete (soft, as MLflow does) or restore a run."""
+    """Delete (soft, as MLflow does) or restore a run. A deleted run keeps its points and is
+    listed nowhere in Cairn (projects.models.RunQuerySet.current); a restore brings it back."""
     with transaction.atomic():
         live = live_run_for_update(user=user, run_id=run_id)
+        deleted = stage == LifecycleStage.DELETED
+        if deleted and live.lifecycle_stage == LifecycleStage.DELETED:
+            return live
         live.lifecycle_stage = stage
-        live.deleted_time = _now_ms() if stage == LifecycleStage.DELETED else None
+        live.deleted_time = _now_ms() if deleted else None
         live.save(update_fields=["lifecycle_stage", "deleted_time", "updated_at"])
+        Run.objects.filter(pk=live.run_id).update(deleted_at=timezone.now() if deleted else None)
+    imp = live.run.experiment_import
+    transaction.on_commit(lambda: send_safely(runs_deleted_or_restored, experiment_import=imp))
     return live

@@ -50,7 +50,13 @@ def run_info_json(live: LiveRun) -> dict:
 def latest_metrics(summary: dict) -> list[dict]:
     metrics = []
     for key, entry in summary.items():
-        if not isinstance(entry, dict) or entry.get("last") is None:
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("nonfinite"):
+            # MLflow's latest value is the newest point even when it is NaN or infinite.
+            metrics.append({"key": key, **entry["nonfinite"]})
+            continue
+        if entry.get("last") is None:
             continue
         metrics.append(
             {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class SourceError(Exception):
@@ -41,6 +41,10 @@ class RemoteRun:
     # None: lets the engine skip history requests for runs with no new points.
     last_metric_time: int | None = None
     metric_keys: tuple[str, ...] = ()
+    # The newest point of each metric (MLflow's latest_metrics: highest step, then time), when
+    # the source knows it without reading histories: the engine then asks only for metrics
+    # whose newest point it does not have yet, and only from the step it has.
+    latest: dict[str, Point] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,22 @@ class Source(Protocol):
 
     def history(self, run: RemoteRun, keys: Iterable[str]) -> dict[str, list[Point]]:
         """Every point of these metrics of the run, in step order."""
+
+
+@runtime_checkable
+class Incremental(Protocol):
+    """What a source may offer besides Source to ask for less (the tracking server does).
+
+    The engine uses it when the source has it; a source without it is read through Source alone
+    (every run of the window, whole histories), which is right, only slower.
+    """
+
+    def runs_by_id(self, run_ids: list[str]) -> Iterator[RemoteRun]:
+        """These runs as they are now (deleted ones included); ids unknown to the source are
+        left out."""
+
+    def histories(
+        self, wanted: list[tuple[RemoteRun, dict[str, int | None]]]
+    ) -> dict[str, dict[str, list[Point]]]:
+        """{run_id: {key: points}} for each run and each of its keys, from the given step on
+        (None: every point), in step order; requests shared between runs where it can."""

@@ -91,7 +91,7 @@ def revision_page(
         "record": discussion("", "Comment on the whole record"),
         "groups": groups,
         "outdated": threads["outdated"],
-        "has_results": project.runs.exists(),
+        "has_results": project.runs.current().exists(),
         "section_titles": SECTION_TITLES,
         **discussion_context(request, profile, comment_url, here, revision.number, reply),
     }

@@ -93,7 +93,7 @@ def project_figure(project: Project, profile: Profile) -> go.Figure:
     """The project's success metric (or its first metric) per run, with the best so far."""
     revision = project.current_revision
     metric = (revision.success_metric if revision else "") or ""
-    runs = Run.objects.filter(project=project).order_by("id")
+    runs = Run.objects.current().filter(project=project).order_by("id")
     if not metric or not runs.filter(summary__has_key=metric).exists():
         # No results of the success metric yet: show the first metric there is.
         first = runs.exclude(summary={}).values_list("summary", flat=True).first()

@@ -55,7 +55,11 @@ def _key_metrics(projects: list[Project]) -> dict[int, KeyMetric]:
     if not wanted:
         return {}
     best: dict[int, KeyMetric] = {}
-    runs = Run.objects.filter(project_id__in=wanted).values_list("project_id", "name", "summary")
+    runs = (
+        Run.objects.current()
+        .filter(project_id__in=wanted)
+        .values_list("project_id", "name", "summary")
+    )
     for project_id, name, summary in runs.order_by("id"):
         revision, direction = wanted[project_id]
         metric = revision.success_metric
@@ -225,9 +229,9 @@ def project_page(project: Project) -> ProjectPage:
     )
     sources = {imp.pk: _source(imp) for imp in imports}
     rows = list(
-        Run.objects.filter(project=project).values(
-            "id", "name", "params", "started_at", "summary", "experiment_import_id"
-        )
+        Run.objects.current()
+        .filter(project=project)
+        .values("id", "name", "params", "started_at", "summary", "experiment_import_id")
     )
     labels = run_labels(rows)
     # Each run under its distinct label: runs of one name (seeds) told apart.

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .. import importers, signals
 from ..models import ExperimentImport, ImportFile, ImportStatus, Project
-from ..provenance import is_live
+from ..provenance import has_files
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,10 @@ MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(seconds=30)
 
 # A run logged live has no file: reading it again would replace its runs with nothing.
-LIVE_REREAD = "This run was logged through the MLflow API: there is no file to read again."
+LIVE_REREAD = (
+    "This run was logged through the MLflow API or synced from MLflow: there is no file to read "
+    "again."
+)
 
 
 def stale_after() -> timedelta:
@@ -132,7 +135,7 @@ def import_reread(*, experiment_import: ExperimentImport, choices: dict) -> Expe
     replaced in one transaction (see _write). Queued or running imports are left as they are.
     Bad choices raise importers.ImportFailed.
     """
-    if is_live(experiment_import):
+    if not has_files(experiment_import):
         raise importers.ImportFailed(LIVE_REREAD)
     checked = importers.Choices.from_dict(choices).as_dict()
     done = [ImportStatus.FAILED, ImportStatus.REVIEW, ImportStatus.SUCCEEDED]

@@ -154,7 +154,9 @@ def runs_table(
     project holds thousands of runs at most, and the summaries are small JSON.
     """
     rows = list(
-        Run.objects.filter(project=project).values("id", "name", "started_at", "params", "summary")
+        Run.objects.current()
+        .filter(project=project)
+        .values("id", "name", "started_at", "params", "summary")
     )
     labels = run_labels(rows)
     all_params = sorted({key for row in rows for key in (row["params"] or {})})
@@ -214,7 +216,7 @@ def _sort_key(sort: str):
 def run_for_owner(*, user: AbstractBaseUser, project: Project, run_id: int) -> Run:
     """A run of project (found through the project's own rule), linked as its reader reads it."""
     run = get_object_or_404(
-        Run.objects.select_related("experiment_import"), project=project, pk=run_id
+        Run.objects.current().select_related("experiment_import"), project=project, pk=run_id
     )
     run.project = run.experiment_import.project = project  # their URLs use the reader's key
     return run
@@ -279,7 +281,8 @@ def run_rows(*, project: Project) -> list[dict]:
     """The project's runs by name with their params, tags and summaries, each with its distinct
     label (labels.py) beside its name: what compare and statistics work from."""
     rows = list(
-        Run.objects.filter(project=project)
+        Run.objects.current()
+        .filter(project=project)
         .order_by("name", "id")
         .values("id", "name", "params", "tags", "summary", "started_at")
     )

@@ -3,7 +3,11 @@ from (best first), the metrics a project has, and the whole Charts page."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import QuerySet
 
 from .. import appends
 from ..charts import ChartOptions, SeriesData, Target
@@ -27,9 +31,8 @@ def series_for_chart(
     fields = ["run_id", "run__params", "count", "steps", "values"]
     if wall_times or pending:
         fields.append("wall_times")
-    rows = MetricSeries.objects.filter(
-        run__project=project, run_id__in=run_ids, key=key
-    ).values_list(*fields)
+    runs = Run.objects.current().filter(project=project, pk__in=run_ids)
+    rows = binary_rows(MetricSeries.objects.filter(run__in=runs, key=key).values_list(*fields))
     by_run = {}
     labels = labels_for(project, run_ids) if run_ids else {}
     for row in rows:
@@ -44,10 +47,33 @@ def series_for_chart(
             steps=steps,
             values=values,
             wall_times=times if wall_times else None,
-            params=row[1] or {},
+            params=(json.loads(row[1]) if isinstance(row[1], str) else row[1]) or {},
             run_id=row[0],
         )
     return [by_run[i] for i in run_ids if i in by_run]
+
+
+def binary_rows(rows: QuerySet) -> list[tuple]:
+    """The rows of a values_list() query, raw (no field conversions: JSON may come as text).
+
+    On PostgreSQL they are fetched in binary format: in text format each array of points comes
+    back as hex, twice its size, to be decoded again, which took three quarters of the time of a
+    chart of a million points.
+    """
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return list(rows)
+    import psycopg
+
+    sql, params = rows.query.sql_with_params()
+    connection.ensure_connection()
+    # Django's cursors bind on the client, which has no binary results; a cursor binding on
+    # the server has, and Django's wrapper keeps its error handling and query logging.
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    with connection._prepare_cursor(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def project_target(project: Project, key: str) -> Target | None:
@@ -84,7 +110,9 @@ def run_choices(
     filtered by words in the name or params; the chosen ones checked, or by default the best
     DEFAULT_RUNS with a curve of the metric (the best summaries when no run has a curve)."""
     rows = list(
-        Run.objects.filter(project=project).values("id", "name", "params", "summary", "started_at")
+        Run.objects.current()
+        .filter(project=project)
+        .values("id", "name", "params", "summary", "started_at")
     )
     labels = run_labels(rows)
     words = q.lower().split()
@@ -133,7 +161,8 @@ def project_metrics(*, project: Project) -> list[str]:
 def metric_points(*, project: Project) -> dict[str, int]:
     """Every metric any run of the project has, with the most points any run has of it."""
     most: dict[str, int] = {}
-    for summary in Run.objects.filter(project=project).values_list("summary", flat=True):
+    runs = Run.objects.current().filter(project=project)
+    for summary in runs.values_list("summary", flat=True):
         for key in summary or {}:
             most[key] = max(most.get(key, 0), _points(summary, key))
     return most

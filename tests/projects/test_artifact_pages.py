@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from projects.artifacts import artifact_store
+from projects.selectors import reader_key
 from tests.factories import UserFactory, create_project
 from tests.tracking.live_runs import live_run
 
@@ -135,3 +136,26 @@ def test_the_run_page_with_its_artifacts_is_the_owners_alone(client, run, cast):
     client.logout()
     assert client.get(run.run.get_absolute_url()).status_code == 302
     assert reverse("login") in client.get(run.run.get_absolute_url())["Location"]
+
+
+@pytest.mark.parametrize("visibility", list(READERS))
+@pytest.mark.parametrize("role", ["mentor", "other"])
+def test_readers_see_the_artifacts_on_the_run_page_through_the_reader_key(
+    client, alice, cast, visibility, role
+):
+    live = live_run(create_project(owner=alice, title="Shared model", visibility=visibility))
+    artifact = _store(live, "plots/loss.png", PNG)
+    project = live.run.project
+    url = reverse("projects:run", args=[reader_key(project), live.run.pk])
+    client.force_login(cast[role])
+
+    page = client.get(url)
+
+    if role not in READERS[visibility]:
+        assert page.status_code == 404
+        assert "plots/loss.png" not in page.text
+        return
+    assert page.status_code == 200
+    assert "plots/loss.png" in page.text
+    assert artifact.get_absolute_url() in page.text
+    assert client.get(artifact.file_url()).status_code == 200

@@ -121,3 +121,31 @@ def test_an_unknown_token_is_never_remembered(client, token):
     for _ in range(2):
         assert _post(client, "experiments/search", forged, {}).status_code == 401
     assert _post(client, "experiments/search", token, {}).status_code == 200
+
+
+def test_a_nan_newest_point_is_the_latest_value_as_mlflow_keeps_it(client, token):
+    run_id = _new_run(client, token)
+    metrics = [
+        {"key": "loss", "value": 0.5, "timestamp": 1_000, "step": 0},
+        {"key": "loss", "value": float("nan"), "timestamp": 2_000, "step": 1},
+    ]
+    assert (
+        _post(client, "runs/log-batch", token, {"run_id": run_id, "metrics": metrics}).status_code
+        == 200
+    )
+
+    def latest() -> dict:
+        run = client.get(
+            URL + "runs/get", {"run_id": run_id}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        ).json()["run"]
+        return {m["key"]: m for m in run["data"]["metrics"]}["loss"]
+
+    assert (latest()["value"], latest()["step"]) == ("NaN", 1)
+    # Cairn's own tables keep to finite values.
+    assert Run.objects.get(live__uuid=run_id).summary["loss"]["last"] == 0.5
+    later = [{"key": "loss", "value": 0.25, "timestamp": 3_000, "step": 2}]
+    assert (
+        _post(client, "runs/log-batch", token, {"run_id": run_id, "metrics": later}).status_code
+        == 200
+    )
+    assert (latest()["value"], latest()["step"]) == (0.25, 2)
