@@ -40,6 +40,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap_view, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("plan/", include("milestones.urls")),
     path("projects/", include("projects.urls")),
+    path("projects/<slug:slug>/sync/", include("mlsync.urls")),
     path("api/v1/", include("portfolio.api.urls")),
     path("mlflow/", include("tracking.urls")),
     path("admin/", admin.site.urls),

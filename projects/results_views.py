@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import appends, chart_cards, import_choices, imports, provenance, selectors
+from . import appends, chart_cards, import_choices, imports, pins, provenance, selectors
 from .importers import FORMATS, Choices
 from .metrics import metric_direction
 from .models import ImportStatus
@@ -87,6 +87,7 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         "formats": FORMATS,
         "stranded": stranded,
         "read_with": import_choices.describe(imp.choices),
+        "has_files": provenance.has_files(imp),
     }
     if request.htmx:
         response = render(request, "projects/import_detail.html#import-status", context)
@@ -230,5 +231,6 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "options": options,
             "option_error": option_error,
             "artifacts": list(run.artifacts.all()),
+            "feedback": pins.pin_form(request, project, run_id=run.pk, run_name=run.name),
         },
     )

@@ -100,6 +100,7 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
     if is_current:
         results = {
             "progress": selectors.imports_progress(project=project),
+            "sync_url": people.link(people.PROJECT_SYNC, owner=owner, project=project),
             "run_count": project.runs.current().count(),
             "formats": FORMATS,
             "max_mb": settings.CAIRN_MAX_UPLOAD_BYTES // (1000 * 1000),

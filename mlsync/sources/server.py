@@ -2,10 +2,12 @@
 
 Runs are listed with runs/search (run_view_type ALL, so deleted runs are seen and marked; ordered,
 paged with page_token); a window since the last sync asks for runs started or ended since then,
-and for the deleted ones. Points come from metrics/get-history-bulk-interval, one request per
-metric for up to 100 runs at once and from the step Cairn has; a run whose answer may have been
-sampled (MLflow returns at most 2,500 points per run there) is read again in full through
-metrics/get-history, paged. Every failure becomes a SourceError whose message says what happened.
+and for the deleted ones. New points of metrics Cairn already has come from
+metrics/get-history-bulk-interval, one request per metric for up to 100 runs, from the step
+Cairn has on; a run whose answer may have been sampled (MLflow returns at most 2,500 points per
+run there) and a metric read for the first time go through metrics/get-history, paged (MLflow
+answers a whole history there several times faster than through the bulk call). Every failure
+becomes a SourceError whose message says what happened.
 """
 
 from __future__ import annotations
@@ -246,7 +248,14 @@ class ServerSource:
         for run, keys in wanted:
             for key, from_step in keys.items():
                 groups.setdefault((key, from_step is None), []).append((run, from_step))
-        for (key, _), runs in groups.items():
+        for (key, whole), runs in groups.items():
+            if whole:
+                # MLflow samples a whole bulk history in SQL with window functions, several
+                # times slower than get-history's plain read (bench/mlsync_bench.py): a run's
+                # first read of a metric goes through get-history.
+                for run, _ in runs:
+                    found[run.run_id].update(self.history(run, [key]))
+                continue
             runs.sort(key=lambda item: item[1] or 0)
             for start in range(0, len(runs), BULK_RUNS):
                 self._bulk(key, runs[start : start + BULK_RUNS], found)

@@ -56,6 +56,8 @@ class FileStoreSource:
         self.label = str(path)
         self._path = str(path)
         self._experiments: dict[str, _Experiment] | None = None
+        # One entry per metric file read whole, for the sync's report ("history reads").
+        self.history_requests: list[str] = []
 
     # Experiments
 
@@ -148,6 +150,7 @@ class FileStoreSource:
             tags=tags,
             last_metric_time=max((f.changed for f in metrics), default=None),
             metric_keys=tuple(sorted(f.key for f in metrics)),
+            latest=_latest(metrics),
         )
 
     # Points
@@ -162,6 +165,8 @@ class FileStoreSource:
                 f"The run {run.run_id} is no longer in the MLflow store at {self.label}."
             )
         metrics = folder / "metrics"
+        keys = list(keys)
+        self.history_requests += [f"{run.run_id}/{key}" for key in keys]
         return {key: _points(metrics, key) for key in keys}
 
 
@@ -251,6 +256,34 @@ def _millis(raw) -> int | None:
         return int(raw)
     except (TypeError, ValueError):
         return None
+
+
+TAIL_BYTES = 4096
+
+
+def _latest(metrics: list[_File]) -> dict[str, Point]:
+    """Each metric's newest point, from the last line of its file (a read of its tail), so the
+    engine asks only for the metrics that grew. Empty ({}: read them all) when a file's lines
+    have no step (MLflow 1.x: a step is then the line's position, known only by reading all)."""
+    out = {}
+    for metric in metrics:
+        try:
+            with open(metric.path, "rb") as handle:
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - TAIL_BYTES))
+                tail = handle.read(TAIL_BYTES)
+        except OSError as exc:
+            raise _cannot_read(metric.path, exc) from None
+        lines = [line for line in tail.split(b"\n")[:-1] if line.strip()]
+        if not lines:
+            continue
+        fields = lines[-1].split()
+        try:
+            if len(fields) != 3:
+                return {}
+            out[metric.key] = Point(metric.key, int(fields[2]), int(fields[0]), float(fields[1]))
+        except ValueError:
+            return {}  # history() reads the file whole and says what is wrong with it
+    return out
 
 
 def _points(metrics: Path, key: str) -> list[Point]:

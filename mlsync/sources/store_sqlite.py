@@ -39,6 +39,8 @@ class SqliteStoreSource:
     def __init__(self, path: str):
         self.label = str(path)
         self._path = str(path)
+        # One entry per history query, for the sync's report ("history reads").
+        self.history_requests: list[str] = []
 
     def _connect(self) -> sqlite3.Connection:
         checked = store_path_check(self._path)
@@ -143,7 +145,7 @@ class SqliteStoreSource:
         return self._query(db, sql + " ORDER BY start_time, run_uuid", args)
 
     def _complete(self, db, rows: list[sqlite3.Row], deleted: set[str]) -> Iterator[RemoteRun]:
-        """The runs of rows with their params, tags and newest point time, a query each."""
+        """The runs of rows with their params, tags and newest points, a query each."""
         ids = [row["run_uuid"] for row in rows]
         marks = ", ".join("?" * len(ids))
         params: dict[str, dict[str, str]] = {run_id: {} for run_id in ids}
@@ -155,21 +157,10 @@ class SqliteStoreSource:
             sql = f'SELECT run_uuid, "key", value FROM {table} WHERE run_uuid IN ({marks})'  # noqa: S608
             for row in self._query(db, sql, ids):
                 into[row["run_uuid"]][row["key"]] = "" if row["value"] is None else row["value"]
-        points = "latest_metrics" if "latest_metrics" in tables else "metrics"
-        latest: dict[str, tuple[int | None, list[str]]] = {}
-        sql = (
-            f'SELECT run_uuid, "key", MAX(timestamp) AS newest FROM {points} '  # noqa: S608
-            f'WHERE run_uuid IN ({marks}) GROUP BY run_uuid, "key"'
-        )
-        for row in self._query(db, sql, ids):
-            newest, keys = latest.get(row["run_uuid"], (None, []))
-            keys.append(row["key"])
-            if row["newest"] is not None:
-                newest = max(newest or 0, int(row["newest"]))
-            latest[row["run_uuid"]] = (newest, keys)
+        latest = self._latest(db, ids, marks, tables)
         for row in rows:
             run_id = row["run_uuid"]
-            newest, keys = latest.get(run_id, (None, []))
+            newest, keys, points = latest.get(run_id, (None, [], {}))
             stage = row["lifecycle_stage"] or "active"
             if str(row["experiment_id"]) in deleted:
                 stage = "deleted"  # MLflow marks them too; older versions did not
@@ -185,7 +176,39 @@ class SqliteStoreSource:
                 tags=tags[run_id],
                 last_metric_time=newest,
                 metric_keys=tuple(sorted(keys)),
+                latest=points,
             )
+
+    def _latest(self, db, ids: list[str], marks: str, tables: set[str]) -> dict[str, tuple]:
+        """{run id: (newest point time, metric keys, {key: newest point})} from MLflow's
+        latest_metrics (the point of the highest step, then time); from metrics, without the
+        newest points, when the store predates that table."""
+        out: dict[str, tuple[int | None, list[str], dict[str, Point]]] = {}
+        columns = self._columns(db, "latest_metrics") if "latest_metrics" in tables else set()
+        if {"step", "is_nan"} <= columns:
+            sql = (
+                'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics '  # noqa: S608
+                f"WHERE run_uuid IN ({marks})"
+            )
+            for row in self._query(db, sql, ids):
+                newest, keys, points = out.setdefault(row["run_uuid"], (None, [], {}))
+                value = math.nan if row["is_nan"] else _unclamp(float(row["value"]))
+                at = int(row["timestamp"] or 0)
+                points[row["key"]] = Point(row["key"], int(row["step"]), at, value)
+                keys.append(row["key"])
+                out[row["run_uuid"]] = (max(newest or 0, at), keys, points)
+            return out
+        sql = (
+            'SELECT run_uuid, "key", MAX(timestamp) AS newest FROM metrics '  # noqa: S608
+            f'WHERE run_uuid IN ({marks}) GROUP BY run_uuid, "key"'
+        )
+        for row in self._query(db, sql, ids):
+            newest, keys, points = out.setdefault(row["run_uuid"], (None, [], {}))
+            keys.append(row["key"])
+            if row["newest"] is not None:
+                newest = max(newest or 0, int(row["newest"]))
+            out[row["run_uuid"]] = (newest, keys, points)
+        return out
 
     # Points
 
@@ -195,6 +218,7 @@ class SqliteStoreSource:
         out: dict[str, list[Point]] = {key: [] for key in keys}
         if not keys:
             return out
+        self.history_requests.append(run.run_id)
         with closing(self._connect()) as db:
             columns = self._columns(db, "metrics")
             step = "step" if "step" in columns else "NULL"

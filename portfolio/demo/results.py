@@ -134,20 +134,21 @@ def _cifar(now: datetime.datetime) -> list[DemoImport]:
     epochs = 200
 
     def trained(final: float) -> tuple[np.ndarray, np.ndarray]:
-        acc = np.clip(_curve(rng, epochs, 0.35, final, 0.0015), 0, 1)
+        acc = np.clip(_curve(rng, epochs, 0.35, final, 0.0004), 0, 1)
         loss = _curve(rng, epochs, 1.9, 0.19 + (0.96 - final), 0.01)
         return acc, loss
 
+    # As the record says: the baseline 94.8% ± 0.1 over 3 seeds, AutoAugment 95.9% ± 0.2.
     imports = []
     # The baseline's three seeds: a Keras CSVLogger file, then TensorBoard downloads.
-    acc, loss = trained(0.945)
+    acc, loss = trained(0.948)
     rows = ["epoch,acc,loss,val_acc,val_loss"]
     rows += [
         f"{e},{min(1, a + 0.03):.4f},{v - 0.1:.4f},{a:.4f},{v:.4f}"
         for e, (a, v) in enumerate(zip(acc, loss, strict=True))
     ]
     imports.append(DemoImport(62, {"baseline-seed1.csv": "\r\n".join(rows).encode() + b"\r\n"}))
-    for seed, days, final in ((2, 58, 0.944), (3, 54, 0.946)):
+    for seed, days, final in ((2, 58, 0.947), (3, 54, 0.949)):
         acc, _ = trained(final)
         start = _unix(now - datetime.timedelta(days=days))
         rows = ["Wall time,Step,Value"]
@@ -168,7 +169,7 @@ def _cifar(now: datetime.datetime) -> list[DemoImport]:
     # Its two other seeds, as a JSON Lines log written by the training script.
     lines = []
     start = _unix(now - datetime.timedelta(days=27))
-    for seed, final in ((2, 0.960), (3, 0.959)):
+    for seed, final in ((2, 0.959), (3, 0.961)):
         acc, loss = trained(final)
         for e in range(epochs):
             point = {"run": f"autoaugment-seed{seed}", "step": e, "val_acc": round(acc[e], 4)}

@@ -49,6 +49,14 @@ def project_for_owner(*, user: AbstractBaseUser, slug: str) -> Project:
     )
 
 
+def project_by_path(path: str) -> Project | None:
+    """The project named "owner/slug" on the command line, or None when there is none."""
+    owner, _, slug = path.partition("/")
+    if not owner or not slug:
+        return None
+    return Project.objects.filter(owner__username=owner, slug=slug).first()
+
+
 def reader_key(project: Project) -> str:
     """How the result pages name a project for a reader other than its owner ("<id>~<slug>")."""
     return f"{project.pk}~{project.slug}"

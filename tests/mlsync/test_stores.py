@@ -16,74 +16,11 @@ from mlsync.sources.base import SourceError
 from mlsync.sources.store_files import FileStoreSource
 from mlsync.sources.store_paths import FILES, SQLITE, open_store, store_path_check
 from mlsync.sources.store_sqlite import SqliteStoreSource
-from tests.mlsync._mlflow_env import run_in_mlflow_env
-
-# The first phase: two experiments, runs in every state, params, tags, nested keys, NaN and ±inf.
-WRITE = r"""
-import json, math, mlflow
-from mlflow.tracking import MlflowClient
-
-client = MlflowClient()
-churn = mlflow.set_experiment("churn").experiment_id
-ids = {"churn": churn}
-with mlflow.start_run(run_name="baseline") as run:
-    mlflow.log_params({"lr": "0.1", "layers": "3", "opt/beta": "0.9"})
-    mlflow.set_tags({"team": "ml", "stage/kind": "nightly"})
-    for step in range(5):
-        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
-        mlflow.log_metric("eval/auc", 0.5 + step * 0.1, step=step)
-    mlflow.log_metric("odd", math.nan, step=0)
-    mlflow.log_metric("odd", math.inf, step=1)
-    mlflow.log_metric("odd", -math.inf, step=2)
-    ids["baseline"] = run.info.run_id
-with mlflow.start_run(run_name="crashed") as run:
-    mlflow.log_metric("loss", 2.0, step=0)
-    ids["crashed"] = run.info.run_id
-client.set_terminated(ids["crashed"], "FAILED")
-going = client.create_run(churn, run_name="going").info.run_id
-client.log_metric(going, "loss", 0.9, step=0)
-ids["going"] = going
-gone = client.create_run(churn, run_name="gone").info.run_id
-client.log_metric(gone, "loss", 0.7, step=0)
-client.set_terminated(gone, "FINISHED")
-client.delete_run(gone)
-ids["gone"] = gone
-old = client.create_experiment("old")
-ancient = client.create_run(old, run_name="ancient").info.run_id
-client.log_metric(ancient, "loss", 0.5, step=0)
-client.set_terminated(ancient, "FINISHED")
-client.delete_experiment(old)
-ids.update(old=old, ancient=ancient)
-print(json.dumps(ids))
-"""
-
-# The second phase, after a sync: new points on a finished run, a new run, a run deleted.
-MORE = r"""
-import json, os, time, mlflow
-from mlflow.tracking import MlflowClient
-
-ids = json.loads(os.environ["RUN_IDS"])
-client = MlflowClient()
-since = time.time_ns() // 1_000_000
-time.sleep(0.05)
-client.log_metric(ids["baseline"], "loss", 0.1, step=5)
-mlflow.set_experiment(experiment_id=ids["churn"])
-with mlflow.start_run(run_name="late") as run:
-    mlflow.log_metric("loss", 0.3, step=0)
-client.delete_run(ids["crashed"])
-print(json.dumps({"since": since, "late": run.info.run_id}))
-"""
-
-
-def _write(uri: str, script: str, **env: str) -> dict:
-    out = run_in_mlflow_env(
-        script, {"MLFLOW_TRACKING_URI": uri, "MLFLOW_ALLOW_FILE_STORE": "true", **env}
-    )
-    return json.loads(out.strip().splitlines()[-1])
+from tests.mlsync.stores import MORE, WRITE, write_store
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def written(mlflow_env, tmp_path_factory):
     """Both kinds of store, each after the first phase (ids) and a copy after the second."""
     base = tmp_path_factory.mktemp("stores")
     made = {}
@@ -91,11 +28,11 @@ def written(tmp_path_factory):
         (FILES, f"file://{base}/mlruns"),
         (SQLITE, f"sqlite:///{base}/mlflow.db"),
     ):
-        ids = _write(uri, WRITE)
+        ids = write_store(uri, WRITE)
         target = base / ("mlruns" if kind == FILES else "mlflow.db")
         first = base / f"first-{target.name}"
         (shutil.copytree if kind == FILES else shutil.copy2)(target, first)
-        more = _write(uri, MORE, RUN_IDS=json.dumps(ids))
+        more = write_store(uri, MORE, RUN_IDS=json.dumps(ids))
         made[kind] = {"ids": ids, "first": first, "now": target, **more}
     return made
 
@@ -141,6 +78,9 @@ def test_it_reads_runs_with_their_params_tags_and_status(store):
     assert baseline.start_time <= baseline.end_time
     assert set(baseline.metric_keys) == {"loss", "eval/auc", "odd"}
     assert baseline.last_metric_time >= baseline.start_time
+    newest = baseline.latest["loss"]  # what the engine compares to ask only for what grew
+    assert (newest.step, newest.value) == (4, 0.2)
+    assert set(baseline.latest) == set(baseline.metric_keys)
     assert runs["crashed"].status == "FAILED"
     assert runs["going"].status == "RUNNING" and runs["going"].end_time is None
 
@@ -167,6 +107,7 @@ def test_history_keeps_steps_nested_keys_nan_and_infinities(store):
     assert math.isnan(odd[0].value) and odd[1].value == math.inf and odd[2].value == -math.inf
     assert all(p.timestamp >= baseline.start_time for p in history["loss"])
     assert source.history(baseline, ["never-logged"]) == {"never-logged": []}
+    assert source.history_requests  # counted for the sync's report
 
 
 def test_an_incremental_read_returns_only_what_changed_since(store):
@@ -177,7 +118,10 @@ def test_an_incremental_read_returns_only_what_changed_since(store):
     assert set(changed) == {"baseline", "late", "going", "crashed"}
     assert changed["late"].run_id == store["late"]
     assert changed["crashed"].lifecycle_stage == "deleted"
+    assert changed["going"].status == "FINISHED" and changed["going"].end_time >= since
     assert changed["baseline"].last_metric_time >= since
+    assert changed["baseline"].latest["loss"].step == 5
+    assert changed["baseline"].latest["eval/auc"].step == 4
     assert [p.step for p in source.history(changed["baseline"], ["loss"])["loss"]] == [
         0,
         1,
@@ -216,6 +160,7 @@ def test_metric_lines_without_a_step_take_their_position(written, tmp_path):
     source = FileStoreSource(str(tmp_path / "mlruns"))
     baseline = _runs(source, ids)["baseline"]
     assert [p.step for p in source.history(baseline, ["loss"])["loss"]] == [0, 1, 2, 3, 4]
+    assert baseline.latest == {}  # positions are known only by reading whole files
 
 
 def _with_loss_appended(written, tmp_path, text: str):
@@ -382,6 +327,7 @@ def test_an_older_schema_is_read_through_the_columns_it_has(written, tmp_path):
     assert runs["baseline"].params["lr"] == "0.1"  # named by its mlflow.runName tag
     assert runs["gone"].lifecycle_stage == "deleted"
     assert [p.step for p in source.history(runs["baseline"], ["loss"])["loss"]] == [0, 1, 2, 3, 4]
+    assert runs["baseline"].latest == {} and "loss" in runs["baseline"].metric_keys
     # Without deletion times a deleted run is reported each time, so none is missed.
     late = max(run.last_metric_time for run in runs.values()) + 1
     assert set(_runs(source, ids, since=late)) == {"going", "gone"}

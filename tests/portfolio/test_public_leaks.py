@@ -14,6 +14,8 @@ import pytest
 from django.urls import reverse
 
 from milestones.services import checkin_create, milestone_set_status
+from mlsync.models import SyncRun
+from mlsync.services import connection_create
 from portfolio.mentoring.comments import comment_on_revision
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from projects.models import Run
@@ -88,6 +90,16 @@ def world(db):
     done = MilestoneFactory(goal=public_goal, title="Deploy behind a flag")
     milestone_set_status(milestone=done, status="done")
     checkin_create(milestone=done, author=alice, progress=100, note=_m("public-checkin-note"))
+
+    # Sync from MLflow settings are the owner's, even on a public project.
+    connection = connection_create(
+        project=public,
+        kind="server",
+        server_url=f"https://{_m('sync-host').lower()}.example.com",
+        experiments=[_m("sync-experiment")],
+        token=_m("sync-token"),
+    )
+    SyncRun.objects.create(connection=connection, state="failed", reason=_m("sync-reason"))
 
     bobs = create_project(owner=bob, title=_m("bob-public-project"), visibility="public")
     import_results(bobs, ("bob.csv", long_csv({(_m("bob-run"), "loss"): [1.0, 0.5]})))

@@ -17,6 +17,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from milestones.services import checkin_create
+from mlsync.models import SyncRun
+from mlsync.services import connection_create
 from portfolio.api.tokens import token_create
 from portfolio.mentoring.comments import comment_on_milestone, comment_on_revision
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite, mentorship_revoke
@@ -70,7 +72,7 @@ VISITORS = dict.fromkeys(SIGNED_IN, OK) | {"anonymous": 200}
 
 
 @pytest.fixture
-def world(db):
+def world(db, tmp_path):
     alice = UserFactory(username="alice")
     bob, carol, dave, erin, frank = (
         UserFactory(username=name) for name in ("bob", "carol", "dave", "erin", "frank")
@@ -99,6 +101,12 @@ def world(db):
     comment_on_milestone(author=bob, milestone=milestone, body="Nice pace.", checkin=checkin)
     alerts = Notification.objects.filter(recipient=alice, comment=thread).get()
     inbox_item = Notification.objects.filter(recipient=bob, checkin=checkin).get()
+    # A store of the smallest kind: a "Sync now" run by the eager worker reads it in no time.
+    (tmp_path / "mlruns" / "0").mkdir(parents=True)
+    (tmp_path / "mlruns" / "0" / "meta.yaml").write_text("experiment_id: '0'\nname: Default\n")
+    connection = connection_create(
+        project=shared, kind="store", store_path=str(tmp_path / "mlruns"), experiments="0"
+    )
     users = {
         "owner": alice,
         "mentor": bob,
@@ -129,6 +137,8 @@ def world(db):
             run=live_run(secret).run, path="secret.txt", stream=io.BytesIO(b"secret")
         ),
         "tokens": {role: token_create(user=user, name="ci")[1] for role, user in users.items()},
+        "connection": connection,
+        "sync": SyncRun.objects.create(connection=connection, state="succeeded"),
     }
 
 
@@ -139,6 +149,10 @@ def _p(w):
 
 def _slug(w):
     return [w["slug"]]
+
+
+def _conn(w):
+    return [w["shared"].slug, w["connection"].pk]
 
 
 MATRIX = [
@@ -232,6 +246,13 @@ MATRIX = [
     # Artifacts logged by runs (issue 13): by id, wherever the project is visible.
     ("projects:artifact", lambda w: [w["artifact"].pk], "get", None, ARTIFACT),
     ("projects:artifact-file", lambda w: [w["artifact"].pk, "notes.txt"], "get", None, ARTIFACT),
+    # Sync from MLflow (issue 17): the owner's alone, like the project's other settings.
+    ("mlsync:connections", _p, "get", None, OWN),
+    ("mlsync:connection", _conn, "get", None, OWN),
+    ("mlsync:connection-edit", _conn, "get", None, OWN),
+    ("mlsync:connection-delete", _conn, "get", None, OWN),
+    ("mlsync:sync-now", _conn, "post", {}, OWN_POST),
+    ("mlsync:report", lambda w: [w["shared"].slug, w["sync"].pk], "get", None, OWN),
     # Mentoring (issue 6): invitations, the mentor's dashboard and inbox.
     ("mentoring:dashboard", lambda w: [], "get", None, SELF),
     ("mentoring:inbox-ack", lambda w: [w["inbox_item"].pk], "post", {}, _expect(mentor=OK)),
@@ -248,6 +269,13 @@ MATRIX = [
         lambda w: [w["slug"], w["shared"].slug, 1],
         "post",
         {"body": "A thought", "section": "problem"},
+        SHARED_POST,
+    ),
+    (
+        "mentoring:results-comment",
+        lambda w: [w["slug"], w["shared"].slug],
+        "post",
+        {"body": "This run looks off", "run": "RUN"},
         SHARED_POST,
     ),
     ("mentoring:milestone", lambda w: [w["slug"], w["milestone"].pk], "get", None, SHARED),
@@ -361,6 +389,13 @@ PRIVATE_ROWS = [
         {"body": "Let me in"},
         OWN_POST,
     ),
+    (
+        "mentoring:results-comment",
+        lambda w: [w["slug"], w["secret"].slug],
+        "post",
+        {"body": "Let me in", "metric": "val/auc", "runs": "1"},
+        OWN_POST,
+    ),
 ]
 
 # Not pages of Cairn's own: logging out (POST only) and Django's reset link (a signed token).
@@ -403,7 +438,8 @@ def _check(client, world, row, role):
     if role != "anonymous":
         client.force_login(world[role])
     url = reverse(name, args=args(world))
-    response = getattr(client, method)(url, data or {})
+    data = {k: world["run"].pk if v == "RUN" else v for k, v in (data or {}).items()}
+    response = getattr(client, method)(url, data)
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302, (url, role, response.status_code)
