@@ -217,6 +217,7 @@ MATRIX = [
     # Imports and results (issues 4 and 5).
     ("projects:import-upload", _p, "post", {}, OWN_POST),
     ("projects:import", lambda w: [w["shared"].slug, w["import"].pk], "get", None, OWN),
+    ("projects:import-progress", _p, "get", None, OWN),
     (
         "projects:import-retry",
         lambda w: [w["shared"].slug, w["import"].pk],
