@@ -4,11 +4,15 @@ a milestone or a check-in, replies, and resolving. Callers pass objects the auth
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from milestones.models import CheckIn, Milestone
 from projects.labels import labels_for
@@ -16,12 +20,33 @@ from projects.models import Project, ProjectRevision, Run
 from projects.sections import SECTION_KEYS
 
 from ..models import Comment, Mentorship, Notification
+from ..security.markdown import render_markdown
 from .notifications import notify
 from .selectors import is_mentor_of
 
 MAX_BODY = 5000
 MAX_QUOTE = 500
 MAX_PINNED_RUNS = 20
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|td|th|dd|dt|div)>|<br\s*/?>", re.I)
+
+
+def plain_text(markdown: str) -> str:
+    """A section as a reader sees it on the page: rendered, markup stripped, whitespace as one
+    space (a block's end is a space, so list items and paragraphs do not run together)."""
+    html = _BLOCK_END.sub(" ", render_markdown(markdown))
+    return " ".join(unescape(strip_tags(html)).split())
+
+
+def quote_found(quote: str, markdown: str) -> bool:
+    """Whether quote is a passage of the section: copied from the rendered page (markup and
+    spacing aside), or typed as the Markdown source."""
+    quote, page = " ".join(quote.split()), plain_text(markdown)
+    if quote in page or quote in " ".join(markdown.split()):
+        return True
+    rendered = plain_text(quote)
+    return bool(rendered) and rendered in page
 
 
 def _may_discuss(user: AbstractBaseUser, engineer_id: int) -> bool:
@@ -96,9 +121,7 @@ def comment_on_revision(
             errors["quote"] = ["Pick the section the passage comes from."]
         elif len(quote) > MAX_QUOTE:
             errors["quote"] = [f"Quote at most {MAX_QUOTE} characters."]
-        elif section in SECTION_KEYS and quote not in " ".join(
-            (getattr(revision, section) or "").split()
-        ):
+        elif section in SECTION_KEYS and not quote_found(quote, getattr(revision, section) or ""):
             errors["quote"] = ["That passage is not in this section of this revision."]
     if errors:
         raise ValidationError(errors)
