@@ -125,3 +125,19 @@ def test_no_page_scrolls_sideways_at_360_px(browser: Browser, live_server, world
     too_wide += _wide_pages(browser, live_server.url, None, public)
 
     assert too_wide == [], "pages wider than a 360 px screen:\n" + "\n".join(too_wide)
+
+
+def test_the_provenance_table_stacks_its_rows_on_a_phone(browser: Browser, live_server, world):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/u/alice/{world['project'].slug}/")
+        table = page.get_by_test_id("provenance")
+        # The sha256 and the importer are on the screen, not behind a sideways scroll.
+        for label in ("sha256", "Importer"):
+            cell = table.locator(f"td[data-label={label}]").first
+            box = cell.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, label
+        assert table.locator("thead").is_hidden()
+    finally:
+        context.close()
