@@ -54,6 +54,8 @@ def test_an_engineer_and_a_mentor_review_a_record_together(browser: Browser, liv
         engineer.goto(f"{base}/settings/mentors/")
         engineer.get_by_role("button", name="Create invitation link").click()
         link = engineer.get_by_test_id("invitation-link").input_value()
+        engineer.get_by_test_id("copy-invitation").click()
+        expect(engineer.get_by_test_id("copy-invitation")).to_have_text("Copied")
         assert "/mentoring/accept/" in link
         expect(engineer.get_by_test_id("notification-count")).to_be_empty()
 
