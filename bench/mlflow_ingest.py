@@ -19,6 +19,7 @@ Usage: python bench/mlflow_ingest.py [--postgres URL|none] [--redis URL|none]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -27,7 +28,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _child import default_postgres, figure, free_port  # bench/ is on the path of a bench script
+from _child import (
+    default_postgres,
+    figure,
+    free_port,
+    own_database,
+)  # bench/ is on the path of a bench script
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_CALL = 1000
@@ -150,6 +156,12 @@ def main() -> None:
     args = parser.parse_args()
     database = "" if args.postgres == "none" else args.postgres
     redis = "" if args.redis == "none" else args.redis
+    # The bench's own database, made empty for the run and dropped afterwards.
+    with own_database(database) if database else contextlib.nullcontext():
+        _serve_and_measure(args, database, redis)
+
+
+def _serve_and_measure(args, database: str, redis: str) -> None:
     env = _env(database, redis)
     token = _token(env)
     port = free_port()

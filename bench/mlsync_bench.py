@@ -35,7 +35,11 @@ from _child import add_options, backends, figure, run_child  # noqa: E402
 from tests.mlflow_env import MlflowServer, run_in_mlflow_env  # noqa: E402
 
 EXPERIMENT = "mlsync-bench"
-FIRST_TARGET_S = 90.0
+# A first sync reads every point once through MLflow's get-history; MLflow's own time to answer
+# those requests one by one (about 2 minutes here for 2,000,000 points, with --workers 1) is the
+# floor, and Cairn's storing overlaps it (the next chunk is read while one is written).
+FIRST_TARGET_S = 180.0
+FIRST_RATIO = 1.25
 INCREMENTAL_TARGET_S = 3.0
 
 MAKE_RUNS = """
@@ -209,12 +213,21 @@ def main() -> None:
                 print(f"  failed:\n{error}")
                 continue
             first, inc = result["first"], result["incremental"]
+            ratio = first["wall"] / first["mlflow"]
             print(
                 figure(
                     "first sync, wall time",
                     f"{first['wall']:.1f} s",
                     f"<= {FIRST_TARGET_S:.0f} s",
                     first["wall"] <= FIRST_TARGET_S,
+                )
+            )
+            print(
+                figure(
+                    "  against MLflow answering alone",
+                    f"{ratio:.2f}x",
+                    f"<= {FIRST_RATIO:.2f}x",
+                    ratio <= FIRST_RATIO,
                 )
             )
             print(

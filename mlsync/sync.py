@@ -8,7 +8,8 @@
    differ), the deleted ones, and the runs that were still running at the last sync.
 3. Compare each run with what Cairn has (a fingerprint of its fields, the newest point of each
    metric): unchanged runs cost nothing more; for the others, read only the metrics with newer
-   points, from the step Cairn has, in bulk.
+   points, from the step Cairn has, in bulk; a server's next chunk of runs is read while the
+   last one is written.
 4. Write each run in a transaction of its own (writes.run_write), so a sync that fails halfway
    leaves whole runs behind it, never part of one; the cursor moves only when all went well.
 5. Record the outcome: the report on the SyncRun row; on failure the reason, back-off before the
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,8 +32,8 @@ from outbox.services import send_task_safely
 
 from .models import SyncedRun, SyncRun, SyncState, TrackerConnection
 from .sources import SourceError, source_for
-from .sources.base import Incremental, RemoteRun
-from .writes import ADDED, DELETED, UPDATED, plan, run_write
+from .sources.base import Incremental, Point, RemoteRun
+from .writes import ADDED, DELETED, UPDATED, RunPlan, plan, run_write
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +150,8 @@ def _pull(connection: TrackerConnection, sync: SyncRun, token: str) -> None:
     plans = [plan(r, experiments[r.experiment_id], held.get(r.run_id)) for r in remote]
     changed = [item for item in plans if item.changed]
     sync.runs_unchanged = len(plans) - len(changed)
-    incremental = isinstance(source, Incremental)
-    for start in range(0, len(changed), CHUNK):
-        chunk = changed[start : start + CHUNK]
-        wanted = [(item.remote, item.keys) for item in chunk if item.keys]
-        if incremental:
-            points = source.histories(wanted) if wanted else {}
-        else:
-            points = {run.run_id: source.history(run, list(keys)) for run, keys in wanted}
+    chunks = [changed[start : start + CHUNK] for start in range(0, len(changed), CHUNK)]
+    for chunk, points in _fetched(source, chunks):
         for item in chunk:
             try:
                 outcome, added = run_write(
@@ -175,6 +172,34 @@ def _pull(connection: TrackerConnection, sync: SyncRun, token: str) -> None:
         )
     sync.history_requests = len(getattr(source, "history_requests", ()))
     connection.cursor = started_ms
+
+
+def _fetch(source, chunk: list[RunPlan]) -> dict[str, dict[str, list[Point]]]:
+    wanted = [(item.remote, item.keys) for item in chunk if item.keys]
+    if isinstance(source, Incremental):
+        return source.histories(wanted) if wanted else {}
+    return {run.run_id: source.history(run, list(keys)) for run, keys in wanted}
+
+
+def _fetched(source, chunks: list[list[RunPlan]]) -> Iterator[tuple[list[RunPlan], dict]]:
+    """Each chunk with its points. A server's next chunk is read in a thread while this one is
+    written (the waits on the network and on the database overlap); the thread only talks
+    HTTP. A store is read in this thread (its SQLite connection belongs to it)."""
+    if not isinstance(source, Incremental):
+        for chunk in chunks:
+            yield chunk, _fetch(source, chunk)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlsync-fetch") as pool:
+        ahead = pool.submit(_fetch, source, chunks[0]) if chunks else None
+        for n, chunk in enumerate(chunks):
+            points = ahead.result()
+            ahead = pool.submit(_fetch, source, chunks[n + 1]) if n + 1 < len(chunks) else None
+            try:
+                yield chunk, points
+            except GeneratorExit:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
 
 
 def _succeeded(connection: TrackerConnection, sync: SyncRun) -> None:

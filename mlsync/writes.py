@@ -22,7 +22,7 @@ from projects import appends
 from projects.appends import Points
 from projects.models import ExperimentImport, ImportStatus, Run
 from projects.provenance import SYNC_FORMAT
-from projects.signals import import_succeeded, send_safely
+from projects.signals import import_succeeded, runs_deleted_or_restored, send_safely
 
 from .models import SyncedRun, TrackerConnection
 from .sources.base import Point, RemoteExperiment, RemoteRun
@@ -189,10 +189,12 @@ def run_write(
             )
             outcome = UPDATED
         run = Run.objects.select_for_update().get(pk=synced.run_id)
-        was_deleted = synced.is_deleted
+        was_deleted, deleted = synced.is_deleted, remote.lifecycle_stage == "deleted"
         run.name, run.params, run.tags = remote.name[:255], remote.params, remote.tags
         run.status, run.started_at = remote.status, _ms(remote.start_time)
-        run.save(update_fields=["name", "params", "tags", "status", "started_at"])
+        # As live logging marks a run MLflow deleted: kept whole, listed nowhere (Run.current).
+        run.deleted_at = (run.deleted_at or now) if deleted else None
+        run.save(update_fields=["name", "params", "tags", "status", "started_at", "deleted_at"])
         batches = {}
         for key, got in points.items():
             new = _only_new(run, key, _as_points(got))
@@ -217,10 +219,12 @@ def run_write(
         synced.status, synced.lifecycle_stage = remote.status, remote.lifecycle_stage
         synced.experiment_id = item.experiment.experiment_id
         synced.experiment_name = item.experiment.name[:500]
-        deleted = remote.lifecycle_stage == "deleted"
-        synced.deleted_at = (synced.deleted_at or now) if deleted else None
+        synced.deleted_at = run.deleted_at
         synced.save()
-        if synced.is_deleted and not was_deleted:
-            outcome = DELETED
+        if item.synced is not None and deleted != was_deleted:
+            outcome = DELETED if deleted else outcome
+            transaction.on_commit(
+                lambda: send_safely(runs_deleted_or_restored, experiment_import=imp)
+            )
         transaction.on_commit(lambda: send_safely(import_succeeded, experiment_import=imp))
     return outcome, sum(len(p) for p in batches.values())

@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.wording import agree, quoted
+
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
 RESERVED_SLUGS = frozenset(
     {
@@ -244,6 +246,14 @@ class Comment(models.Model):
         blank=True,
         related_name="comments",
     )
+    # Feedback on results rather than words: one run, or a chart (a metric over chosen runs).
+    # `pin` keeps what the reader saw ({"run": id, "names": [label]} or {"metric": key, "runs":
+    # [ids], "names": [labels]}), so the thread still says what it was about once a run is gone.
+    # The thread sits on the revision that was current when it was written.
+    run = models.ForeignKey(
+        "projects.Run", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pin = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
@@ -278,6 +288,17 @@ class Comment(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+    @property
+    def pin_label(self) -> str:
+        """What a comment on results is about, in words: run “r1”, chart loss for runs “a”, “b”."""
+        if not self.pin:
+            return ""
+        names = [str(n) for n in self.pin.get("names", [])]
+        if "metric" not in self.pin:
+            return f"run {quoted(names)}"
+        runs = agree(len(names), "run", "runs")
+        return f"chart {self.pin['metric']} for {runs} {quoted(names, 5)}"
 
 
 class Notification(models.Model):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from . import chart_cards, selectors
+from . import chart_cards, pins, selectors
 from .query_forms import ResultsForm
 from .selectors.charts import charts_page
 
@@ -75,6 +75,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "others": chart_cards.chart_slots(
             project, page.others, page.run_ids, page.options, "small"
         ),
+        "feedback": pins.pin_form(request, project, metric=page.key, run_ids=page.run_ids),
     }
     if request.htmx and not request.htmx.history_restore_request:
         # The options form asks for the charts only; going back in history needs the page.

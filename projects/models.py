@@ -213,6 +213,10 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# Where an import stops without the user: finished, failed, or waiting for a check.
+IMPORT_DONE = (ImportStatus.SUCCEEDED, ImportStatus.FAILED, ImportStatus.REVIEW)
+
+
 def import_upload_to(instance: ImportFile, filename: str) -> str:
     return f"imports/{instance.experiment_import.project_id}/{instance.sha256[:16]}/{filename}"
 
@@ -266,7 +270,7 @@ class ExperimentImport(models.Model):
     @property
     def is_done(self) -> bool:
         """Nothing more happens without the user: finished, failed, or waiting for a check."""
-        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED, ImportStatus.REVIEW)
+        return self.status in IMPORT_DONE
 
     @property
     def percent(self) -> int:

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 # The links a core page may show, with the objects each one is built from.
 PROJECT_FEEDBACK = "project-feedback"  # owner, project: the project's feedback threads
 PROJECT_PUBLIC = "project-public"  # owner, project: the project's public page
+# owner, project, viewer: where viewer posts feedback pinned to a run or a chart (None if
+# viewer may not discuss the owner's work)
+RESULTS_FEEDBACK = "results-feedback"
 MILESTONE_FEEDBACK = "milestone-feedback"  # owner, milestone: the milestone's feedback threads
 PROFILE_SETTINGS = "profile-settings"  # (nothing): the signed-in person's profile settings
 PROJECT_SYNC = "project-sync"  # owner, project: the project's "Sync from MLflow" page (mlsync)

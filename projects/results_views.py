@@ -13,12 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import appends, chart_cards, import_choices, imports, provenance, selectors
+from . import appends, chart_cards, import_choices, imports, pins, provenance, selectors
 from .importers import FORMATS, Choices
 from .metrics import metric_direction
 from .models import ImportStatus
 from .query_forms import ChartOptionsForm
 from .uploads import upload_refusal, uploads_with_paths
+from .wording import plural
 
 RUNS_PER_PAGE = 50
 
@@ -50,8 +51,27 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
             )
     if len(made) == 1:
         return redirect(made[0][0])
-    messages.success(request, f"{len(made)} imports queued.")
+    messages.success(request, f"{plural(len(made), 'file')} uploaded: see each import below.")
     return redirect(back)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def import_progress(request: HttpRequest, slug: str) -> HttpResponse:
+    """The project's recent imports with their progress: polled by htmx, a page without it."""
+    project = selectors.project_for_owner(user=request.user, slug=slug)
+    since = request.GET.get("since", "")
+    since_id = int(since) if since.isdigit() and len(since) < 19 else None  # else: none given
+    progress = selectors.imports_progress(project=project, since=since_id)
+    context = {"project": project, "progress": progress}
+    if not request.htmx:
+        return render(request, "projects/imports.html", context)
+    response = render(request, "projects/_imports.html", context)
+    if not progress.under_way:
+        response.status_code = HttpResponseStopPolling.status_code
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -211,5 +231,6 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "options": options,
             "option_error": option_error,
             "artifacts": list(run.artifacts.all()),
+            "feedback": pins.pin_form(request, project, run_id=run.pk, run_name=run.name),
         },
     )

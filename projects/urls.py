@@ -62,6 +62,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/delete/", views.project_delete, name="delete"),
     path("<slug:slug>/imports/", results_views.import_upload, name="import-upload"),
+    path("<slug:slug>/imports/progress/", results_views.import_progress, name="import-progress"),
     path("<slug:slug>/imports/<int:import_id>/", results_views.import_detail, name="import"),
     path(
         "<slug:slug>/imports/<int:import_id>/preview/",

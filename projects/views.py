@@ -99,7 +99,7 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
     results = {}
     if is_current:
         results = {
-            "imports": selectors.recent_imports(project=project),
+            "progress": selectors.imports_progress(project=project),
             "sync_url": people.link(people.PROJECT_SYNC, owner=owner, project=project),
             "run_count": project.runs.current().count(),
             "formats": FORMATS,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from ..api import tokens
+from ..mentoring import mentorships
 from ..models import ApiToken
 from . import services
 from .forms import ProfileForm, SignupForm
@@ -66,9 +67,28 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if mentoring := _accept_pending_invitation(request, user):
+            return mentoring
         messages.success(request, "Welcome to Cairn. Start with a goal for this quarter.")
         return redirect(next_url or "milestones:plan")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+def _accept_pending_invitation(request: HttpRequest, user) -> HttpResponse | None:
+    """After sign-up by any link: the mentor invitation this browser opened, accepted."""
+    try:
+        mentorship = mentorships.invitation_accept_pending(session=request.session, user=user)
+    except mentorships.InvitationError as error:
+        why = {"expired": "it has expired", "revoked": "it was withdrawn", "used": "it was used"}
+        reason = why.get(error.reason, "it cannot be used")
+        messages.error(request, f"Welcome to Cairn. The mentor invitation you opened: {reason}.")
+        return None
+    if mentorship is None:
+        return None
+    profile = getattr(mentorship.engineer, "profile", None)
+    name = profile.name if profile else mentorship.engineer.get_username()
+    messages.success(request, f"Welcome to Cairn. You now mentor {name}.")
+    return redirect("mentoring:dashboard")
 
 
 @login_required

@@ -113,6 +113,24 @@ def mentorship_accept(*, token: str, mentor: AbstractBaseUser) -> Mentorship:
     return mentorship
 
 
+# The invitation a signed-out visitor opened, kept in their session until they have an account.
+PENDING_INVITATION = "pending_invitation"
+
+
+def invitation_remember(*, session, token: str) -> None:
+    """Keep the invitation a signed-out visitor opened, so any way of signing up attaches them."""
+    session[PENDING_INVITATION] = token
+
+
+def invitation_accept_pending(*, session, user: AbstractBaseUser) -> Mentorship | None:
+    """Accept the invitation this browser opened before signing up (once); None without one.
+    Raises InvitationError when it can no longer be accepted."""
+    token = session.pop(PENDING_INVITATION, None)
+    if not token:
+        return None
+    return mentorship_accept(token=token, mentor=user)
+
+
 def mentorship_revoke(*, mentorship: Mentorship, actor: AbstractBaseUser) -> Mentorship:
     """End a mentorship or cancel an invitation, with immediate effect."""
     with transaction.atomic():

@@ -35,5 +35,18 @@ class MilestoneCommentForm(_FeedbackForm):
     checkin = forms.IntegerField(required=False, min_value=1)
 
 
+class ResultsCommentForm(_FeedbackForm):
+    """Feedback pinned to a run (`run`) or to a chart (`metric` and `runs`, ids "1,2,3")."""
+
+    run = forms.IntegerField(required=False, min_value=1)
+    metric = forms.CharField(required=False, max_length=255)
+    runs = forms.CharField(required=False, max_length=2000)
+
+    def run_ids(self) -> list[int]:
+        """The chart's run ids; made-up ones are left to the service to refuse."""
+        parts = (self.cleaned_data.get("runs") or "").split(",")
+        return [int(p) for p in parts if p.strip().isdigit()][:100]
+
+
 class ReplyForm(_FeedbackForm):
     pass

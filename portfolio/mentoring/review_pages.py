@@ -91,6 +91,7 @@ def revision_page(
         "record": discussion("", "Comment on the whole record"),
         "groups": groups,
         "outdated": threads["outdated"],
+        "results_threads": threads["results"],
         "has_results": project.runs.current().exists(),
         "section_titles": SECTION_TITLES,
         **discussion_context(request, profile, comment_url, here, revision.number, reply),

@@ -8,6 +8,7 @@ status 200, the errors and the typed text.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from projects.sections import SECTIONS_BY_KEY
 from ..models import Comment, Profile
 from . import comments, selectors
 from . import review_pages as pages
-from .review_forms import MilestoneCommentForm, ReplyForm, RevisionCommentForm
+from .review_forms import MilestoneCommentForm, ReplyForm, ResultsCommentForm, RevisionCommentForm
 from .threads import thread_for_viewer
 
 PERSON = "portfolio/review/person.html"
@@ -140,6 +141,38 @@ def revision_comment(
         return redirect(f"{pages.next_url(request) or page}#comment-{comment.pk}")
     context = pages.revision_page(request, profile, project, revision, invalid=invalid)
     return _discussion_or_page(request, REVISION, context, key)
+
+
+@login_required
+@require_POST
+def results_comment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    """Feedback pinned to a run or a chart of the project, posted from its result pages: back
+    there with a message, the thread on the review page (and in the engineer's notifications)."""
+    profile = _person_or_404(request, slug)
+    project = _project_or_404(request, profile, project_slug)
+    form = ResultsCommentForm(request.POST)
+    form.is_valid()
+    run_id = form.cleaned_data.get("run")
+    review = reverse("mentoring:project", args=[profile.slug, project.slug])
+    try:
+        comment = comments.comment_on_results(
+            author=request.user,
+            project=project,
+            body=form.cleaned_data.get("body", ""),
+            run=get_object_or_404(project.runs.current(), pk=run_id) if run_id else None,
+            metric=form.cleaned_data.get("metric") or "",
+            run_ids=form.run_ids(),
+        )
+    except PermissionError:
+        raise Http404("No such project") from None
+    except ValidationError as e:
+        for message in (m for ms in e.message_dict.values() for m in ms):
+            messages.error(request, message)
+        return redirect(pages.next_url(request) or review)
+    messages.success(
+        request, f"Feedback on {comment.pin_label} saved with the threads of “{project.title}”."
+    )
+    return redirect(pages.next_url(request) or f"{review}#comment-{comment.pk}")
 
 
 def _section_or_404(form: RevisionCommentForm) -> str:

@@ -223,6 +223,8 @@ def _name(user: AbstractBaseUser) -> str:
 
 
 def _comment_subject(c: Comment) -> str:
+    if c.revision_id and c.pin:
+        return f"{c.pin_label} of “{c.revision.project.title}”"
     if c.revision_id:
         where = f"revision {c.revision.number} of “{c.revision.project.title}”"
         if c.section:

@@ -14,6 +14,7 @@ from milestones.models import Milestone
 from projects.models import Project, ProjectRevision
 
 from ..models import Comment
+from . import links
 from .selectors import comments_visible_to
 
 
@@ -23,13 +24,14 @@ class Thread:
     replies: list[Comment] = field(default_factory=list)
     outdated: bool = False
     on_other_revision: bool = False
+    pin_url: str = ""  # where a thread on results opens its run or chart, for this reader
 
 
 def _threads(comments: QuerySet[Comment]) -> list[Thread]:
     by_root: dict[int, Thread] = {}
     replies: dict[int, list[Comment]] = defaultdict(list)
     for c in comments.select_related(
-        "author__profile", "resolved_by__profile", "revision"
+        "author__profile", "resolved_by__profile", "revision__project"
     ).order_by("created_at", "id"):
         if c.parent_id is None:
             by_root[c.pk] = Thread(root=c)
@@ -43,7 +45,8 @@ def _threads(comments: QuerySet[Comment]) -> list[Thread]:
 def revision_threads(
     *, viewer: AbstractBaseUser, project: Project, revision: ProjectRevision
 ) -> dict:
-    """The project's threads as seen on revision: keyed by section ("" for the whole record).
+    """The project's threads as seen on revision: keyed by section ("" for the whole record),
+    and those pinned to a run or a chart apart ("results").
 
     A thread written on another revision about a section whose text differs from this
     revision's is outdated: it stays with the revision it was written on and is listed apart,
@@ -52,13 +55,17 @@ def revision_threads(
     comments = comments_visible_to(viewer).filter(revision__project=project)
     current: dict[str, list[Thread]] = defaultdict(list)
     outdated: list[Thread] = []
+    results: list[Thread] = []
     for thread in _threads(comments):
         _read_on(thread, revision)
-        if thread.outdated:
+        if thread.root.pin:
+            thread.pin_url = links.pinned_results(comment=thread.root, viewer=viewer)
+            results.append(thread)
+        elif thread.outdated:
             outdated.append(thread)
         else:
             current[thread.root.section].append(thread)
-    return {"by_section": dict(current), "outdated": outdated}
+    return {"by_section": dict(current), "outdated": outdated, "results": results}
 
 
 def _read_on(thread: Thread, revision: ProjectRevision) -> None:
@@ -85,6 +92,8 @@ def thread_for_viewer(
     thread = found[0]
     if thread.root.revision_id:
         _read_on(thread, revision or thread.root.revision)
+    if thread.root.pin:
+        thread.pin_url = links.pinned_results(comment=thread.root, viewer=viewer)
     return thread
 
 

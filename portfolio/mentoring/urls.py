@@ -36,6 +36,11 @@ urlpatterns = [
         name="revision-comment",
     ),
     path(
+        "people/<slug:slug>/projects/<slug:project_slug>/results/comments/",
+        review_views.results_comment,
+        name="results-comment",
+    ),
+    path(
         "people/<slug:slug>/milestones/<int:milestone_id>/",
         review_views.milestone_review,
         name="milestone",

@@ -127,6 +127,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except mentorships.InvitationError as error:
         return _refused(request, error)
     user = request.user
+    if not user.is_authenticated:
+        mentorships.invitation_remember(session=request.session, token=token)
     if user.is_authenticated and mentorship.engineer_id == user.pk:
         refusal = "own"
     elif selectors.is_mentor_of(user, mentorship.engineer_id):

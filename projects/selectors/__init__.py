@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from ..labels import run_labels
 from ..metrics import metric_direction, run_best, run_value
-from ..models import ExperimentImport, Project, ProjectRevision, Run
+from ..models import IMPORT_DONE, ExperimentImport, ImportStatus, Project, ProjectRevision, Run
 from ..sections import SECTION_KEYS
 
 
@@ -47,6 +47,14 @@ def project_for_owner(*, user: AbstractBaseUser, slug: str) -> Project:
     return get_object_or_404(
         Project.objects.owned_by(user).select_related("current_revision__author"), slug=slug
     )
+
+
+def project_by_path(path: str) -> Project | None:
+    """The project named "owner/slug" on the command line, or None when there is none."""
+    owner, _, slug = path.partition("/")
+    if not owner or not slug:
+        return None
+    return Project.objects.filter(owner__username=owner, slug=slug).first()
 
 
 def reader_key(project: Project) -> str:
@@ -230,8 +238,51 @@ def import_for_owner(*, project: Project, import_id: int) -> ExperimentImport:
     return imp
 
 
-def recent_imports(*, project: Project, limit: int = 10) -> list[ExperimentImport]:
-    return list(ExperimentImport.objects.filter(project=project)[:limit])
+@dataclass
+class ImportsProgress:
+    """A project's recent imports, and the batch under way: those since the oldest unfinished
+    import when the page was drawn (`since`, kept by the polling URL so the count ends at
+    "2 of 2 done" rather than vanishing)."""
+
+    rows: list[ExperimentImport]
+    batch: list[ExperimentImport]
+    since: int | None
+
+    @property
+    def under_way(self) -> int:
+        return sum(not imp.is_done for imp in self.rows)
+
+    @property
+    def done(self) -> int:
+        return sum(imp.is_done for imp in self.batch)
+
+    @property
+    def failed(self) -> int:
+        return sum(imp.status == ImportStatus.FAILED for imp in self.batch)
+
+    @property
+    def percent(self) -> int:
+        """The batch's mean progress; a finished import counts as whole, failed or not."""
+        if not self.batch:
+            return 0
+        return round(sum(100 if i.is_done else i.percent for i in self.batch) / len(self.batch))
+
+
+def imports_progress(
+    *, project: Project, since: int | None = None, limit: int = 10
+) -> ImportsProgress:
+    """The recent imports of a project with the batch under way (two queries at most)."""
+    imports = ExperimentImport.objects.filter(project=project)
+    if since is None:
+        oldest = imports.exclude(status__in=IMPORT_DONE).order_by("pk").first()
+        since = oldest.pk if oldest else None
+    rows = {imp.pk: imp for imp in imports[:limit]}
+    batch = []
+    if since is not None:
+        batch = list(imports.filter(pk__gte=since))
+        rows.update((imp.pk, imp) for imp in batch)
+    ordered = sorted(rows.values(), key=lambda imp: (imp.created_at, imp.pk), reverse=True)
+    return ImportsProgress(rows=ordered, batch=batch, since=since)
 
 
 def run_rows(*, project: Project) -> list[dict]:

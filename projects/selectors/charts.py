@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -65,7 +66,10 @@ def binary_rows(rows: QuerySet) -> list[tuple]:
         return list(rows)
     import psycopg
 
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (pk__in=[]): no query to send
+        return []
     connection.ensure_connection()
     # Django's cursors bind on the client, which has no binary results; a cursor binding on
     # the server has, and Django's wrapper keeps its error handling and query logging.

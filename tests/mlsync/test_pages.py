@@ -282,3 +282,18 @@ def test_another_project_cannot_reach_a_connection_or_report_by_id(bob_client, b
     )
     assert TrackerConnection.objects.filter(pk=connection.pk).exists()
     assert not SyncRun.objects.exclude(pk=sync.pk).exists()
+
+
+def test_a_polled_card_stops_polling_once_its_sync_ended(
+    alice_client, project, connection, htmx_headers
+):
+    sync = SyncRun.objects.create(connection=connection, state=SyncState.RUNNING)
+    url = reverse("mlsync:connection", args=[project.slug, connection.pk])
+
+    running = alice_client.get(url, headers=htmx_headers)
+    SyncRun.objects.filter(pk=sync.pk).update(state=SyncState.SUCCEEDED, points_added=7)
+    ended = alice_client.get(url, headers=htmx_headers)
+
+    assert running.status_code == 200 and "Reading…" in running.text
+    assert ended.status_code == 286 and "7 points" in ended.text
+    assert "<html" not in ended.text and 'hx-trigger="every 1s"' not in ended.text

@@ -196,11 +196,15 @@ def test_a_run_deleted_in_mlflow_is_marked_deleted_and_restored_when_restored(
     synced = SyncedRun.objects.get(connection=conn, mlflow_run_id=ids["a"])
     assert synced.is_deleted and synced.deleted_at
     assert "deleted in MLflow" in live_provenance(synced.run.experiment_import)
+    # Kept whole, but listed nowhere: every listing of runs starts from Run.objects.current().
+    assert synced.run.deleted_at and not Run.objects.current().filter(pk=synced.run_id).exists()
+    assert run_points(run_id=synced.run_id, key="loss").steps.tolist() == list(range(5))
 
     mlflow_log(mlflow_server, experiment, [{"op": "restore", "run": ids["a"]}])
     assert _sync(conn).runs_updated == 1
     synced.refresh_from_db()
     assert not synced.is_deleted and synced.deleted_at is None
+    assert Run.objects.current().filter(pk=synced.run_id).exists()
     assert "deleted" not in live_provenance(synced.run.experiment_import)
 
 
@@ -302,7 +306,7 @@ def test_two_syncs_of_one_connection_never_run_at_once(
     )
     conn = connect(mlflow_server)
     second = []
-    original = ServerSource.histories
+    original = ServerSource.experiments
 
     def meanwhile(self, wanted):
         # While the first sync reads, a second one (the beat, the button) is asked for.
@@ -312,7 +316,7 @@ def test_two_syncs_of_one_connection_never_run_at_once(
             second.append(str(exc))
         return original(self, wanted)
 
-    monkeypatch.setattr(ServerSource, "histories", meanwhile)
+    monkeypatch.setattr(ServerSource, "experiments", meanwhile)
     first = _sync(conn)
     assert first.state == SyncState.SUCCEEDED and first.runs_added == 1
     assert second == ["A sync of this connection is already running; this one did not start."]

@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from django.urls import reverse
 
 from mlsync import services
 from mlsync.models import SyncedRun, SyncState
@@ -41,16 +42,17 @@ def _run(project, name) -> Run:
     return project.runs.get(name=name)
 
 
-def test_a_store_syncs_whole_then_only_what_changed(alice, store):
-    project = create_project(owner=alice, title="Churn model")
+def test_a_store_syncs_whole_then_only_what_changed(alice, store, client):
+    alice.profile.is_public = True
+    alice.profile.save()
+    project = create_project(owner=alice, title="Churn model", visibility="public")
     connection = services.connection_create(
         project=project, kind="store", store_path=str(store["path"]), experiments=["churn"]
     )
 
     first = _sync(connection)
 
-    # baseline, crashed and going; gone comes in marked deleted, as it is in MLflow
-    assert (first.runs_added, first.runs_deleted) == (3, 1)
+    assert first.runs_added == 4  # gone too: kept, and marked deleted as it is in MLflow
     assert first.points_added == 13 + 3
     baseline = _run(project, "baseline")
     assert baseline.params["lr"] == "0.1" and baseline.tags["stage/kind"] == "nightly"
@@ -59,6 +61,12 @@ def test_a_store_syncs_whole_then_only_what_changed(alice, store):
     assert math.isnan(odd[0]) and odd[1:] == [math.inf, -math.inf]
     assert run_points(run_id=baseline.pk, key="eval/auc").steps.tolist() == [0, 1, 2, 3, 4]
     assert SyncedRun.objects.get(mlflow_run_id=store["ids"]["gone"]).is_deleted
+    assert _run(project, "gone").deleted_at is not None
+    assert set(project.runs.current().values_list("name", flat=True)) == {
+        "baseline",
+        "crashed",
+        "going",
+    }
     provenance = live_provenance(baseline.experiment_import)
     assert str(store["path"]) in provenance and store["ids"]["baseline"] in provenance
 
@@ -69,6 +77,7 @@ def test_a_store_syncs_whole_then_only_what_changed(alice, store):
     assert second.points_added == 2  # baseline's step 5 and late's first point
     assert second.runs_deleted == 1  # crashed, deleted in MLflow since
     assert SyncedRun.objects.get(mlflow_run_id=store["ids"]["crashed"]).is_deleted
+    assert _run(project, "crashed").deleted_at is not None
     assert _run(project, "going").status == "FINISHED"
     assert run_points(run_id=baseline.pk, key="loss").steps.tolist() == [0, 1, 2, 3, 4, 5]
     assert _run(project, "late").external_id == more["late"]
@@ -76,4 +85,8 @@ def test_a_store_syncs_whole_then_only_what_changed(alice, store):
     third = _sync(connection)
 
     assert (third.runs_added, third.runs_updated, third.points_added) == (0, 0, 0)
-    assert project.runs.count() == 5
+    assert project.runs.count() == 5 and project.runs.current().count() == 3
+    # A visitor reads where the public numbers came from.
+    public = client.get(reverse("public:project", args=[alice.profile.slug, project.slug]))
+    assert f"MLflow run {store['ids']['baseline']}" in public.text
+    assert f"Synced from {store['path']}" in public.text

@@ -266,6 +266,7 @@ def test_threads_are_hidden_from_those_who_may_not_read_them(alice, bob, charlie
     assert threads.revision_threads(viewer=charlie, project=project, revision=revision) == {
         "by_section": {},
         "outdated": [],
+        "results": [],
     }
     project.visibility = "private"
     project.save()
@@ -285,6 +286,7 @@ def test_threads_of_a_revoked_mentor_are_kept_but_hidden_from_them(
     assert threads.revision_threads(viewer=bob, project=project, revision=revision) == {
         "by_section": {},
         "outdated": [],
+        "results": [],
     }
     found = threads.revision_threads(viewer=alice, project=project, revision=revision)
     assert [t.root for t in found["by_section"]["model"]] == [thread]

@@ -217,6 +217,7 @@ MATRIX = [
     # Imports and results (issues 4 and 5).
     ("projects:import-upload", _p, "post", {}, OWN_POST),
     ("projects:import", lambda w: [w["shared"].slug, w["import"].pk], "get", None, OWN),
+    ("projects:import-progress", _p, "get", None, OWN),
     (
         "projects:import-retry",
         lambda w: [w["shared"].slug, w["import"].pk],
@@ -268,6 +269,13 @@ MATRIX = [
         lambda w: [w["slug"], w["shared"].slug, 1],
         "post",
         {"body": "A thought", "section": "problem"},
+        SHARED_POST,
+    ),
+    (
+        "mentoring:results-comment",
+        lambda w: [w["slug"], w["shared"].slug],
+        "post",
+        {"body": "This run looks off", "run": "RUN"},
         SHARED_POST,
     ),
     ("mentoring:milestone", lambda w: [w["slug"], w["milestone"].pk], "get", None, SHARED),
@@ -381,6 +389,13 @@ PRIVATE_ROWS = [
         {"body": "Let me in"},
         OWN_POST,
     ),
+    (
+        "mentoring:results-comment",
+        lambda w: [w["slug"], w["secret"].slug],
+        "post",
+        {"body": "Let me in", "metric": "val/auc", "runs": "1"},
+        OWN_POST,
+    ),
 ]
 
 # Not pages of Cairn's own: logging out (POST only) and Django's reset link (a signed token).
@@ -423,7 +438,8 @@ def _check(client, world, row, role):
     if role != "anonymous":
         client.force_login(world[role])
     url = reverse(name, args=args(world))
-    response = getattr(client, method)(url, data or {})
+    data = {k: world["run"].pk if v == "RUN" else v for k, v in (data or {}).items()}
+    response = getattr(client, method)(url, data)
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302, (url, role, response.status_code)

@@ -108,6 +108,7 @@ POST_EFFECTS = {
     "export-json": "refused",
     "import-upload": "results only",
     "import": "refused",
+    "import-progress": "refused",
     "import-retry": "results only",
     "import-delete": "results only",
     "import-preview": "results only",

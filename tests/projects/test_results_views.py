@@ -80,12 +80,82 @@ def test_it_uploads_several_files_as_one_import_each(alice_client, project):
     response = alice_client.post(_upload_url(project), {"files": files}, follow=True)
 
     assert response.redirect_chain == [(f"{project.get_absolute_url()}#results", 302)]
-    assert _messages(response) == ["3 imports queued."]
+    assert _messages(response) == ["3 files uploaded: see each import below."]
     names = sorted(project.imports.values_list("original_name", flat=True))
     assert names == ["long.csv", "metrics.jsonl", "mlflow_runs.csv"]
     assert all(imp.files.count() == 1 for imp in project.imports.all())
-    for name in names:  # the recent imports on the project page
-        assert name in response.text
+    for imp in project.imports.all():  # the recent imports on the project page, each linked
+        assert f'<a href="{imp.get_absolute_url()}">{imp.original_name}</a>' in response.text
+        assert f'aria-label="Progress of {imp.original_name}"' in response.text
+    assert 'data-testid="imports-summary" role="status">0 of 3 imports done · 0%' in response.text
+    # The list polls itself while any import is unfinished, from the first of this batch on.
+    first = project.imports.order_by("pk").first()
+    assert f'{_progress_url(project)}?since={first.pk}" hx-trigger="every 1s"' in response.text
+
+
+def _progress_url(project) -> str:
+    return reverse("projects:import-progress", args=[project.slug])
+
+
+def _three_uploads(project) -> list[ExperimentImport]:
+    names = ("metrics.jsonl", "long.csv", "mlflow_runs.csv")
+    return [import_results(project, sample(name), process=False) for name in names]
+
+
+def test_the_imports_list_counts_the_batch_as_its_imports_end(alice_client, project, htmx_headers):
+    older = import_results(project, sample("keras_training_log.csv"))
+    first, second, third = _three_uploads(project)
+    url = f"{_progress_url(project)}?since={first.pk}"
+
+    _set_status(first, "succeeded", progress=1)
+    _set_status(second, "running", progress=0.5)
+    polled = alice_client.get(url, headers=htmx_headers)
+
+    assert polled.status_code == 200
+    assert "<html" not in polled.text
+    assert "HX-Request" in polled["Vary"]
+    assert "1 of 3 imports done · 50%" in polled.text  # (100 + 50 + 0) / 3
+    assert 'hx-trigger="every 1s"' in polled.text
+    assert polled.text.count('data-testid="import-row"') == 4  # the older import is listed too
+    assert older.original_name in polled.text
+
+    _set_status(second, "failed", message="No run column.")
+    _set_status(third, "review")
+    done = alice_client.get(url, headers=htmx_headers)
+
+    assert done.status_code == 286  # htmx stops polling, and still swaps the last state in
+    assert "3 of 3 imports done · 1 failed · 100%" in done.text
+    assert "hx-trigger" not in done.text
+    assert "No run column." in done.text
+
+
+def test_the_imports_page_refreshes_itself_without_javascript(alice_client, project):
+    _three_uploads(project)
+
+    page = alice_client.get(_progress_url(project))
+
+    assert page.status_code == 200
+    assert NOSCRIPT_REFRESH in page.text
+    assert "0 of 3 imports done · 0%" in page.text
+    for imp in project.imports.all():
+        _set_status(imp, "succeeded", progress=1)
+    assert NOSCRIPT_REFRESH not in alice_client.get(_progress_url(project)).text
+
+
+@pytest.mark.parametrize("since", ["abc", "-1", "9" * 40, ""])
+def test_a_since_that_is_not_an_import_id_is_ignored(alice_client, project, htmx_headers, since):
+    _three_uploads(project)
+
+    response = alice_client.get(f"{_progress_url(project)}?since={since}", headers=htmx_headers)
+
+    assert response.status_code == 200
+    assert "0 of 3 imports done · 0%" in response.text
+
+
+def test_the_imports_list_is_the_owners_alone(bob_client, project):
+    _three_uploads(project)
+
+    assert bob_client.get(_progress_url(project)).status_code == 404
 
 
 def test_it_uploads_a_lightning_log_with_its_hparams_as_one_import(

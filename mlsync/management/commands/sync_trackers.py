@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from mlsync.models import TrackerConnection
 from mlsync.sync import AlreadyRunning, sync_connection_run
 from projects.models import Project
+from projects.selectors import project_by_path
 from projects.wording import plural
 
 
@@ -53,11 +53,9 @@ class Command(BaseCommand):
             raise CommandError(f"{plural(failed, 'sync')} failed.")
 
     def _project(self, spec: str) -> Project:
-        owner, _, slug = spec.partition("/")
-        if not slug:
+        if "/" not in spec:
             raise CommandError("--project must be owner/slug")
-        user = get_user_model().objects.filter(username=owner).first()
-        project = user and Project.objects.filter(owner=user, slug=slug).first()
-        if not project:
+        project = project_by_path(spec)
+        if project is None:
             raise CommandError(f"No project {spec}")
         return project

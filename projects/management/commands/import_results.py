@@ -8,13 +8,13 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
 from projects import import_choices, imports
 from projects.importers import FORMATS, group_uploads, kind_of, names
 from projects.models import ExperimentImport, ImportStatus, Project
+from projects.selectors import project_by_path
 
 BAR_WIDTH = 30
 
@@ -123,12 +123,10 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def _project(self, spec: str) -> Project:
-        owner, _, slug = spec.partition("/")
-        if not slug:
+        if "/" not in spec:
             raise CommandError("--project must be owner/slug")
-        user = get_user_model().objects.filter(username=owner).first()
-        project = user and Project.objects.filter(owner=user, slug=slug).first()
-        if not project:
+        project = project_by_path(spec)
+        if project is None:
             raise CommandError(f"No project {spec}")
         return project
 

@@ -1,0 +1,143 @@
+"""Phones: no page of Cairn scrolls sideways on a 360 px screen. Every kind of page is opened at
+360 px wide, as the owner, a mentor and someone signed out, and the document may not be wider
+than the screen."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from playwright.sync_api import Browser
+
+from milestones import services as plan
+from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
+from portfolio.models import Profile
+from tests.browser.session import log_in
+from tests.factories import (
+    GoalFactory,
+    MilestoneFactory,
+    UserFactory,
+    create_project,
+    import_results,
+    sample,
+    save_revision,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 360, "height": 740}
+
+# The widest element that sticks out, to say what to fix when the check fails.
+WIDEST = """
+() => {
+  const limit = document.documentElement.clientWidth;
+  let worst = null;
+  for (const el of document.querySelectorAll("body *")) {
+    const right = el.getBoundingClientRect().right;
+    if (right > limit + 0.5 && (!worst || right > worst.right)) {
+      const cls = typeof el.className === "string" ? el.className.trim() : "";
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "");
+      worst = { right, what: name + (cls ? "." + cls.split(/\\s+/).join(".") : "") };
+    }
+  }
+  return { scroll: document.documentElement.scrollWidth, worst };
+}
+"""
+
+
+@pytest.fixture
+def world(alice):
+    Profile.objects.filter(user=alice).update(is_public=True, headline="ML engineer")
+    goal = GoalFactory(owner=alice, visibility="public", title="Ship the ticket router")
+    milestone = MilestoneFactory(goal=goal, title="Label 2,000 tickets")
+    late = MilestoneFactory(goal=goal, title="Train it", due_date=datetime.date(2026, 11, 2))
+    plan.checkin_create(milestone=milestone, author=alice, progress=40, confidence=3, note="Going")
+    plan.milestone_set_status(milestone=late, status="done")
+    project = create_project(owner=alice, title="Card fraud detection", visibility="public")
+    save_revision(project, problem="Catch card fraud in real time, with a long explanation.")
+    imp = import_results(project, sample("long.csv"))
+    import_results(project, sample("mlflow_runs.csv"))
+    mentor = UserFactory(username="mentor")
+    _, secret = mentorship_invite(engineer=alice)
+    mentorship_accept(token=secret, mentor=mentor)
+    return {"goal": goal, "milestone": milestone, "project": project, "import": imp}
+
+
+def _wide_pages(browser: Browser, base: str, user: str | None, paths: list[str]) -> list[str]:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    too_wide = []
+    try:
+        if user:
+            log_in(page, base, user)
+        for path in paths:
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 200, f"{path}: {response}"
+            # Lazy charts and fragments load as they scroll into view: take them all in.
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_load_state("networkidle")
+            seen = page.evaluate(WIDEST)
+            if seen["scroll"] > PHONE["width"]:
+                too_wide.append(f"{path}: {seen['scroll']} px, widest {seen['worst']}")
+    finally:
+        context.close()
+    return too_wide
+
+
+def test_no_page_scrolls_sideways_at_360_px(browser: Browser, live_server, world):
+    p = world["project"]
+    s = p.slug
+    run = p.runs.first()
+    owner = [
+        "/plan/2026/q4/",
+        f"/plan/milestones/{world['milestone'].pk}/",
+        f"/plan/milestones/{world['milestone'].pk}/checkins/new/",
+        "/projects/",
+        f"/projects/{s}/",
+        f"/projects/{s}/edit/",
+        f"/projects/{s}/history/",
+        f"/projects/{s}/revisions/1/",
+        f"/projects/{s}/diff/?a=1&b=2",
+        f"/projects/{s}/runs/",
+        f"/projects/{s}/runs/{run.pk}/",
+        f"/projects/{s}/results/",
+        f"/projects/{s}/compare/",
+        f"/projects/{s}/stats/",
+        f"/projects/{s}/imports/progress/",
+        f"/projects/{s}/imports/{world['import'].pk}/",
+        f"/projects/{s}/imports/{world['import'].pk}/preview/",
+        "/settings/profile/",
+        "/settings/mentors/",
+        "/settings/tokens/",
+        "/notifications/",
+    ]
+    mentor = [
+        "/mentoring/",
+        "/people/alice/",
+        f"/people/alice/projects/{s}/",
+        f"/people/alice/milestones/{world['milestone'].pk}/",
+        "/notifications/",
+    ]
+    public = ["/u/alice/", f"/u/alice/{s}/", "/accounts/login/", "/accounts/signup/", "/"]
+
+    too_wide = _wide_pages(browser, live_server.url, "alice", owner)
+    too_wide += _wide_pages(browser, live_server.url, "mentor", mentor)
+    too_wide += _wide_pages(browser, live_server.url, None, public)
+
+    assert too_wide == [], "pages wider than a 360 px screen:\n" + "\n".join(too_wide)
+
+
+def test_the_provenance_table_stacks_its_rows_on_a_phone(browser: Browser, live_server, world):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/u/alice/{world['project'].slug}/")
+        table = page.get_by_test_id("provenance")
+        # The sha256 and the importer are on the screen, not behind a sideways scroll.
+        for label in ("sha256", "Importer"):
+            cell = table.locator(f"td[data-label={label}]").first
+            box = cell.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, label
+        assert table.locator("thead").is_hidden()
+    finally:
+        context.close()
