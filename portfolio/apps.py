@@ -23,6 +23,7 @@ class PortfolioConfig(AppConfig):
         people.register_link(people.PROJECT_FEEDBACK, feedback_links.project_feedback)
         people.register_link(people.MILESTONE_FEEDBACK, feedback_links.milestone_feedback)
         people.register_link(people.RESULTS_FEEDBACK, feedback_links.results_feedback)
+        people.register_open_threads(feedback_links.open_threads)
         people.register_link(people.PROJECT_PUBLIC, public_links.project_page)
         people.register_link(people.PROFILE_SETTINGS, lambda: reverse("profile"))
         people.register_profile_flags(public_links.profile_flags)

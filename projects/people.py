@@ -64,3 +64,17 @@ def profile_flags(user) -> ProfileFlags:
     if _flags_source is None or user is None or not user.is_authenticated:
         return ProfileFlags()
     return _flags_source(user)
+
+
+_open_threads_source: Callable[[object], int] | None = None
+
+
+def register_open_threads(source: Callable[[object], int]) -> None:
+    """Register source(project) -> how many feedback threads on project are still open."""
+    global _open_threads_source
+    _open_threads_source = source
+
+
+def open_threads(project) -> int:
+    """The open feedback threads on project; 0 without a registration."""
+    return 0 if _open_threads_source is None else _open_threads_source(project)

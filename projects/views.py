@@ -119,6 +119,7 @@ def _render_revision(request, project, revision, *, is_current: bool) -> HttpRes
             "groups": groups,
             "empty_sections": sum(1 for s in SECTIONS if not getattr(revision, s.key).strip()),
             "feedback_url": people.link(people.PROJECT_FEEDBACK, owner=owner, project=project),
+            "open_threads": people.open_threads(project),
             "public_url": people.link(people.PROJECT_PUBLIC, owner=owner, project=project),
             **results,
         },

@@ -48,3 +48,12 @@ def pinned_results(*, comment, viewer) -> str:
     if comment.run_id:
         return reverse("projects:run", args=[ref, comment.run_id])
     return ""
+
+
+def open_threads(project) -> int:
+    """How many feedback threads on project (any revision) nobody has resolved yet."""
+    from ..models import Comment
+
+    return Comment.objects.filter(
+        revision__project=project, parent__isnull=True, resolved_at__isnull=True
+    ).count()

@@ -186,3 +186,19 @@ def test_a_revoked_mentor_can_no_longer_pin_feedback(client, cast):
 
     assert response.status_code == 404
     assert not Comment.objects.exists()
+
+
+def test_the_engineers_project_page_counts_the_open_threads(client, cast):
+    project = cast["project"]
+    first = comment_on_results(
+        author=cast["bob"], project=project, body="a", run=cast["runs"]["wide"]
+    )
+    comment_on_results(author=cast["bob"], project=project, body="b", run=cast["runs"]["base"])
+    from portfolio.mentoring.comments import thread_set_resolved
+
+    thread_set_resolved(thread=first, user=cast["alice"], resolved=True)
+    client.force_login(cast["alice"])
+
+    page = client.get(project.get_absolute_url()).content.decode()
+
+    assert 'data-testid="open-threads" title="Open threads">1 open</span>' in page
