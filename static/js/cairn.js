@@ -66,3 +66,21 @@ document.querySelectorAll("form[data-dropzone]").forEach((form) => {
     form.requestSubmit();
   });
 });
+
+// A "copy" button beside a read-only field (data-copy names the field's id), such as a mentor
+// invitation link: the clipboard when the browser allows it, else the field selected.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.copy);
+  if (!field) return;
+  field.select();
+  const done = () => {
+    button.textContent = "Copied";
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, () => document.execCommand("copy") && done());
+  } else if (document.execCommand("copy")) {
+    done();
+  }
+});

@@ -54,6 +54,8 @@ def test_an_engineer_and_a_mentor_review_a_record_together(browser: Browser, liv
         engineer.goto(f"{base}/settings/mentors/")
         engineer.get_by_role("button", name="Create invitation link").click()
         link = engineer.get_by_test_id("invitation-link").input_value()
+        engineer.get_by_test_id("copy-invitation").click()
+        expect(engineer.get_by_test_id("copy-invitation")).to_have_text("Copied")
         assert "/mentoring/accept/" in link
         expect(engineer.get_by_test_id("notification-count")).to_be_empty()
 
@@ -66,8 +68,9 @@ def test_an_engineer_and_a_mentor_review_a_record_together(browser: Browser, liv
         mentor.fill("#id_password1", "gradient-descent-42")
         mentor.fill("#id_password2", "gradient-descent-42")
         mentor.get_by_role("button", name="Sign up").click()
-        mentor.get_by_role("button", name=re.compile("Accept and mentor")).click()
+        # Signing up after opening the invitation accepts it (portfolio/accounts/views.py).
         expect(mentor).to_have_url(re.compile(r"/mentoring/$"))
+        expect(mentor.get_by_text("You now mentor")).to_be_visible()
         assert Mentorship.objects.active().filter(mentor__username="morgan").exists()
 
         # The mentor reads the shared project, never the private one, and comments on a section.
