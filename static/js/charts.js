@@ -153,15 +153,26 @@
     });
   });
 
+  // On a phone the legend wraps onto a row per two entries: it goes below the plot and the
+  // figure grows by those rows, so the plot itself keeps a readable height.
+  function fitPhone(target, figure) {
+    var layout = figure.layout;
+    if (target.clientWidth >= 480 || layout.showlegend === false) return;
+    var entries = figure.data.filter(function (t) {
+      return t.showlegend !== false && t.name;
+    }).length;
+    if (entries < 2 && !layout.showlegend) return;
+    var base = typeof layout.height === "number" ? layout.height : target.clientHeight || 300;
+    layout.height = Math.max(base, 260) + 24 * Math.ceil(entries / 2);
+    layout.legend = Object.assign({}, layout.legend, { orientation: "h", y: -0.12, yanchor: "top" });
+  }
+
   function plot(id, json) {
     var target = document.getElementById(id.slice(PREFIX.length));
     if (!target || target.dataset.drawn) return;
     var figure = JSON.parse(json);
     target.dataset.drawn = "1";
-    if (figure.layout.showlegend && typeof figure.layout.height === "number" && target.clientWidth < 480) {
-      // On a phone the legend wraps onto several rows: give them room below the plot.
-      figure.layout.height += 90;
-    }
+    fitPhone(target, figure);
     window.Plotly.newPlot(target, figure.data, figure.layout, CONFIG).then(function () {
       listenForZoom(target, figure);
     });

@@ -141,3 +141,23 @@ def test_the_provenance_table_stacks_its_rows_on_a_phone(browser: Browser, live_
         assert table.locator("thead").is_hidden()
     finally:
         context.close()
+
+
+def test_charts_keep_a_readable_plot_on_a_phone(browser: Browser, live_server, world):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "alice")
+        page.goto(f"{live_server.url}/projects/{world['project'].slug}/results/")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        plots = page.locator(".nsewdrag")
+        plots.first.wait_for()
+        heights = page.evaluate(
+            "Array.from(document.querySelectorAll('.nsewdrag'))"
+            ".map(e => Math.round(e.getBoundingClientRect().height))"
+        )
+        # The plot, not its legend, keeps most of the figure: at least 200 px high.
+        assert heights and min(heights) >= 200, heights
+    finally:
+        context.close()
