@@ -96,6 +96,7 @@ ROUTES = [
     ("import-retry", "import", 405, {}),
     ("import-delete", "import", 200, {}),
     ("import-preview", "import", 200, {"action": "import"}),
+    ("import-progress", "project", 200, None),
     ("runs", "project", 200, None),
     ("run", "run", 200, None),
     ("results", "project", 200, None),
