@@ -44,6 +44,25 @@ def chart_live(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
+def chart_keys(request: HttpRequest, slug: str) -> HttpResponse:
+    """Chart slots for the metrics a page's live runs began to log since it last asked."""
+    project = selectors.project_for_reader(user=request.user, slug=slug)
+
+    def slots(keys, run_ids, options, layout):
+        size = "small" if layout == "results" else ""
+        return chart_cards.chart_slots(project, keys, run_ids, options, size)
+
+    template, context, status = chart_cards.live_keys(
+        project=project,
+        params=request.GET,
+        url=reverse("projects:chart-keys", args=[project.ref]),
+        slots=slots,
+    )
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
 def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
     """The points behind a chart card, for zooming."""
     project = selectors.project_for_reader(user=request.user, slug=slug)
@@ -58,6 +77,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     """Charts of a project's runs: one metric for the chosen runs, then every metric small."""
     project = selectors.project_for_reader(user=request.user, slug=slug)
     form = ResultsForm(request.GET)
+    # Taken before the page reads its metrics (chart_cards.keys_watch), for the chosen runs.
+    cursor = chart_cards.keys_cursor()
     page = charts_page(
         project=project,
         key=form.value("metric", ""),
@@ -76,6 +97,16 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             project, page.others, page.run_ids, page.options, "small"
         ),
         "feedback": pins.pin_form(request, project, metric=page.key, run_ids=page.run_ids),
+        "keys_watch": chart_cards.keys_watch(
+            project=project,
+            run_ids=page.run_ids,
+            url=reverse("projects:chart-keys", args=[project.ref]),
+            layout="results",
+            options=page.options,
+            after=cursor,
+        )
+        if page.key and page.run_ids
+        else None,
     }
     if request.htmx and not request.htmx.history_restore_request:
         # The options form asks for the charts only; going back in history needs the page.

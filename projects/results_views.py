@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
@@ -212,6 +213,14 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
     form = ChartOptionsForm(request.GET)
     options, option_error = form.options(), form.message()
+    # Before the series are read: a metric the run begins to log later is added by the page.
+    keys_watch = chart_cards.keys_watch(
+        project=project,
+        run_ids=[run.pk],
+        url=reverse("projects:chart-keys", args=[project.ref]),
+        layout="run",
+        options=options,
+    )
     # Only the figures of each series: the points load with each chart, when it scrolls in.
     series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
     appends.with_pending_summary(run, series)
@@ -228,6 +237,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "run": run,
             "imp": run.experiment_import,
             "charts": charts,
+            "keys_watch": keys_watch,
             "options": options,
             "option_error": option_error,
             "artifacts": list(run.artifacts.all()),

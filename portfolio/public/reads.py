@@ -191,6 +191,12 @@ def _best_run_ids(project: Project, runs: list[tuple], metric: str) -> list[int]
     return [run_id for _, run_id in sorted(summaries)[:SUMMARY_RUNS]]
 
 
+def chart_run_ids(project: Project, metric: str) -> list[int]:
+    """The runs a public chart of metric shows (the best ones), as project_page picks them."""
+    rows = Run.objects.current().filter(project=project).values_list("id", "summary")
+    return _best_run_ids(project, [(i, "", summary, None) for i, summary in rows], metric)
+
+
 def _has_curve(runs: list[tuple], metric: str) -> bool:
     return any(
         metric in (summary or {}) and _points(summary, metric) > 1 for _, _, summary, _ in runs

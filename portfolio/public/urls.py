@@ -29,6 +29,11 @@ urlpatterns = [
         name="chart-live",
     ),
     path(
+        "u/<slug:slug>/<slug:project_slug>/chart/keys/",
+        public_site.chart_keys,
+        name="chart-keys",
+    ),
+    path(
         "u/<slug:slug>/<slug:project_slug>/chart/data/",
         public_site.chart_data,
         name="chart-data",

@@ -112,30 +112,49 @@ def _visitor_project(request: HttpRequest, slug: str, project_slug: str):
     return profile, preview, project
 
 
-def _project_body(profile: Profile, project) -> str:
-    page = public_reads.project_page(project)
+PUBLIC_SLOT = "portfolio/site/_chart_slot.html"
+
+
+def _slot(profile: Profile, project, metric: str, ids: list[int], files=()) -> dict:
+    """A public chart slot: the card of metric for runs ids, loaded as it scrolls into view."""
+    query = urlencode({"metric": metric, "runs": ",".join(map(str, ids))}, safe="/,")
     chart_url = reverse("public:chart", args=[profile.slug, project.slug])
     data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
-    slots = []
-    for metric, ids, files in page.charts:
-        if not ids:
-            continue
-        query = urlencode({"metric": metric, "runs": ",".join(map(str, ids))}, safe="/,")
-        slots.append(
-            {
-                "key": metric,
-                "url": f"{chart_url}?{query}",
-                "data_url": f"{data_url}?{query}",
-                "files": files,
-            }
-        )
+    return {
+        "key": metric,
+        "url": f"{chart_url}?{query}",
+        "data_url": f"{data_url}?{query}",
+        "files": list(files),
+    }
+
+
+def _project_body(profile: Profile, project) -> str:
+    # Before the page is read: a metric that live runs begin to log later is added by the page.
+    after = chart_cards.keys_cursor()
+    page = public_reads.project_page(project)
+    slots = [_slot(profile, project, m, ids, files) for m, ids, files in page.charts if ids]
+    keys_watch = chart_cards.keys_watch(
+        project=project,
+        run_ids=None,
+        url=reverse("public:chart-keys", args=[profile.slug, project.slug]),
+        layout="public",
+        room=public_reads.CHART_METRICS - len(slots),
+        after=after,
+    )
     groups = [
         (group, [(s, getattr(page.revision, s.key)) for s in sections_in_group(group.key)])
         for group in GROUPS
     ]
     return render_to_string(
         "portfolio/site/_project_body.html",
-        {"page": page, "profile": profile, "slots": slots, "groups": groups},
+        {
+            "page": page,
+            "profile": profile,
+            "slots": slots,
+            "groups": groups,
+            "keys_watch": keys_watch,
+            "slot_template": PUBLIC_SLOT,
+        },
     )
 
 
@@ -179,7 +198,7 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
         "head": head,
         # plotly loads only when the page draws a chart; the (cached) body is the one place
         # that knows, and asking it costs no query.
-        "draws_charts": 'data-testid="chart-slot"' in body,
+        "draws_charts": 'data-testid="chart-slot"' in body or 'data-testid="live-keys"' in body,
     }
     response = render(request, "portfolio/site/project.html", context)
     response.cairn_owner_id = None if preview else owner
@@ -208,6 +227,25 @@ def chart_live(request: HttpRequest, slug: str, project_slug: str) -> HttpRespon
         project=project,
         params=request.GET,
         live_url=reverse("public:chart-live", args=[profile.slug, project.slug]),
+    )
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def chart_keys(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    """Chart slots for the metrics a public page's live runs began to log since it asked."""
+    profile, _, project = _visitor_project(request, slug, project_slug)
+
+    def slots(keys, run_ids, options, layout):
+        return [_slot(profile, project, k, public_reads.chart_run_ids(project, k)) for k in keys]
+
+    template, context, status = chart_cards.live_keys(
+        project=project,
+        params=request.GET,
+        url=reverse("public:chart-keys", args=[profile.slug, project.slug]),
+        slots=slots,
+        public=True,
+        slot_template=PUBLIC_SLOT,
     )
     return render(request, template, context, status=status)
 

@@ -64,9 +64,12 @@ SHARED_POST = _expect(owner=OK, mentor=OK)
 PUBLIC = dict.fromkeys(ROLES, 200)
 NOBODY = dict.fromkeys(ROLES, 404)
 LIVE_QUERY = {"metric": "val/auc", "card": "chart-000000000000"}
+KEYS_QUERY = {"layout": "results", "runs": "1", "after": "0"}
+PUBLIC_KEYS_QUERY = {"layout": "public", "runs": "1", "after": "0"}
 # Readable wherever the project is (the visibility rule), signed in or not.
 ARTIFACT = _expect(owner=200, mentor=200, anonymous=404)
 OWN_ARTIFACT = _expect(owner=200, anonymous=404)
+OWN_286 = _expect(owner=286)
 # Pages for visitors that send someone signed in on to their plan.
 VISITORS = dict.fromkeys(SIGNED_IN, OK) | {"anonymous": 200}
 
@@ -234,6 +237,7 @@ MATRIX = [
     ("projects:chart-data", _p, "get", {"metric": "val/auc"}, OWN),
     # No run of it logs live: 286, "stop polling".
     ("projects:chart-live", _p, "get", LIVE_QUERY, _expect(owner=286)),
+    ("projects:chart-keys", _p, "get", KEYS_QUERY, _expect(owner=286)),
     ("projects:compare", _p, "get", None, OWN),
     ("projects:stats", _p, "get", None, OWN),
     (
@@ -312,6 +316,13 @@ MATRIX = [
     ("public:chart", lambda w: [w["slug"], w["shared"].slug], "get", {"metric": "val/auc"}, NOBODY),
     ("public:chart-live", lambda w: [w["slug"], w["shared"].slug], "get", LIVE_QUERY, NOBODY),
     (
+        "public:chart-keys",
+        lambda w: [w["slug"], w["shared"].slug],
+        "get",
+        PUBLIC_KEYS_QUERY,
+        NOBODY,
+    ),
+    (
         "public:chart-data",
         lambda w: [w["slug"], w["shared"].slug],
         "get",
@@ -337,6 +348,7 @@ READER_ROWS = [
     ("projects:chart", _r, "get", {"metric": "val/auc", "runs": "0"}, READER),
     ("projects:chart-data", _r, "get", {"metric": "val/auc"}, READER),
     ("projects:chart-live", _r, "get", LIVE_QUERY, _expect(owner=286, mentor=286)),
+    ("projects:chart-keys", _r, "get", KEYS_QUERY, _expect(owner=286, mentor=286)),
     ("projects:compare", _r, "get", None, READER),
     ("projects:stats", _r, "get", {"metric": "val/auc"}, READER),
     ("projects:export-md", _r, "get", None, READER),
@@ -370,6 +382,7 @@ PRIVATE_ROWS = [
         for name in ("projects:runs", "projects:results", "projects:compare", "projects:stats")
     ],
     ("projects:chart-data", lambda w: [reader_key(w["secret"])], "get", {"metric": "m"}, OWN),
+    ("projects:chart-keys", lambda w: [reader_key(w["secret"])], "get", KEYS_QUERY, OWN_286),
     ("projects:export-json", lambda w: [reader_key(w["secret"])], "get", None, OWN),
     ("projects:detail", lambda w: [reader_key(w["secret"])], "get", None, OWN_POST),
     ("mentoring:project", lambda w: [w["slug"], w["secret"].slug], "get", None, OWN),
