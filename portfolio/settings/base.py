@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portfolio.context_processors.background_work",
+                "portfolio.context_processors.mentoring_first",
             ],
         },
     },
