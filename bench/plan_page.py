@@ -126,6 +126,16 @@ def measure(layout: str, runs: int) -> dict:
                 assert answer.redirect_chain and answer.status_code == 200, answer.status_code
 
             sign_in()
+            if os.environ.get("BENCH_PROFILE_SIGN_IN"):
+                import cProfile
+
+                cProfile.runctx(
+                    "for _ in range(5): sign_in()",
+                    globals(),
+                    locals(),
+                    sort="cumtime",
+                    filename=os.environ["BENCH_PROFILE_SIGN_IN"],
+                )
             signs = times_ms(sign_in, max(5, runs // 6))
             result["sign_in_ms"] = round(statistics.median(signs), 1)
             user.refresh_from_db()
