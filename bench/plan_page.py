@@ -11,6 +11,7 @@ Targets: the page <= 50 ms median in both layouts, <= 12 queries; sign-in to the
 <= 300 ms.
 
 Usage: python bench/plan_page.py [--runs 60] [--postgres URL|none]
+(BENCH_PROFILE=file / BENCH_PROFILE_SIGN_IN=file write a cProfile of the page / of signing in.)
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ TARGET_QUERIES = 12
 TARGET_SIGN_IN_MS = 300
 LAYOUTS = ("year", "crammed")
 PASSWORD = "a long bench password"
+
+
+def _profile(variable: str, fn, times: int) -> None:
+    """With `variable` set to a file name, write a cProfile of `times` calls of `fn` there."""
+    if os.environ.get(variable):
+        import cProfile
+
+        with cProfile.Profile() as profile:
+            for _ in range(times):
+                fn()
+        profile.dump_stats(os.environ[variable])
 
 
 def measure(layout: str, runs: int) -> dict:
@@ -98,16 +110,7 @@ def measure(layout: str, runs: int) -> dict:
             response = client.get(url)
         assert response.status_code == 200
         shown = response.content.count(b'data-testid="milestone"')
-        if os.environ.get("BENCH_PROFILE"):
-            import cProfile
-
-            cProfile.runctx(
-                "for _ in range(10): client.get(url)",
-                globals(),
-                locals(),
-                sort="cumtime",
-                filename=os.environ["BENCH_PROFILE"],
-            )
+        _profile("BENCH_PROFILE", lambda: client.get(url), 10)
         times = times_ms(lambda: client.get(url), runs)
         result = {
             "layout": layout,
@@ -126,6 +129,7 @@ def measure(layout: str, runs: int) -> dict:
                 assert answer.redirect_chain and answer.status_code == 200, answer.status_code
 
             sign_in()
+            _profile("BENCH_PROFILE_SIGN_IN", sign_in, 5)
             signs = times_ms(sign_in, max(5, runs // 6))
             result["sign_in_ms"] = round(statistics.median(signs), 1)
             user.refresh_from_db()

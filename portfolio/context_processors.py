@@ -32,6 +32,15 @@ def forget_background_work() -> None:
     _remembered.clear()
 
 
+def mentoring_first(request: HttpRequest) -> dict:
+    """`mentoring_first`: the signed-in user mentors someone, so the navigation leads with
+    Mentoring. Lazy: one indexed query, only on pages that draw the navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"mentoring_first": False}
+    return {"mentoring_first": SimpleLazyObject(lambda: selectors.mentors_someone(user))}
+
+
 def background_work(request: HttpRequest) -> dict:
     """`background_delayed`: whether the signed-in user's background work waits too long
     (broker down, workers behind). Read only by pages that show the banner, once."""

@@ -28,6 +28,7 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(form_class=GuardedPasswordChangeForm),
         name="password_change",
     ),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("settings/profile/", views.profile_edit, name="profile"),
     path("settings/profile/slug-check/", views.slug_check, name="profile-slug-check"),

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from ..api import tokens
-from ..mentoring import mentorships
+from ..mentoring import mentorships, selectors
 from ..models import ApiToken
 from . import services
 from .forms import ProfileForm, SignupForm
@@ -45,8 +46,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("milestones:plan")
+        return redirect(selectors.landing_url_name(request.user))
     return render(request, "portfolio/home.html")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in; without a `next`, someone who only mentors lands on Mentoring."""
+
+    def get_default_redirect_url(self) -> str:
+        return resolve_url(selectors.landing_url_name(self.request.user))
 
 
 @require_http_methods(["GET", "POST"])

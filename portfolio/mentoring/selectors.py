@@ -34,6 +34,23 @@ def mentees_of(mentor: AbstractBaseUser) -> QuerySet[Mentorship]:
     )
 
 
+def mentors_someone(user: AbstractBaseUser) -> bool:
+    """Whether user is anyone's current mentor: one query on the (mentor, revoked_at) index."""
+    return Mentorship.objects.active().filter(mentor=user).exists()
+
+
+def landing_url_name(user: AbstractBaseUser) -> str:
+    """Where a signed-in user starts: their plan, unless they only mentor (no goal and no
+    project of their own), when the mentoring dashboard is what they came for."""
+    if not mentors_someone(user):
+        return "milestones:plan"
+    has_own_work = (
+        QuarterlyGoal.objects.filter(owner=user).exists()
+        or Project.objects.filter(owner=user).exists()
+    )
+    return "milestones:plan" if has_own_work else "mentoring:dashboard"
+
+
 def is_mentor_of(user: AbstractBaseUser | None, engineer_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portfolio.context_processors.background_work",
+                "portfolio.context_processors.mentoring_first",
             ],
         },
     },
@@ -111,7 +112,8 @@ AUTHENTICATION_BACKENDS = [
 # PBKDF2's 1.5 million rounds at about a quarter of their time, which was most of a sign-in's
 # server time. Passwords hashed by the others still verify and are rehashed at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id at OWASP's login parameters (portfolio/accounts/hashers.py).
+    "portfolio.accounts.hashers.CairnArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

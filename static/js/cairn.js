@@ -84,3 +84,113 @@ document.addEventListener("click", (event) => {
     done();
   }
 });
+
+// "Quote" on a review page: selecting text in a section's rendered record (a .prose with
+// data-quote-for naming the section's quote field) offers a small button that copies the
+// passage into that field, opens the section's comment form and puts the cursor in it. The
+// server matches quotes against the rendered text, so what the reader selects is what it finds.
+(() => {
+  const sources = document.querySelectorAll("[data-quote-for]");
+  if (!sources.length) return;
+  const MAX_QUOTE = 500;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "quote-button";
+  button.textContent = "Quote";
+  button.hidden = true;
+  button.dataset.testid = "quote-button";
+  document.body.appendChild(button);
+  let picked = null; // {source, text} of the selection the button offers
+  let pressing = false; // a tap on the button may clear the selection before its click
+  let lastPointer = "mouse";
+
+  const sourceOf = (node) => {
+    const element = node && (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement);
+    return element && element.closest("[data-quote-for]");
+  };
+
+  // The part of the selection inside one section: a drag that runs on into the next section
+  // or the comment column quotes only the section it started (or ended) in.
+  const clip = (range) => {
+    const source = sourceOf(range.startContainer) || sourceOf(range.endContainer);
+    if (!source) return null;
+    const inside = range.cloneRange();
+    if (!source.contains(range.startContainer)) inside.setStart(source, 0);
+    if (!source.contains(range.endContainer)) inside.setEnd(source, source.childNodes.length);
+    return { source, range: inside };
+  };
+
+  const hide = () => {
+    button.hidden = true;
+    picked = null;
+  };
+
+  const offer = () => {
+    if (pressing) return;
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return hide();
+    const found = clip(selection.getRangeAt(0));
+    if (!found) return hide();
+    const whole = found.range.toString() === selection.getRangeAt(0).toString();
+    // The selection's own text reads as the page does (list items and paragraphs apart).
+    const raw = whole ? selection.toString() : found.range.toString();
+    const text = raw.split(/\s+/).join(" ").trim().slice(0, MAX_QUOTE).trim();
+    if (!text) return hide();
+    picked = { source: found.source, text };
+    // Above the passage's first line, out of the text being read; on a touch screen (whose own
+    // menu sits above a selection), or with no room above, under its last line.
+    const rects = found.range.getClientRects();
+    const wholeBox = found.range.getBoundingClientRect();
+    const first = rects.length ? rects[0] : wholeBox;
+    const last = rects.length ? rects[rects.length - 1] : wholeBox;
+    button.hidden = false;
+    const width = button.offsetWidth;
+    const height = button.offsetHeight;
+    const above = lastPointer !== "touch" && first.top - height - 6 > 0;
+    const anchor = above ? first.left : last.right - width / 2;
+    const page = document.documentElement.clientWidth;
+    const left = Math.max(8, Math.min(anchor, page - width - 8));
+    const top = above ? first.top - height - 6 : last.bottom + 8;
+    button.style.left = `${left + window.scrollX}px`;
+    button.style.top = `${top + window.scrollY}px`;
+  };
+
+  let pending = 0;
+  document.addEventListener("selectionchange", () => {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(offer, 150);
+  });
+  ["mouseup", "touchend", "keyup"].forEach((name) =>
+    document.addEventListener(name, (event) => {
+      if (event.target !== button) window.setTimeout(offer, 0);
+    }),
+  );
+  // Pressing the button must not clear the selection (or the offer) before its click arrives.
+  button.addEventListener("mousedown", (event) => event.preventDefault());
+  button.addEventListener("pointerdown", () => {
+    pressing = true;
+  });
+  ["pointerup", "pointercancel"].forEach((name) =>
+    document.addEventListener(name, (event) => {
+      lastPointer = event.pointerType || "mouse";
+      window.setTimeout(() => {
+        pressing = false;
+      }, 0);
+    }),
+  );
+
+  button.addEventListener("click", () => {
+    pressing = false;
+    if (!picked) return;
+    const { source, text } = picked;
+    hide();
+    const field = document.getElementById(source.dataset.quoteFor);
+    if (!field) return;
+    field.value = text;
+    const details = field.closest("details");
+    if (details) details.open = true;
+    const body = field.form && field.form.querySelector("textarea[name=body]");
+    (body || field).scrollIntoView({ block: "center" });
+    (body || field).focus({ preventScroll: true });
+  });
+})();

@@ -109,3 +109,85 @@ def test_an_engineer_and_a_mentor_review_a_record_together(browser: Browser, liv
     finally:
         engineer_context.close()
         mentor_context.close()
+
+
+SELECT_PASSAGE = """([selector, first, last]) => {
+  // Select from the word `first` to the end of the word `last` inside the rendered section,
+  // across whatever markup lies between (bold, a paragraph's end, a list item).
+  const root = document.querySelector(selector);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let start = null, end = null;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!start && node.data.includes(first)) start = node;
+    if (node.data.includes(last)) end = node;
+  }
+  const range = document.createRange();
+  range.setStart(start, start.data.indexOf(first));
+  range.setEnd(end, end.data.indexOf(last) + last.length);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}"""
+
+
+def test_a_mentor_quotes_a_passage_by_selecting_it_on_the_page(browser: Browser, live_server):
+    from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
+
+    alice = UserFactory(username="alice")
+    UserFactory(username="morgan")
+    project = create_project(
+        owner=alice,
+        title="Churn model",
+        visibility="mentors",
+        problem=(
+            "Predict which customers **leave next month**, from usage logs.\n\n"
+            "Signals we trust:\n\n- support tickets opened\n- logins per week\n"
+        ),
+    )
+    _, token = mentorship_invite(engineer=alice)
+    mentorship_accept(token=token, mentor=UserFactory._meta.model.objects.get(username="morgan"))
+    base = live_server.url
+    quoted = "customers leave next month, from usage logs. Signals we trust: support tickets"
+
+    mentor_context = browser.new_context()
+    engineer_context = browser.new_context()
+    mentor = mentor_context.new_page()
+    engineer = engineer_context.new_page()
+    violations = _csp_watch(mentor) + _csp_watch(engineer)
+    try:
+        _log_in(mentor, base, "morgan")
+        mentor.goto(f"{base}/people/alice/projects/{project.slug}/")
+        section = mentor.locator("#section-problem")
+        quote_button = mentor.get_by_test_id("quote-button")
+        expect(section.locator("input[name=quote]")).to_be_hidden()  # the form is closed
+
+        # A selection outside the rendered text (the section's title) offers nothing.
+        mentor.evaluate(SELECT_PASSAGE, ["#section-problem h3", "Problem", "Problem"])
+        mentor.wait_for_timeout(300)
+        expect(quote_button).to_be_hidden()
+
+        # A passage across bold text, a paragraph's end and a list item.
+        mentor.evaluate(SELECT_PASSAGE, ["#section-problem .prose", "customers", "tickets"])
+        expect(quote_button).to_be_visible()
+        quote_button.click()
+        expect(quote_button).to_be_hidden()
+        expect(section.locator("input[name=quote]")).to_have_value(quoted)
+        body = section.locator("textarea[name=body]")
+        expect(body).to_be_focused()
+        body.fill("Are tickets known before the month you predict?")
+        section.get_by_role("button", name="Comment").click()
+        thread = section.get_by_test_id("thread")
+        expect(thread).to_contain_text("Are tickets known before the month you predict?")
+        expect(thread.locator("blockquote.quote")).to_have_text(quoted)
+        assert Comment.objects.get(quote=quoted).section == "problem"
+
+        # The engineer reads the thread with its quote.
+        _log_in(engineer, base, "alice")
+        engineer.goto(f"{base}/people/alice/projects/{project.slug}/")
+        thread = engineer.locator("#section-problem").get_by_test_id("thread")
+        expect(thread.locator("blockquote.quote")).to_have_text(quoted)
+        expect(thread).to_contain_text("Are tickets known before the month you predict?")
+        assert violations == []
+    finally:
+        mentor_context.close()
+        engineer_context.close()

@@ -60,7 +60,25 @@ def world(alice):
     mentor = UserFactory(username="mentor")
     _, secret = mentorship_invite(engineer=alice)
     mentorship_accept(token=secret, mentor=mentor)
-    return {"goal": goal, "milestone": milestone, "project": project, "import": imp}
+    # Results a mentor reads on the reader routes (/projects/<id>~<slug>/...): never public.
+    shared = create_project(owner=alice, title="Churn model for the mentors", visibility="mentors")
+    import_results(shared, sample("long.csv"))
+    import_results(shared, sample("mlflow_runs.csv"))
+    # An invitation not yet accepted, with a long note, for its page.
+    UserFactory(username="invitee")
+    _, invitation = mentorship_invite(
+        engineer=alice,
+        email="invitee@example.com",
+        note="Would you look at my churn-model-evaluation-with-a-very-long-hyphenated-name work?",
+    )
+    return {
+        "goal": goal,
+        "milestone": milestone,
+        "project": project,
+        "import": imp,
+        "shared": shared,
+        "invitation": invitation,
+    }
 
 
 def _wide_pages(browser: Browser, base: str, user: str | None, paths: list[str]) -> list[str]:
@@ -110,19 +128,35 @@ def test_no_page_scrolls_sideways_at_360_px(browser: Browser, live_server, world
         "/settings/mentors/",
         "/settings/tokens/",
         "/notifications/",
+        "/notifications/settings/",
     ]
+    shared = world["shared"]
+    reader = f"/projects/{shared.pk}~{shared.slug}"
+    shared_runs = ",".join(str(pk) for pk in shared.runs.values_list("pk", flat=True)[:4])
     mentor = [
         "/mentoring/",
         "/people/alice/",
         f"/people/alice/projects/{s}/",
+        f"/people/alice/projects/{s}/r1/",
+        f"/people/alice/projects/{shared.slug}/",
         f"/people/alice/milestones/{world['milestone'].pk}/",
         "/notifications/",
+        "/notifications/settings/",
+        "/settings/tokens/",
+        f"{reader}/runs/",
+        f"{reader}/runs/{shared.runs.first().pk}/",
+        f"{reader}/results/",
+        f"{reader}/compare/",
+        f"{reader}/compare/?runs={shared_runs}",
+        f"{reader}/stats/",
     ]
+    invitation = f"/mentoring/accept/{world['invitation']}/"
     public = ["/u/alice/", f"/u/alice/{s}/", "/accounts/login/", "/accounts/signup/", "/"]
 
     too_wide = _wide_pages(browser, live_server.url, "alice", owner)
     too_wide += _wide_pages(browser, live_server.url, "mentor", mentor)
-    too_wide += _wide_pages(browser, live_server.url, None, public)
+    too_wide += _wide_pages(browser, live_server.url, "invitee", [invitation])
+    too_wide += _wide_pages(browser, live_server.url, None, [*public, invitation])
 
     assert too_wide == [], "pages wider than a 360 px screen:\n" + "\n".join(too_wide)
 
