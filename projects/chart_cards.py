@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -25,17 +24,13 @@ from .charts import (
     metric_traces,
 )
 from .models import Project, Run
-from .query_forms import ChartCardForm, ChartKeysForm, ChartLiveForm, ChartPointsForm
+from .query_forms import ChartCardForm, ChartLiveForm, ChartPointsForm
 from .selectors.charts import project_target, series_for_chart
 from .summary_charts import is_summary, summary_figure
 
 CARD = "projects/_chart.html"
 CARD_MESSAGE = "projects/_chart_message.html"
 LIVE = "projects/_chart_live.html"
-KEYS = "projects/_chart_keys.html"
-# Where each kind of page keeps its charts (new ones are appended there), and how it wraps one.
-KEY_TARGETS = {"run": "run-charts", "results": "chart-others", "public": "public-charts"}
-SLOT_TEMPLATES = {"run": "projects/_chart_anchor.html", "results": "projects/_chart_slot.html"}
 
 
 def chart_query(key: str, run_ids: list[int], options: ChartOptions, **extra) -> str:
@@ -129,7 +124,7 @@ def card(
 # --- Live cards (projects.live) -----------------------------------------------------------------
 
 
-def _current_ids(project: Project, run_ids: list[int] | None) -> list[int]:
+def current_ids(project: Project, run_ids: list[int] | None) -> list[int]:
     """Those of run_ids that are current runs of project (None: every one of them)."""
     runs = Run.objects.current().filter(project=project)
     if run_ids is not None:
@@ -139,7 +134,7 @@ def _current_ids(project: Project, run_ids: list[int] | None) -> list[int]:
 
 def _live_states(project: Project, run_ids: list[int]) -> dict[int, live.LiveState]:
     """The live states of those of run_ids that are runs of project (others are not asked)."""
-    return live.live_states(_current_ids(project, run_ids))
+    return live.live_states(current_ids(project, run_ids))
 
 
 def _live_badge(
@@ -224,129 +219,6 @@ def live_badge(*, project: Project, params, live_url: str) -> tuple[str, dict, i
         reload=reload,
     )
     return LIVE, {"live": badge}, 200 if state.polling else 286
-
-
-# --- Metrics first logged while a page is open ---------------------------------------------------
-
-
-def _keys_badge(
-    *,
-    url: str,
-    layout: str,
-    runs: list[int],
-    after: int,
-    options: ChartOptions,
-    room: int | None,
-    polling: bool,
-    every: int,
-) -> dict:
-    query = {"runs": ",".join(map(str, runs)), "x": options.x, "after": after, "layout": layout}
-    if options.smooth:
-        query["smooth"] = f"{options.smooth:g}"
-    if options.log:
-        query["log"] = "1"
-    if room is not None:
-        query["room"] = room
-    return {
-        "url": f"{url}?{urlencode(query)}",
-        "polling": polling,
-        "every": max(every, live.KEYS_POLL_SECONDS),
-        "into": KEY_TARGETS[layout],
-    }
-
-
-def keys_cursor() -> int:
-    """The newest metric series row (live.new_keys reads past it): any row up to it existed
-    when it was taken. One look at the primary key's index."""
-    return live.series_cursor()
-
-
-def keys_watch(
-    *,
-    project: Project,
-    run_ids: list[int] | None,
-    url: str,
-    layout: str,
-    options: ChartOptions | None = None,
-    room: int | None = None,
-    after: int | None = None,
-) -> dict | None:
-    """What a page of charts polls (at url) while one of its runs logs live, for metrics those
-    runs begin to log after it was drawn; None when none of run_ids (current runs of project,
-    as the page read them; None: all of them, the public page) runs. Take it, or its cursor
-    (keys_cursor, passed as after), before the page reads its metrics: a key drawn by the page
-    and sent again is dropped by static/js/charts.js, a key missed would stay missing.
-    room: how many more charts the page may show (the public page shows a few)."""
-    if room == 0:
-        return None
-    ids = _current_ids(project, None) if run_ids is None else run_ids
-    state = live.chart_live(live.live_states(ids))
-    if not state.polling:
-        return None
-    after = keys_cursor() if after is None else after
-    public = layout == "public"
-    return _keys_badge(
-        url=url,
-        layout=layout,
-        runs=state.running if public else ids,
-        after=after,
-        options=options or ChartOptions(),
-        room=room,
-        polling=True,
-        every=state.every,
-    )
-
-
-def live_keys(
-    *,
-    project: Project,
-    params,
-    url: str,
-    slots: Callable[[list[str], list[int], ChartOptions, str], list],
-    public: bool = False,
-    slot_template: str = "",
-) -> tuple[str, dict, int]:
-    """The watch of keys_watch, polled by htmx, as (template, context, status): a chart slot for
-    each metric the page's live runs began to log since its cursor, appended out of band to the
-    page's charts (slots(keys, run ids, options, layout) makes them), and the watch again past
-    them; once no run of the page runs (or the page has no room left), 286: htmx stops. The
-    public page passes its own slot_template (a figure around the slot)."""
-    form = ChartKeysForm(params)
-    if not form.is_valid():
-        return CARD_MESSAGE, {"message": form.message()}, 400
-    layout = form.cleaned_data["layout"]
-    if (layout == "public") != public:
-        return CARD_MESSAGE, {"message": "This page's charts are not laid out that way."}, 400
-    options = form.options()
-    ids = _current_ids(project, form.cleaned_data["runs"])
-    states = live.live_states(ids)
-    state = live.chart_live(states)
-    # The public page drew the project's charts, not only those of its live runs.
-    known = _current_ids(project, None) if public else ids
-    after = form.cleaned_data["after"] or 0
-    found = live.new_keys(live_ids=list(states), run_ids=known, after=after)
-    room = form.cleaned_data["room"]
-    keys = found.keys if room is None else found.keys[:room]
-    room = None if room is None else room - len(keys)
-    polling = state.polling and room != 0
-    watch = _keys_badge(
-        url=url,
-        layout=layout,
-        runs=ids,
-        after=found.cursor,
-        options=options,
-        room=room,
-        polling=polling,
-        every=state.every,
-    )
-    context = {
-        "watch": watch,
-        "slots": slots(keys, ids, options, layout) if keys else [],
-        "slot_template": slot_template or SLOT_TEMPLATES[layout],
-        "small": layout == "results",
-        "project": project,
-    }
-    return KEYS, context, 200 if polling else 286
 
 
 def points(*, project: Project, params) -> tuple[dict, int]:

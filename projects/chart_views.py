@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from . import chart_cards, pins, selectors
+from . import chart_cards, chart_watch, pins, selectors
 from .query_forms import ResultsForm
 from .selectors.charts import charts_page
 
@@ -52,7 +52,7 @@ def chart_keys(request: HttpRequest, slug: str) -> HttpResponse:
         size = "small" if layout == "results" else ""
         return chart_cards.chart_slots(project, keys, run_ids, options, size)
 
-    template, context, status = chart_cards.live_keys(
+    template, context, status = chart_watch.live_keys(
         project=project,
         params=request.GET,
         url=reverse("projects:chart-keys", args=[project.ref]),
@@ -77,8 +77,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     """Charts of a project's runs: one metric for the chosen runs, then every metric small."""
     project = selectors.project_for_reader(user=request.user, slug=slug)
     form = ResultsForm(request.GET)
-    # Taken before the page reads its metrics (chart_cards.keys_watch), for the chosen runs.
-    cursor = chart_cards.keys_cursor()
+    cursor = chart_watch.keys_cursor()  # before the page reads its metrics (keys_watch)
     page = charts_page(
         project=project,
         key=form.value("metric", ""),
@@ -87,26 +86,12 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         q=form.value("q", ""),
         errors=[str(m) for messages in form.errors.values() for m in messages],
     )
-    slots = chart_cards.chart_slots(project, [page.key], page.run_ids, page.options)
     context = {
         "project": project,
         "page": page,
         "q": form.value("q", ""),
-        "main": slots[0] if page.key and page.run_ids else None,
-        "others": chart_cards.chart_slots(
-            project, page.others, page.run_ids, page.options, "small"
-        ),
+        **chart_watch.results_charts(project=project, page=page, after=cursor),
         "feedback": pins.pin_form(request, project, metric=page.key, run_ids=page.run_ids),
-        "keys_watch": chart_cards.keys_watch(
-            project=project,
-            run_ids=page.run_ids,
-            url=reverse("projects:chart-keys", args=[project.ref]),
-            layout="results",
-            options=page.options,
-            after=cursor,
-        )
-        if page.key and page.run_ids
-        else None,
     }
     if request.htmx and not request.htmx.history_restore_request:
         # The options form asks for the charts only; going back in history needs the page.

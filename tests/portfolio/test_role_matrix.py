@@ -139,6 +139,9 @@ def world(db, tmp_path):
         "secret_artifact": artifact_store(
             run=live_run(secret).run, path="secret.txt", stream=io.BytesIO(b"secret")
         ),
+        "public_artifact": artifact_store(
+            run=live_run(public).run, path="plot.txt", stream=io.BytesIO(b"plot")
+        ),
         "tokens": {role: token_create(user=user, name="ci")[1] for role, user in users.items()},
         "connection": connection,
         "sync": SyncRun.objects.create(connection=connection, state="succeeded"),
@@ -152,6 +155,10 @@ def _p(w):
 
 def _slug(w):
     return [w["slug"]]
+
+
+def _public_artifact(w):
+    return [w["slug"], w["public"].slug, w["public_artifact"].pk]
 
 
 def _conn(w):
@@ -329,6 +336,30 @@ MATRIX = [
         {"metric": "val/auc"},
         NOBODY,
     ),
+    # Artifacts of a public project's runs, on its public pages: as the page itself (alice's
+    # profile is private: her preview only); of her mentors-only project, nobody's.
+    ("public:artifact", _public_artifact, "get", None, _expect(owner=200, anonymous=404)),
+    (
+        "public:artifact-file",
+        lambda w: [*_public_artifact(w), "plot.txt"],
+        "get",
+        None,
+        _expect(owner=200, anonymous=404),
+    ),
+    (
+        "public:artifact",
+        lambda w: [w["slug"], w["shared"].slug, w["artifact"].pk],
+        "get",
+        None,
+        NOBODY,
+    ),
+    (
+        "public:artifact-file",
+        lambda w: [w["slug"], w["shared"].slug, w["artifact"].pk, "notes.txt"],
+        "get",
+        None,
+        NOBODY,
+    ),
 ]
 
 
@@ -369,6 +400,20 @@ PUBLIC_READER_ROWS = [
 
 # Private work stays private even from a mentor: these answer 404 to all but its owner.
 PRIVATE_ROWS = [
+    (
+        "public:artifact",
+        lambda w: [w["slug"], w["secret"].slug, w["secret_artifact"].pk],
+        "get",
+        None,
+        NOBODY,
+    ),
+    (
+        "public:artifact-file",
+        lambda w: [w["slug"], w["secret"].slug, w["secret_artifact"].pk, "secret.txt"],
+        "get",
+        None,
+        NOBODY,
+    ),
     ("projects:artifact", lambda w: [w["secret_artifact"].pk], "get", None, OWN_ARTIFACT),
     (
         "projects:artifact-file",
