@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/plan_page.py
 	$(PY) bench/project_history.py
 	$(PY) bench/importers_parse.py
+	$(PY) bench/upload_bench.py
 	$(PY) bench/import_bench.py
 	$(PY) bench/preview_bench.py
 	$(PY) bench/charts_bench.py

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -82,6 +84,35 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
         env.pop(key, None)
     env.update(extra)
     return env
+
+
+def manage(env: dict[str, str], *arguments: str) -> str:
+    """Run `manage.py ARGUMENTS` with `env` (a server's settings); its standard output."""
+    out = subprocess.run(
+        [sys.executable, "manage.py", *arguments], env=env, cwd=ROOT, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return out.stdout
+
+
+def serve(env: dict[str, str], port: int, *options: str) -> subprocess.Popen:
+    """gunicorn (2 workers, `options`) serving Cairn with `env` on `port`, once both workers
+    answer: the first request of each imports the URLconf (and scipy), not a visitor's."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portfolio.wsgi", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            for _ in range(4):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30).read()
+            return server
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("gunicorn did not answer within 60 s")
 
 
 def run_child(script: str, arguments: list[str], extra: dict[str, str] | str):

@@ -24,16 +24,14 @@ import secrets
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _child import manage, serve  # noqa: E402  (bench/ is on the path of a bench script)
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.browser.page_weight import Weight, load  # noqa: E402
@@ -70,39 +68,15 @@ def drop_postgres(url: str) -> None:
 
 def prepare(env: dict[str, str]) -> str:
     """Migrate, seed the demo, collect the static files; the slug of a public project with runs."""
-    manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
-        subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+        manage(env, *command)
     code = (
         "from projects.models import Project;"
         "p = Project.objects.filter(owner__username='demo', visibility='public',"
         " runs__isnull=False).distinct().order_by('pk').first();"
         "print(p.slug)"
     )
-    out = subprocess.run(
-        [*manage, "shell", "-c", code], env=env, cwd=ROOT, check=True, capture_output=True,
-        text=True,
-    )  # fmt: skip
-    return out.stdout.strip().splitlines()[-1]
-
-
-def serve(env: dict[str, str], port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portfolio.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            # The first request of each worker imports the URLconf (and scipy): not a visitor's.
-            for _ in range(4):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30).read()
-            return server
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    return manage(env, "shell", "-c", code).strip().splitlines()[-1]
 
 
 def measure(base: str, pages: list[tuple[str, str, bool, bool]], repeat: int) -> dict:
@@ -167,7 +141,7 @@ def main() -> None:
     port = args.port or free_port()
     try:
         project = prepare(env)
-        server = serve(env, port)
+        server = serve(env, port)  # bench/_child.py
         try:
             pages = [
                 ("public profile", "/u/demo/", False, False),

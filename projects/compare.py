@@ -51,6 +51,7 @@ def name_stem(name: str) -> str:
 class Cell:
     text: str
     best: bool = False
+    run: str = ""  # the run's label: a phone shows each value beside it, not under a column
 
 
 @dataclass
@@ -178,6 +179,9 @@ def _compare_rows(project, chosen, params, metrics) -> list[CompareRow]:
             continue  # tags that every run shares (a user name, a state) are noise here
         cells = [Cell("" if v is None else str(v)) for v in values]
         out.append(CompareRow(key, "tag", cells, not _same(values)))
+    for row in out:
+        for cell, run in zip(row.cells, chosen, strict=True):
+            cell.run = run["label"]
     return out
 
 

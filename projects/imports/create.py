@@ -46,21 +46,56 @@ def _max_bytes() -> int:
     return getattr(settings, "CAIRN_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
 
-def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
-    """Copy an upload to disk while hashing it; refuse it past the size limit.
+@dataclass
+class Spooled:
+    """An upload on disk, hashed: a file of our own to copy (`path`), or the request's own
+    temporary file (`received`), which storage moves into place."""
 
-    Each file gets a folder of its own, so two `metrics.csv` of different folders do not meet.
-    """
-    limit = _max_bytes()
-    if upload.size is not None and upload.size > limit:
+    name: str
+    sha256: str
+    size: int
+    path: Path | None = None
+    received: object = None
+
+    def store(self, field) -> None:
+        """Save the file into a FileField (without saving its model)."""
+        if self.received is not None:
+            field.save(self.name, self.received, save=False)
+            return
+        with self.path.open("rb") as handle:
+            field.save(self.name, File(handle), save=False)
+
+
+def _refuse_size(upload: Upload, size: int, limit: int) -> None:
+    if size > limit:
         raise UploadRefused(
-            f"“{upload.name}” is {megabytes(upload.size)}; the limit is {megabytes(limit)}.",
+            f"“{upload.name}” is {megabytes(size)}; the limit is {megabytes(limit)}.",
             too_large=True,
         )
+
+
+def _spool(upload: Upload, directory: Path) -> Spooled:
+    """Have an upload on disk and hashed; refuse it past the size limit.
+
+    A file the upload handler already wrote and hashed (projects.uploads) is used as it is;
+    others (small files kept in memory, API streams) are copied while hashed, each into a
+    folder of its own, so two `metrics.csv` of different folders do not meet.
+    """
+    limit = _max_bytes()
+    if upload.size is not None:
+        _refuse_size(upload, upload.size, limit)
+    name = stored_name(upload_name(upload.name))
+    received_sha = getattr(upload.stream, "sha256", None)
+    if received_sha and hasattr(upload.stream, "temporary_file_path"):
+        size = upload.stream.size
+        _refuse_size(upload, size, limit)
+        if size == 0:
+            raise UploadRefused(f"“{upload.name}” is empty.")
+        return Spooled(name=name, sha256=received_sha, size=size, received=upload.stream)
     digest, size = hashlib.sha256(), 0
     folder = directory / str(len(list(directory.iterdir())))
     folder.mkdir()
-    path = folder / stored_name(upload_name(upload.name))
+    path = folder / name
     with path.open("wb") as out:
         read = getattr(upload.stream, "chunks", None)
         chunks = read() if read else iter(lambda: upload.stream.read(1 << 20), b"")
@@ -75,7 +110,7 @@ def _spool(upload: Upload, directory: Path) -> tuple[Path, str, int]:
             out.write(chunk)
     if size == 0:
         raise UploadRefused(f"“{upload.name}” is empty.")
-    return path, digest.hexdigest(), size
+    return Spooled(name=name, sha256=digest.hexdigest(), size=size, path=path)
 
 
 def import_create(
@@ -114,7 +149,7 @@ def import_create(
         kept = [shown_name(upload_name(upload.name)) for upload in uploads]
         if not spooled:
             raise UploadRefused("Choose at least one file.")
-        shas = sorted(sha for _, sha, _ in spooled)
+        shas = sorted(s.sha256 for s in spooled)
         sha = shas[0] if len(shas) == 1 else hashlib.sha256("\n".join(shas).encode()).hexdigest()
         existing = ExperimentImport.objects.filter(project=project, sha256=sha).first()
         if existing is None:
@@ -144,15 +179,16 @@ def _create(project, user, spooled, kept, sha, requested_format, run_name, metri
         uploaded_by=user,
         original_name=", ".join(kept)[:NAME_LENGTH],
         sha256=sha,
-        size=sum(size for _, _, size in spooled),
+        size=sum(s.size for s in spooled),
         requested_format=requested_format,
         run_name=run_name,
         metric_name=metric_name,
     )
-    for (path, file_sha, size), name in zip(spooled, kept, strict=True):
-        record = ImportFile(experiment_import=imp, original_name=name, size=size, sha256=file_sha)
-        with path.open("rb") as handle:
-            record.file.save(path.name, File(handle), save=False)
+    for spool, name in zip(spooled, kept, strict=True):
+        record = ImportFile(
+            experiment_import=imp, original_name=name, size=spool.size, sha256=spool.sha256
+        )
+        spool.store(record.file)
         record.save()
     return imp
 

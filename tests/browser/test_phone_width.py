@@ -5,9 +5,10 @@ than the screen."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from milestones import services as plan
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
@@ -195,3 +196,71 @@ def test_charts_keep_a_readable_plot_on_a_phone(browser: Browser, live_server, w
         assert heights and min(heights) >= 200, heights
     finally:
         context.close()
+
+
+# Every element of a table inside the screen, and what a phone shows before each cell's value.
+TABLE_ON_SCREEN = """
+(table) => {
+  const limit = document.documentElement.clientWidth;
+  const outside = Array.from(table.querySelectorAll("*")).filter((el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && (box.left < -0.5 || box.right > limit + 0.5);
+  }).map((el) => el.tagName + " " + el.textContent.trim().slice(0, 30));
+  const cells = Array.from(table.querySelectorAll("tbody td"));
+  const unlabelled = cells.filter((td) => {
+    const before = getComputedStyle(td, "::before").content;
+    return !td.dataset.label || before !== JSON.stringify(td.dataset.label);
+  }).map((td) => td.outerHTML.slice(0, 80));
+  const wrap = table.parentElement;
+  return {
+    outside,
+    unlabelled,
+    cells: cells.length,
+    display: getComputedStyle(table).display,
+    cellDisplay: cells.length ? getComputedStyle(cells[0]).display : "",
+    innerScroll: wrap.scrollWidth - wrap.clientWidth,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_runs_and_compare_tables_stack_their_rows_on_a_phone(
+    browser: Browser, live_server, world, width
+):
+    project, shared = world["project"], world["shared"]
+    runs = ",".join(str(pk) for pk in project.runs.values_list("pk", flat=True)[:4])
+    shared_runs = ",".join(str(pk) for pk in shared.runs.values_list("pk", flat=True)[:4])
+    reader = f"/projects/{shared.pk}~{shared.slug}"
+    pages = [
+        ("alice", f"/projects/{project.slug}/runs/", "runs-table"),
+        ("alice", f"/projects/{project.slug}/compare/?runs={runs}", "compare-table"),
+        ("mentor", f"{reader}/runs/", "runs-table"),
+        ("mentor", f"{reader}/compare/?runs={shared_runs}", "compare-table"),
+    ]
+    for user, path, table_id in pages:
+        context = browser.new_context(viewport={"width": width, "height": 740})
+        page = context.new_page()
+        try:
+            log_in(page, live_server.url, user)
+            page.goto(f"{live_server.url}{path}")
+            table = page.get_by_test_id(table_id)
+            seen = table.evaluate(TABLE_ON_SCREEN)
+            assert seen["cells"] >= 8, (path, seen)
+            if width == 360:
+                # A card per row: every value on the screen with its label beside it.
+                assert seen["display"] == "block" and seen["cellDisplay"] == "grid", (path, seen)
+                assert seen["outside"] == [], (path, seen["outside"])
+                assert seen["unlabelled"] == [], (path, seen["unlabelled"])
+                assert seen["innerScroll"] <= 0, (path, seen)
+                # What the reader gets starts with the label (generated content counts).
+                cell = table.locator("tbody td").first
+                label = cell.get_attribute("data-label") or "?"
+                expect(cell).to_have_accessible_name(re.compile(rf"^{re.escape(label)}\b"))
+                # The head's links (sorting, the runs) are still there to press.
+                expect(table.locator("thead a").first).to_be_visible()
+            else:
+                assert seen["display"] == "table" and seen["cellDisplay"] == "table-cell", path
+                expect(table.locator("thead")).to_be_visible()
+        finally:
+            context.close()

@@ -50,6 +50,23 @@ def test_every_project_has_its_success_metric_in_every_one_of_its_runs(engineer)
         assert [r.name for r in runs if metric not in r.summary] == [], project.title
 
 
+def test_the_runs_of_a_project_share_the_x_axis_of_their_success_metric(engineer):
+    """A chart of the success metric draws every run over the same steps (epochs, rounds), not
+    one run over 70,000 global steps and the others squeezed into its first pixels."""
+    from projects.models import MetricSeries
+
+    for project in _projects(engineer):
+        metric = project.current_revision.success_metric
+        last_steps = sorted(
+            int(series.step_array().max())
+            for series in MetricSeries.objects.filter(run__project=project, key=metric)
+        )
+
+        assert len(last_steps) >= 2, project.title
+        # No run reaches ten times further than the next longest (one-epoch runs are fine).
+        assert last_steps[-1] <= 10 * max(1, last_steps[-2]), (project.title, last_steps)
+
+
 def test_the_public_project_page_shows_its_success_metric(client, engineer):
     project = _projects(engineer).get(visibility="public")
 

@@ -55,7 +55,9 @@ def test_a_password_hashed_with_djangos_argon2_defaults_signs_in_and_gets_the_li
     assert "m=102400,t=2,p=8" in user.password
     settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS
 
-    response = client.post(reverse("login"), {"username": "heavy", "password": "a heavier password 1"})
+    response = client.post(
+        reverse("login"), {"username": "heavy", "password": "a heavier password 1"}
+    )
 
     assert response.status_code == 302
     user.refresh_from_db()

@@ -89,9 +89,12 @@ def test_differences_and_bests_are_marked(alice_client, project):
     rows = _rows(response)
     assert 'class="differs"' in response.text
     assert "●" in rows["lr param"]
-    best = '<td class="num is-best"><span class="best-mark" title="Best">★</span> '
-    assert f"{best}0.95</td>" in rows["acc last"]  # higher accuracy is better
-    assert f"{best}0.2</td>" in rows["loss last"]  # lower loss is better
+    # Each value names its run (a phone shows the label beside it).
+    star = '<span class="best-mark" title="Best">★</span> '
+    best = f'<td class="num is-best" data-label="b"><span>{star}'
+    assert f"{best}0.95</span></td>" in rows["acc last"]  # higher accuracy is better
+    assert f"{best}0.2</span></td>" in rows["loss last"]  # lower loss is better
+    assert '<td class="num" data-label="c"><span>0.8</span></td>' in rows["acc last"]
     assert rows["acc last"].count("★") == 1
     same = alice_client.get(_url(project, f"runs={_ids(project, 'a', 'b')}"))
     assert "●" not in _rows(same)["model param"]

@@ -3,6 +3,7 @@ with a message in the client's own format; uploads under it arrive in large chun
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import time
 
@@ -151,3 +152,55 @@ def test_uploads_are_received_in_chunks_of_a_mebibyte(rf):
 
     assert {h.chunk_size for h in handlers} == {CHUNK_SIZE}
     assert CHUNK_SIZE >= 1 << 20
+
+
+def test_a_large_upload_is_stored_by_moving_the_received_file_with_the_hash_taken_on_arrival(
+    alice_client, project, tmp_path, settings
+):
+    """Over the in-memory size, the request's temporary file (hashed as it arrived) becomes the
+    stored file: same bytes, the right sha256, and no temporary file left behind."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    rows = "".join(f"run-{r},loss,{s},{1 / (s + 1):.6f}\n" for r in range(3) for s in range(3000))
+    body = ("run,metric,step,value\n" + rows * 40).encode()
+    assert len(body) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    upload = tmp_path / "sweep.csv"
+    upload.write_bytes(body)
+    moved = []
+    from django.core.files.storage import FileSystemStorage
+
+    original = FileSystemStorage._save
+
+    def watching(storage, name, content):
+        moved.append(hasattr(content, "temporary_file_path"))
+        return original(storage, name, content)
+
+    with upload.open("rb") as handle, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FileSystemStorage, "_save", watching)
+        response = alice_client.post(
+            reverse("projects:import-upload", args=[project.slug]), {"files": handle}
+        )
+
+    assert response.status_code == 302
+    stored = ExperimentImport.objects.get(project=project).files.get()
+    assert moved == [True]
+    assert stored.sha256 == hashlib.sha256(body).hexdigest()
+    assert stored.size == len(body)
+    with stored.file.open("rb") as handle:
+        assert handle.read() == body
+    assert [p.name for p in tmp_path.iterdir()] == ["sweep.csv"]  # the temporary file moved
+
+
+def test_a_small_upload_is_copied_and_hashed_the_same_way(alice_client, project):
+    body = b"run,metric,step,value\nr1,loss,0,0.5\nr1,loss,1,0.25\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = alice_client.post(
+        reverse("projects:import-upload", args=[project.slug]),
+        {"files": SimpleUploadedFile("small.csv", body, content_type="text/csv")},
+    )
+
+    assert response.status_code == 302
+    stored = ExperimentImport.objects.get(project=project).files.get()
+    assert stored.sha256 == hashlib.sha256(body).hexdigest()
+    with stored.file.open("rb") as handle:
+        assert handle.read() == body
