@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from projects.signals import import_deleting, import_succeeded
+from projects.signals import import_deleting, import_succeeded, runs_deleted_or_restored
 
 from . import target_services
 
@@ -17,3 +17,8 @@ def complete_from_import(sender, experiment_import, **kwargs) -> None:
 @receiver(import_deleting, dispatch_uid="milestones.release_import")
 def release_import(sender, experiment_import, **kwargs) -> None:
     target_services.milestones_release_import(experiment_import=experiment_import)
+
+
+@receiver(runs_deleted_or_restored, dispatch_uid="milestones.follow_deleted_runs")
+def follow_deleted_runs(sender, experiment_import, **kwargs) -> None:
+    target_services.milestones_follow_deleted_runs(experiment_import=experiment_import)

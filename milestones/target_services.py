@@ -1,6 +1,7 @@
 """Writes that follow a milestone's metric target: completing it when a run meets it (when set,
 and when an import brings such a run), and moving its evidence off, or reopening it, when the
-import of its evidence run is deleted. Called by milestones.services and milestones.receivers."""
+import of its evidence run is deleted or the run itself is (MLflow's soft delete; a restore
+completes it again). Called by milestones.services and milestones.receivers."""
 
 from __future__ import annotations
 
@@ -136,6 +137,14 @@ def _last_manual_progress(milestone: Milestone) -> int:
     return next(iter(last[:1]), 0)
 
 
+def _locked_with_evidence(pk: int) -> Milestone:
+    return (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("goal__owner", "target_project", "evidence_run")
+        .get(pk=pk)
+    )
+
+
 def milestones_release_import(*, experiment_import: ExperimentImport) -> None:
     """Before an import is deleted: move evidence off its runs, or reopen the milestone.
 
@@ -152,18 +161,51 @@ def milestones_release_import(*, experiment_import: ExperimentImport) -> None:
     for pk in pks:
         try:
             with transaction.atomic():
-                milestone = (
-                    Milestone.objects.select_for_update(of=("self",))
-                    .select_related("goal__owner", "target_project", "evidence_run")
-                    .get(pk=pk)
+                milestone = _locked_with_evidence(pk)
+                old = milestone.evidence_run
+                _release(
+                    milestone,
+                    gone=f"evidence import {name}",
+                    run_gone=f"evidence import {name} (run {old.name})",
+                    exclude_import_id=experiment_import.pk,
                 )
-                _release(milestone, experiment_import, name)
         except Exception:
             log.exception("Milestone %s: could not release deleted import %s",
                           pk, experiment_import.pk)  # fmt: skip
 
 
-def _release(milestone: Milestone, experiment_import: ExperimentImport, name: str) -> None:
+def milestones_follow_deleted_runs(*, experiment_import: ExperimentImport) -> None:
+    """After runs of an import were deleted or restored by their tracker (MLflow's runs/delete
+    and runs/restore, Run.deleted_at): a milestone done automatically by a run that is now
+    deleted moves its evidence to the best current run that still meets its target, or reopens
+    (a milestone ticked by hand has no evidence run and stays done); then an open milestone
+    that a restored run meets is done again, as when the run was first imported."""
+    pks = list(
+        Milestone.objects.filter(
+            evidence_run__experiment_import=experiment_import,
+            evidence_run__deleted_at__isnull=False,
+        ).values_list("pk", flat=True)
+    )
+    for pk in pks:
+        try:
+            with transaction.atomic():
+                milestone = _locked_with_evidence(pk)
+                old = milestone.evidence_run
+                if old is None or old.deleted_at is None:
+                    continue  # moved or restored since
+                gone = f"evidence run {old.name}"
+                _release(milestone, gone=gone, run_gone=gone, exclude_import_id=None)
+        except Exception:
+            log.exception("Milestone %s: could not follow the deleted runs of import %s",
+                          pk, experiment_import.pk)  # fmt: skip
+    milestones_complete_from_import(experiment_import=experiment_import)
+
+
+def _release(
+    milestone: Milestone, *, gone: str, run_gone: str, exclude_import_id: int | None
+) -> None:
+    """The evidence run of milestone is going (gone: what went, as a note names it; run_gone:
+    the same naming the run): keep it done on the best other run, or reopen it."""
     old = milestone.evidence_run
     old_url = old.get_absolute_url() if old is not None else None
     automatic_link = milestone.evidence_url == old_url
@@ -172,7 +214,7 @@ def _release(milestone: Milestone, experiment_import: ExperimentImport, name: st
         and milestone.has_target
         and milestone.target_project_id is not None
     )
-    best = _best_for(milestone, exclude_import_id=experiment_import.pk) if usable else None
+    best = _best_for(milestone, exclude_import_id=exclude_import_id) if usable else None
     if not usable:
         # Done by hand or reopened since: only the link to the vanishing run goes.
         milestone.evidence_run = None
@@ -189,7 +231,7 @@ def _release(milestone: Milestone, experiment_import: ExperimentImport, name: st
             milestone,
             progress=100,
             note=(
-                f"Evidence import {name} was deleted; run {best.name} still reaches "
+                f"{gone[0].upper()}{gone[1:]} was deleted; run {best.name} still reaches "
                 f"{milestone.target_metric} {_number(best.value)} (target {_target(milestone)}), "
                 f"so it is the evidence now (from import {best.import_name})."
             ),
@@ -212,7 +254,7 @@ def _release(milestone: Milestone, experiment_import: ExperimentImport, name: st
         milestone,
         progress=_last_manual_progress(milestone),
         note=(
-            f"Reopened automatically: evidence import {name} (run {old.name}) was deleted, "
+            f"Reopened automatically: {run_gone} was deleted, "
             f"and no remaining run reaches {target_text(milestone)}.{so_far}"
         ),
     )
