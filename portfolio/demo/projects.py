@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-# Each project: visibility, then a list of revisions; each revision is a change note and the
-# fields that changed (the first revision holds the starting content).
+# Each project: visibility, how many days ago each revision was saved (around its imports in
+# portfolio/demo/results.py: the write-up before the first results, the results after them),
+# then a list of revisions; each revision is a change note and the fields that changed (the
+# first revision holds the starting content).
 PROJECTS: list[dict] = [
     {
         "visibility": "public",
+        "revision_days_ago": (80, 48, 14),
         "revisions": [
             (
                 "First write-up",
@@ -88,6 +91,7 @@ PROJECTS: list[dict] = [
     },
     {
         "visibility": "mentors",
+        "revision_days_ago": (67, 45, 25),
         "revisions": [
             (
                 "Plan the reproduction",
@@ -136,6 +140,7 @@ PROJECTS: list[dict] = [
     },
     {
         "visibility": "private",
+        "revision_days_ago": (50, 11),
         "revisions": [
             (
                 "Idea",

@@ -13,13 +13,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from milestones.models import CheckIn, Milestone, MilestoneStatus, QuarterlyGoal
 from milestones.quarters import Quarter
 from milestones.services import checkin_create, goal_create, milestone_create, milestone_set_status
-from projects.models import Project
+from projects.models import Project, ProjectRevision
 from projects.services import project_create, project_save
 
 from ..models import Notification, Profile
@@ -224,5 +224,28 @@ def _seed_projects(user) -> int:
                 content=changes,
                 change_note=note,
             )
+        _date_revisions(project, spec["revision_days_ago"])
         made += 1
     return made
+
+
+def _date_revisions(project, days_ago: tuple[int, ...]) -> None:
+    """Each revision saved on its day of the story, and the mentor's inbox to match: a revision
+    saved before the mentor joined never reached it (as the plan's history is replayed)."""
+    now = timezone.now()
+    since = now - datetime.timedelta(days=MENTOR_SINCE_DAYS)
+    revisions = project.revisions.order_by("number")
+    for revision, days in zip(revisions, days_ago, strict=True):
+        when = now - datetime.timedelta(days=days, hours=3)
+        # The one write a revision ever takes after it is made: the demo's story dates it once,
+        # as it is seeded, past the queryset that refuses updates to everyone else.
+        models.QuerySet.update(ProjectRevision.objects.filter(pk=revision.pk), created_at=when)
+        told = Notification.objects.filter(revision=revision)
+        if when < since:
+            told.delete()
+        else:
+            told.update(created_at=when)
+    Project.objects.filter(pk=project.pk).update(
+        created_at=now - datetime.timedelta(days=days_ago[0], hours=3),
+        updated_at=now - datetime.timedelta(days=days_ago[-1], hours=3),
+    )

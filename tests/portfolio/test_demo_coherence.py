@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from milestones.best_so_far import best_so_far_figure, best_so_far_for
 from portfolio.demo.seed import seed_demo
@@ -65,6 +66,26 @@ def test_the_runs_of_a_project_share_the_x_axis_of_their_success_metric(engineer
         assert len(last_steps) >= 2, project.title
         # No run reaches ten times further than the next longest (one-epoch runs are fine).
         assert last_steps[-1] <= 10 * max(1, last_steps[-2]), (project.title, last_steps)
+
+
+def test_revisions_are_dated_along_the_story_and_reach_the_mentor_only_after_they_joined(
+    engineer,
+):
+    from portfolio.models import Mentorship, Notification
+
+    since = Mentorship.objects.get(engineer=engineer).accepted_at
+    for project in _projects(engineer):
+        dates = list(project.revisions.order_by("number").values_list("created_at", flat=True))
+        first_import = project.imports.order_by("created_at").first().created_at
+
+        assert dates == sorted(dates) and len(set(dates)) == len(dates), project.title
+        # The write-up comes before the first results, and no revision is "just now".
+        assert dates[0] < first_import, project.title
+        assert timezone.now() - dates[-1] > datetime.timedelta(days=7), project.title
+        told = Notification.objects.filter(revision__project=project)
+        assert all(n.created_at >= since for n in told), project.title
+        shown = {d for d in dates if d >= since} if project.visibility != "private" else set()
+        assert {n.revision.created_at for n in told} == shown, project.title
 
 
 def test_the_public_project_page_shows_its_success_metric(client, engineer):
