@@ -95,7 +95,7 @@ def run_to_mentors(sender, experiment_import, **kwargs) -> None:
 
 def _owner_of(instance) -> int | None:
     from milestones.models import QuarterlyGoal
-    from projects.models import ExperimentImport, Project
+    from projects.models import ExperimentImport, Project, RunArtifact
 
     from .models import Profile
 
@@ -110,6 +110,8 @@ def _owner_of(instance) -> int | None:
             return instance.author_id  # check-ins are written by the goal's owner only
         if isinstance(instance, ProjectRevision | ExperimentImport):
             return instance.project.owner_id
+        if isinstance(instance, RunArtifact):
+            return instance.run.project.owner_id
     except ObjectDoesNotExist:
         return None
     return None
@@ -129,7 +131,7 @@ def _connect_public_cache() -> None:
     from django.db.models.signals import post_delete
 
     from milestones.models import QuarterlyGoal
-    from projects.models import ExperimentImport, Project
+    from projects.models import ExperimentImport, Project, RunArtifact
     from projects.signals import import_runs_replacing, import_succeeded, runs_deleted_or_restored
 
     from .models import Profile
@@ -137,7 +139,9 @@ def _connect_public_cache() -> None:
     # Runs and series are written in bulk by an import (no per-row signals): the import's
     # success and its deletion stand for them. A receiver on Run would also stop Django from
     # deleting an import's runs in one query.
-    for model in (Profile, QuarterlyGoal, Milestone, CheckIn, Project, ProjectRevision):
+    # An artifact is stored one at a time (the public project page lists them).
+    models = (Profile, QuarterlyGoal, Milestone, CheckIn, Project, ProjectRevision, RunArtifact)
+    for model in models:
         for signal in (post_save, post_delete):
             signal.connect(
                 _public_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"

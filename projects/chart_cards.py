@@ -124,12 +124,17 @@ def card(
 # --- Live cards (projects.live) -----------------------------------------------------------------
 
 
+def current_ids(project: Project, run_ids: list[int] | None) -> list[int]:
+    """Those of run_ids that are current runs of project (None: every one of them)."""
+    runs = Run.objects.current().filter(project=project)
+    if run_ids is not None:
+        runs = runs.filter(pk__in=run_ids)
+    return list(runs.values_list("pk", flat=True))
+
+
 def _live_states(project: Project, run_ids: list[int]) -> dict[int, live.LiveState]:
     """The live states of those of run_ids that are runs of project (others are not asked)."""
-    ids = list(
-        Run.objects.current().filter(project=project, pk__in=run_ids).values_list("pk", flat=True)
-    )
-    return live.live_states(ids)
+    return live.live_states(current_ids(project, run_ids))
 
 
 def _live_badge(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from . import chart_cards, pins, selectors
+from . import chart_cards, chart_watch, pins, selectors
 from .query_forms import ResultsForm
 from .selectors.charts import charts_page
 
@@ -44,6 +44,25 @@ def chart_live(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
+def chart_keys(request: HttpRequest, slug: str) -> HttpResponse:
+    """Chart slots for the metrics a page's live runs began to log since it last asked."""
+    project = selectors.project_for_reader(user=request.user, slug=slug)
+
+    def slots(keys, run_ids, options, layout):
+        size = "small" if layout == "results" else ""
+        return chart_cards.chart_slots(project, keys, run_ids, options, size)
+
+    template, context, status = chart_watch.live_keys(
+        project=project,
+        params=request.GET,
+        url=reverse("projects:chart-keys", args=[project.ref]),
+        slots=slots,
+    )
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
 def chart_data(request: HttpRequest, slug: str) -> JsonResponse:
     """The points behind a chart card, for zooming."""
     project = selectors.project_for_reader(user=request.user, slug=slug)
@@ -58,6 +77,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     """Charts of a project's runs: one metric for the chosen runs, then every metric small."""
     project = selectors.project_for_reader(user=request.user, slug=slug)
     form = ResultsForm(request.GET)
+    cursor = chart_watch.keys_cursor()  # before the page reads its metrics (keys_watch)
     page = charts_page(
         project=project,
         key=form.value("metric", ""),
@@ -66,15 +86,11 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         q=form.value("q", ""),
         errors=[str(m) for messages in form.errors.values() for m in messages],
     )
-    slots = chart_cards.chart_slots(project, [page.key], page.run_ids, page.options)
     context = {
         "project": project,
         "page": page,
         "q": form.value("q", ""),
-        "main": slots[0] if page.key and page.run_ids else None,
-        "others": chart_cards.chart_slots(
-            project, page.others, page.run_ids, page.options, "small"
-        ),
+        **chart_watch.results_charts(project=project, page=page, after=cursor),
         "feedback": pins.pin_form(request, project, metric=page.key, run_ids=page.run_ids),
     }
     if request.htmx and not request.htmx.history_restore_request:

@@ -165,3 +165,37 @@ def new_points(*, run_ids: Iterable[int], key: str, after: int) -> NewPoints:
         values={r: np.concatenate(a) for r, a in values.items()},
         times={r: np.concatenate(a) for r, a in times.items()},
     )
+
+
+# Seconds between two looks for metrics a page has not drawn yet (a new chart is less urgent
+# than a new point).
+KEYS_POLL_SECONDS = 2
+
+
+def series_cursor() -> int:
+    """The newest metric series row: every key a page drew had a row up to it."""
+    return MetricSeries.objects.aggregate(n=Max("id"))["n"] or 0
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    """Metric keys first logged after a page was drawn, and the cursor past them."""
+
+    keys: list[str]
+    cursor: int
+
+
+def new_keys(*, live_ids: Iterable[int], run_ids: Iterable[int], after: int) -> NewKeys:
+    """Keys that live runs began logging after the series cursor `after`, less those that any of
+    run_ids (the page's runs) had by then: the page drew those already. The first points of a
+    key create its series row (projects.appends), so a new row is a new key."""
+    rows = MetricSeries.objects.filter(run_id__in=list(live_ids), id__gt=after)
+    found = dict(rows.values("key").annotate(n=Max("id")).values_list("key", "n"))
+    if not found:
+        return NewKeys([], after)
+    known = set(
+        MetricSeries.objects.filter(run_id__in=list(run_ids), key__in=found, id__lte=after)
+        .values_list("key", flat=True)
+        .distinct()
+    )
+    return NewKeys(sorted(set(found) - known), max(after, *found.values()))

@@ -149,6 +149,28 @@ class ChartLiveForm(ChartCardForm):
     reload = forms.BooleanField(required=False)
 
 
+LAYOUTS = [("run", "a run page"), ("results", "the Charts page"), ("public", "a public page")]
+
+
+class ChartKeysForm(ChartOptionsForm):
+    """A page's watch for metrics that its live runs begin to log after it was drawn."""
+
+    runs = RunIdsField(invalid="runs must be run ids separated by commas, e.g. runs=1,2,3.")
+    after = forms.IntegerField(
+        required=False, min_value=0, error_messages={"invalid": "after must be a number."}
+    )
+    layout = forms.ChoiceField(
+        choices=LAYOUTS,
+        error_messages={
+            "required": "layout says where new charts go: run, results or public.",
+            "invalid_choice": "layout says where new charts go: run, results or public.",
+        },
+    )
+    room = forms.IntegerField(
+        required=False, min_value=0, error_messages={"invalid": "room must be a number."}
+    )
+
+
 class ChartPointsForm(ChartCardForm):
     """The points behind a chart card: the whole range, or the window x0..x1 when zoomed."""
 

@@ -13,9 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from . import appends, chart_cards, import_choices, imports, pins, provenance, selectors
+from . import chart_watch, import_choices, imports, pins, provenance, selectors
 from .importers import FORMATS, Choices
-from .metrics import metric_direction
 from .models import ImportStatus
 from .query_forms import ChartOptionsForm
 from .uploads import upload_refusal, uploads_with_paths
@@ -212,14 +211,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     run = selectors.run_for_owner(user=request.user, project=project, run_id=run_id)
     form = ChartOptionsForm(request.GET)
     options, option_error = form.options(), form.message()
-    # Only the figures of each series: the points load with each chart, when it scrolls in.
-    series = list(run.series.only("id", "key", "count", "last", "min", "max", "run_id"))
-    appends.with_pending_summary(run, series)
-    slots = chart_cards.chart_slots(project, [s.key for s in series], [run.pk], options)
-    charts = [
-        {"series": s, "slot": slot, "direction": metric_direction(s.key, project)}
-        for s, slot in zip(series, slots, strict=True)
-    ]
+    charts, keys_watch = chart_watch.run_charts(project=project, run=run, options=options)
     return render(
         request,
         "projects/run_detail.html",
@@ -228,6 +220,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "run": run,
             "imp": run.experiment_import,
             "charts": charts,
+            "keys_watch": keys_watch,
             "options": options,
             "option_error": option_error,
             "artifacts": list(run.artifacts.all()),

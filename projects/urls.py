@@ -33,6 +33,7 @@ READ = [
     ("results/chart/", chart_views.chart_fragment, "chart"),
     ("results/chart/data/", chart_views.chart_data, "chart-data"),
     ("results/chart/live/", chart_views.chart_live, "chart-live"),
+    ("results/chart/keys/", chart_views.chart_keys, "chart-keys"),
     ("compare/", compare_views.runs_compare, "compare"),
     ("stats/", compare_views.runs_stats, "stats"),
     ("export.md", views.export_markdown, "export-md"),
@@ -85,6 +86,7 @@ urlpatterns = [
     path("<slug:slug>/results/chart/", chart_views.chart_fragment, name="chart"),
     path("<slug:slug>/results/chart/data/", chart_views.chart_data, name="chart-data"),
     path("<slug:slug>/results/chart/live/", chart_views.chart_live, name="chart-live"),
+    path("<slug:slug>/results/chart/keys/", chart_views.chart_keys, name="chart-keys"),
     path("<slug:slug>/compare/", compare_views.runs_compare, name="compare"),
     path("<slug:slug>/stats/", compare_views.runs_stats, name="stats"),
     path(

@@ -13,7 +13,14 @@ from milestones.quarters import Quarter
 from projects import groups
 from projects.labels import run_labels
 from projects.metrics import comparison_for, is_better, metric_direction, rank, run_best
-from projects.models import ExperimentImport, ImportFile, Project, ProjectRevision, Run
+from projects.models import (
+    ExperimentImport,
+    ImportFile,
+    Project,
+    ProjectRevision,
+    Run,
+    RunArtifact,
+)
 from projects.targets import is_met
 
 from ..models import Profile
@@ -149,6 +156,16 @@ class RunValue:
     name: str
     value: float
     source: Source | None
+    id: int = 0
+
+
+@dataclass
+class RunArtifacts:
+    """The files a run shown on the public page logged (projects.RunArtifact), the first few."""
+
+    run: str
+    artifacts: list[RunArtifact]
+    more: int = 0
 
 
 @dataclass
@@ -165,6 +182,7 @@ class ProjectPage:
     sources: list[Source]
     verdicts: list[str] = field(default_factory=list)
     stats_note: str = ""
+    artifacts: list[RunArtifacts] = field(default_factory=list)
 
 
 SUMMARY_RUNS = 30  # runs on a summary chart (one dot each)
@@ -189,6 +207,12 @@ def _best_run_ids(project: Project, runs: list[tuple], metric: str) -> list[int]
     if scored:
         return [run_id for _, run_id in sorted(scored)[:TOP_RUNS]]
     return [run_id for _, run_id in sorted(summaries)[:SUMMARY_RUNS]]
+
+
+def chart_run_ids(project: Project, metric: str) -> list[int]:
+    """The runs a public chart of metric shows (the best ones), as project_page picks them."""
+    rows = Run.objects.current().filter(project=project).values_list("id", "summary")
+    return _best_run_ids(project, [(i, "", summary, None) for i, summary in rows], metric)
 
 
 def _has_curve(runs: list[tuple], metric: str) -> bool:
@@ -241,10 +265,10 @@ def project_page(project: Project) -> ProjectPage:
     metric = metric or (metrics[0] if metrics else "")
     direction = metric_direction(metric, project, revision=revision)
     values = []
-    for _, name, summary, import_id in runs:
+    for run_id, name, summary, import_id in runs:
         value = run_best(summary, metric, direction)
         if value is not None:
-            values.append(RunValue(name, value, sources.get(import_id)))
+            values.append(RunValue(name, value, sources.get(import_id), run_id))
     values.sort(key=lambda r: rank(r.value, direction))
     key_metric = _key_metrics([project]).get(project.pk)
     # The success metric first, then the metrics with training curves before one-value ones.
@@ -267,9 +291,52 @@ def project_page(project: Project) -> ProjectPage:
         charts=charts,
         sources=list(sources.values()),
     )
+    # The artifacts of the runs the page shows: the best runs first, then those charted.
+    shown = [r.id for r in page.top_runs] + [i for _, ids, _ in charts for i in ids]
+    page.artifacts = run_artifacts(
+        project=project, run_ids=list(dict.fromkeys(shown)), labels=labels
+    )
     if len(runs) >= 2:
         stats = groups.project_statistics(project=project, metric=metric)
         page.verdicts = [c.verdict for c in stats.comparisons if c.verdict][:3]
     if revision and revision.success_metric and revision.success_metric not in metrics:
         page.stats_note = f"No run has the success metric {revision.success_metric} yet."
     return page
+
+
+ARTIFACTS_PER_RUN = 12
+
+
+def run_artifacts(
+    *, project: Project, run_ids: list[int], labels: dict[int, str]
+) -> list[RunArtifacts]:
+    """The artifacts of these current runs of project, per run in the order given (each run's
+    first ARTIFACTS_PER_RUN by path, with how many more it has). One query."""
+    rows = (
+        RunArtifact.objects.filter(run__in=Run.objects.current().filter(project=project))
+        .filter(run_id__in=run_ids)
+        .order_by("run_id", "path")
+    )
+    by_run: dict[int, list[RunArtifact]] = {}
+    for artifact in rows:
+        by_run.setdefault(artifact.run_id, []).append(artifact)
+    return [
+        RunArtifacts(
+            labels.get(i, ""),
+            by_run[i][:ARTIFACTS_PER_RUN],
+            max(0, len(by_run[i]) - ARTIFACTS_PER_RUN),
+        )
+        for i in run_ids
+        if i in by_run
+    ]
+
+
+def artifact_for_visitor(*, project: Project, artifact_id: int) -> RunArtifact | None:
+    """An artifact of a current run of project (a project project_for_visitor found), else
+    None (a 404): a deleted run's files are not shown, as the run is not."""
+    return (
+        RunArtifact.objects.filter(run__in=Run.objects.current().filter(project=project))
+        .select_related("run")
+        .filter(pk=artifact_id)
+        .first()
+    )

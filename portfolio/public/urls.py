@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, seo_views
+from . import artifact_views, export_views, seo_views
 from . import views as public_site
 
 app_name = "public"
@@ -29,8 +29,23 @@ urlpatterns = [
         name="chart-live",
     ),
     path(
+        "u/<slug:slug>/<slug:project_slug>/chart/keys/",
+        public_site.chart_keys,
+        name="chart-keys",
+    ),
+    path(
         "u/<slug:slug>/<slug:project_slug>/chart/data/",
         public_site.chart_data,
         name="chart-data",
+    ),
+    path(
+        "u/<slug:slug>/<slug:project_slug>/artifacts/<int:artifact_id>/",
+        artifact_views.artifact_detail,
+        name="artifact",
+    ),
+    path(
+        "u/<slug:slug>/<slug:project_slug>/artifacts/<int:artifact_id>/<path:name>",
+        artifact_views.artifact_file,
+        name="artifact-file",
     ),
 ]

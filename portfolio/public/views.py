@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from milestones import charts as plan_charts
-from projects import chart_cards
+from projects import chart_cards, chart_watch
 from projects.models import Visibility
 from projects.sections import GROUPS, sections_in_group
 
@@ -104,7 +104,8 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _visitor_project(request: HttpRequest, slug: str, project_slug: str):
+def visitor_project(request: HttpRequest, slug: str, project_slug: str):
+    """(profile, owner preview?, project) of a public page, else a 404."""
     profile, preview = _visitor_profile(request, slug)
     project = public_reads.project_for_visitor(profile=profile, slug=project_slug)
     if project is None:
@@ -112,30 +113,49 @@ def _visitor_project(request: HttpRequest, slug: str, project_slug: str):
     return profile, preview, project
 
 
-def _project_body(profile: Profile, project) -> str:
-    page = public_reads.project_page(project)
+PUBLIC_SLOT = "portfolio/site/_chart_slot.html"
+
+
+def _slot(profile: Profile, project, metric: str, ids: list[int], files=()) -> dict:
+    """A public chart slot: the card of metric for runs ids, loaded as it scrolls into view."""
+    query = urlencode({"metric": metric, "runs": ",".join(map(str, ids))}, safe="/,")
     chart_url = reverse("public:chart", args=[profile.slug, project.slug])
     data_url = reverse("public:chart-data", args=[profile.slug, project.slug])
-    slots = []
-    for metric, ids, files in page.charts:
-        if not ids:
-            continue
-        query = urlencode({"metric": metric, "runs": ",".join(map(str, ids))}, safe="/,")
-        slots.append(
-            {
-                "key": metric,
-                "url": f"{chart_url}?{query}",
-                "data_url": f"{data_url}?{query}",
-                "files": files,
-            }
-        )
+    return {
+        "key": metric,
+        "url": f"{chart_url}?{query}",
+        "data_url": f"{data_url}?{query}",
+        "files": list(files),
+    }
+
+
+def _project_body(profile: Profile, project) -> str:
+    # Before the page is read: a metric that live runs begin to log later is added by the page.
+    after = chart_watch.keys_cursor()
+    page = public_reads.project_page(project)
+    slots = [_slot(profile, project, m, ids, files) for m, ids, files in page.charts if ids]
+    keys_watch = chart_watch.keys_watch(
+        project=project,
+        run_ids=None,
+        url=reverse("public:chart-keys", args=[profile.slug, project.slug]),
+        layout="public",
+        room=public_reads.CHART_METRICS - len(slots),
+        after=after,
+    )
     groups = [
         (group, [(s, getattr(page.revision, s.key)) for s in sections_in_group(group.key)])
         for group in GROUPS
     ]
     return render_to_string(
         "portfolio/site/_project_body.html",
-        {"page": page, "profile": profile, "slots": slots, "groups": groups},
+        {
+            "page": page,
+            "profile": profile,
+            "slots": slots,
+            "groups": groups,
+            "keys_watch": keys_watch,
+            "slot_template": PUBLIC_SLOT,
+        },
     )
 
 
@@ -161,7 +181,7 @@ def _project_head(request: HttpRequest, profile: Profile, project) -> str:
 @require_GET
 @_whole_page_for_visitors
 def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
-    profile, preview, project = _visitor_project(request, slug, project_slug)
+    profile, preview, project = visitor_project(request, slug, project_slug)
     owner = profile.user_id
     body = public_cache.fragment(
         owner, f"project-{project.pk}", lambda: _project_body(profile, project)
@@ -179,7 +199,7 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
         "head": head,
         # plotly loads only when the page draws a chart; the (cached) body is the one place
         # that knows, and asking it costs no query.
-        "draws_charts": 'data-testid="chart-slot"' in body,
+        "draws_charts": 'data-testid="chart-slot"' in body or 'data-testid="live-keys"' in body,
     }
     response = render(request, "portfolio/site/project.html", context)
     response.cairn_owner_id = None if preview else owner
@@ -189,7 +209,7 @@ def project(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
 @require_GET
 def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
     """A chart card of a public project, loaded by htmx as it scrolls into view."""
-    profile, _, project = _visitor_project(request, slug, project_slug)
+    profile, _, project = visitor_project(request, slug, project_slug)
     template, context, status = chart_cards.card(
         project=project,
         params=request.GET,
@@ -203,7 +223,7 @@ def chart_fragment(request: HttpRequest, slug: str, project_slug: str) -> HttpRe
 @require_GET
 def chart_live(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
     """The live badge of a public chart card, with the points logged since the page asked."""
-    profile, _, project = _visitor_project(request, slug, project_slug)
+    profile, _, project = visitor_project(request, slug, project_slug)
     template, context, status = chart_cards.live_badge(
         project=project,
         params=request.GET,
@@ -213,8 +233,27 @@ def chart_live(request: HttpRequest, slug: str, project_slug: str) -> HttpRespon
 
 
 @require_GET
+def chart_keys(request: HttpRequest, slug: str, project_slug: str) -> HttpResponse:
+    """Chart slots for the metrics a public page's live runs began to log since it asked."""
+    profile, _, project = visitor_project(request, slug, project_slug)
+
+    def slots(keys, run_ids, options, layout):
+        return [_slot(profile, project, k, public_reads.chart_run_ids(project, k)) for k in keys]
+
+    template, context, status = chart_watch.live_keys(
+        project=project,
+        params=request.GET,
+        url=reverse("public:chart-keys", args=[profile.slug, project.slug]),
+        slots=slots,
+        public=True,
+        slot_template=PUBLIC_SLOT,
+    )
+    return render(request, template, context, status=status)
+
+
+@require_GET
 def chart_data(request: HttpRequest, slug: str, project_slug: str) -> JsonResponse:
     """The points of a public project's chart, for zooming."""
-    _, _, project = _visitor_project(request, slug, project_slug)
+    _, _, project = visitor_project(request, slug, project_slug)
     data, status = chart_cards.points(project=project, params=request.GET)
     return JsonResponse(data, status=status, json_dumps_params={"allow_nan": False})

@@ -137,6 +137,19 @@
     if (missing && target.dataset.zoomUrl) fetchTraces(target, target.dataset.zoomUrl, "");
   }
 
+  // A page whose runs log live is sent a chart slot for each metric they begin to log
+  // (projects/_chart_keys.html, appended out of band); one the page already shows is dropped.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    var slot = fragment && fragment.querySelector && fragment.querySelector("[data-chart-key]");
+    if (!slot) return;
+    var key = slot.getAttribute("data-chart-key");
+    var shown = document.querySelectorAll("[data-chart-key]");
+    for (var i = 0; i < shown.length; i++) {
+      if (shown[i].getAttribute("data-chart-key") === key) event.detail.shouldSwap = false;
+    }
+  });
+
   function applyLiveBadges() {
     document.querySelectorAll(".live-state[data-live]:not([data-applied])").forEach(applyLive);
   }

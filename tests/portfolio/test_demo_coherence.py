@@ -173,3 +173,13 @@ def test_the_reproductions_record_states_the_means_its_runs_give(engineer):
     assert "94.8%" in project.current_revision.results
     assert round(100 * statistics.mean(finals["baseline"]), 1) == 94.8
     assert round(100 * statistics.mean(finals["autoaugment"]), 1) == 95.9
+
+
+def test_the_fraud_record_names_the_scores_of_its_own_baseline_runs(engineer):
+    project = _projects(engineer).get(title="Real-time card fraud detection")
+    last = {run.name: run.summary["recall_at_1pct"]["last"] for run in project.runs.all()}
+    results = project.current_revision.results
+
+    # "(rules 0.33, logistic baseline 0.41)"
+    assert f"rules {last['rules-engine']:.2f}" in results
+    assert f"logistic baseline {last['logreg-baseline']:.2f}" in results

@@ -64,9 +64,12 @@ SHARED_POST = _expect(owner=OK, mentor=OK)
 PUBLIC = dict.fromkeys(ROLES, 200)
 NOBODY = dict.fromkeys(ROLES, 404)
 LIVE_QUERY = {"metric": "val/auc", "card": "chart-000000000000"}
+KEYS_QUERY = {"layout": "results", "runs": "1", "after": "0"}
+PUBLIC_KEYS_QUERY = {"layout": "public", "runs": "1", "after": "0"}
 # Readable wherever the project is (the visibility rule), signed in or not.
 ARTIFACT = _expect(owner=200, mentor=200, anonymous=404)
 OWN_ARTIFACT = _expect(owner=200, anonymous=404)
+OWN_286 = _expect(owner=286)
 # Pages for visitors that send someone signed in on to their plan.
 VISITORS = dict.fromkeys(SIGNED_IN, OK) | {"anonymous": 200}
 
@@ -136,6 +139,9 @@ def world(db, tmp_path):
         "secret_artifact": artifact_store(
             run=live_run(secret).run, path="secret.txt", stream=io.BytesIO(b"secret")
         ),
+        "public_artifact": artifact_store(
+            run=live_run(public).run, path="plot.txt", stream=io.BytesIO(b"plot")
+        ),
         "tokens": {role: token_create(user=user, name="ci")[1] for role, user in users.items()},
         "connection": connection,
         "sync": SyncRun.objects.create(connection=connection, state="succeeded"),
@@ -149,6 +155,10 @@ def _p(w):
 
 def _slug(w):
     return [w["slug"]]
+
+
+def _public_artifact(w):
+    return [w["slug"], w["public"].slug, w["public_artifact"].pk]
 
 
 def _conn(w):
@@ -234,6 +244,7 @@ MATRIX = [
     ("projects:chart-data", _p, "get", {"metric": "val/auc"}, OWN),
     # No run of it logs live: 286, "stop polling".
     ("projects:chart-live", _p, "get", LIVE_QUERY, _expect(owner=286)),
+    ("projects:chart-keys", _p, "get", KEYS_QUERY, _expect(owner=286)),
     ("projects:compare", _p, "get", None, OWN),
     ("projects:stats", _p, "get", None, OWN),
     (
@@ -312,10 +323,41 @@ MATRIX = [
     ("public:chart", lambda w: [w["slug"], w["shared"].slug], "get", {"metric": "val/auc"}, NOBODY),
     ("public:chart-live", lambda w: [w["slug"], w["shared"].slug], "get", LIVE_QUERY, NOBODY),
     (
+        "public:chart-keys",
+        lambda w: [w["slug"], w["shared"].slug],
+        "get",
+        PUBLIC_KEYS_QUERY,
+        NOBODY,
+    ),
+    (
         "public:chart-data",
         lambda w: [w["slug"], w["shared"].slug],
         "get",
         {"metric": "val/auc"},
+        NOBODY,
+    ),
+    # Artifacts of a public project's runs, on its public pages: as the page itself (alice's
+    # profile is private: her preview only); of her mentors-only project, nobody's.
+    ("public:artifact", _public_artifact, "get", None, _expect(owner=200, anonymous=404)),
+    (
+        "public:artifact-file",
+        lambda w: [*_public_artifact(w), "plot.txt"],
+        "get",
+        None,
+        _expect(owner=200, anonymous=404),
+    ),
+    (
+        "public:artifact",
+        lambda w: [w["slug"], w["shared"].slug, w["artifact"].pk],
+        "get",
+        None,
+        NOBODY,
+    ),
+    (
+        "public:artifact-file",
+        lambda w: [w["slug"], w["shared"].slug, w["artifact"].pk, "notes.txt"],
+        "get",
+        None,
         NOBODY,
     ),
 ]
@@ -337,6 +379,7 @@ READER_ROWS = [
     ("projects:chart", _r, "get", {"metric": "val/auc", "runs": "0"}, READER),
     ("projects:chart-data", _r, "get", {"metric": "val/auc"}, READER),
     ("projects:chart-live", _r, "get", LIVE_QUERY, _expect(owner=286, mentor=286)),
+    ("projects:chart-keys", _r, "get", KEYS_QUERY, _expect(owner=286, mentor=286)),
     ("projects:compare", _r, "get", None, READER),
     ("projects:stats", _r, "get", {"metric": "val/auc"}, READER),
     ("projects:export-md", _r, "get", None, READER),
@@ -357,6 +400,20 @@ PUBLIC_READER_ROWS = [
 
 # Private work stays private even from a mentor: these answer 404 to all but its owner.
 PRIVATE_ROWS = [
+    (
+        "public:artifact",
+        lambda w: [w["slug"], w["secret"].slug, w["secret_artifact"].pk],
+        "get",
+        None,
+        NOBODY,
+    ),
+    (
+        "public:artifact-file",
+        lambda w: [w["slug"], w["secret"].slug, w["secret_artifact"].pk, "secret.txt"],
+        "get",
+        None,
+        NOBODY,
+    ),
     ("projects:artifact", lambda w: [w["secret_artifact"].pk], "get", None, OWN_ARTIFACT),
     (
         "projects:artifact-file",
@@ -370,6 +427,7 @@ PRIVATE_ROWS = [
         for name in ("projects:runs", "projects:results", "projects:compare", "projects:stats")
     ],
     ("projects:chart-data", lambda w: [reader_key(w["secret"])], "get", {"metric": "m"}, OWN),
+    ("projects:chart-keys", lambda w: [reader_key(w["secret"])], "get", KEYS_QUERY, OWN_286),
     ("projects:export-json", lambda w: [reader_key(w["secret"])], "get", None, OWN),
     ("projects:detail", lambda w: [reader_key(w["secret"])], "get", None, OWN_POST),
     ("mentoring:project", lambda w: [w["slug"], w["secret"].slug], "get", None, OWN),

@@ -118,6 +118,7 @@ POST_EFFECTS = {
     "chart": "refused",
     "chart-data": "refused",
     "chart-live": "refused",
+    "chart-keys": "refused",
     "artifact": "refused",
     "artifact-file": "refused",
     "compare": "refused",

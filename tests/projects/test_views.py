@@ -103,6 +103,7 @@ ROUTES = [
     ("chart", "project", 400, None),  # no metric asked for
     ("chart-data", "project", 400, None),
     ("chart-live", "project", 400, None),  # no metric nor card
+    ("chart-keys", "project", 400, None),  # no layout
     # By id, for everyone the project is visible to (tests/projects/test_artifact_pages.py).
     ("artifact", "artifact", 200, None),
     ("artifact-file", "artifact", 200, None),
