@@ -191,3 +191,38 @@ def test_a_mentor_quotes_a_passage_by_selecting_it_on_the_page(browser: Browser,
     finally:
         mentor_context.close()
         engineer_context.close()
+
+
+def test_quote_works_with_a_tap_on_a_touch_screen(browser: Browser, live_server):
+    from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
+
+    alice, morgan = UserFactory(username="alice"), UserFactory(username="morgan")
+    project = create_project(
+        owner=alice,
+        title="Churn model",
+        visibility="mentors",
+        problem="Predict which customers **leave next month**, from usage logs.",
+    )
+    _, token = mentorship_invite(engineer=alice)
+    mentorship_accept(token=token, mentor=morgan)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 800}, has_touch=True, is_mobile=True
+    )
+    page = phone.new_page()
+    try:
+        _log_in(page, live_server.url, "morgan")
+        page.goto(f"{live_server.url}/people/alice/projects/{project.slug}/")
+        page.evaluate(SELECT_PASSAGE, ["#section-problem .prose", "leave", "logs"])
+        page.locator("#section-problem .prose").dispatch_event("touchend")
+        button = page.get_by_test_id("quote-button")
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        button.tap()
+        section = page.locator("#section-problem")
+        expect(section.locator("input[name=quote]")).to_have_value(
+            "leave next month, from usage logs"
+        )
+        expect(section.locator("textarea[name=body]")).to_be_focused()
+    finally:
+        phone.close()
