@@ -5,14 +5,19 @@ than the screen."""
 from __future__ import annotations
 
 import datetime
+import io
 import re
 
+import PIL.Image
 import pytest
 from playwright.sync_api import Browser, expect
 
 from milestones import services as plan
 from portfolio.mentoring.mentorships import mentorship_accept, mentorship_invite
 from portfolio.models import Profile
+from portfolio.public.reads import project_page
+from projects.artifacts import artifact_store
+from projects.models import Run
 from tests.browser.session import log_in
 from tests.factories import (
     GoalFactory,
@@ -58,6 +63,14 @@ def world(alice):
     save_revision(project, problem="Catch card fraud in real time, with a long explanation.")
     imp = import_results(project, sample("long.csv"))
     import_results(project, sample("mlflow_runs.csv"))
+    # Artifacts of a run the public page shows: a wide image and JSON with a long line.
+    shown = Run.objects.get(pk=project_page(project).top_runs[0].id)
+    wide = io.BytesIO()
+    PIL.Image.new("RGB", (900, 200), "white").save(wide, format="PNG")
+    wide.seek(0)
+    artifact_store(run=shown, path="plots/a-rather-long-confusion-matrix-name.png", stream=wide)
+    notes = io.BytesIO(b'{"thresholds": "' + b"0.1,0.2,0.3," * 40 + b'"}')
+    artifact = artifact_store(run=shown, path="evaluation/per-threshold-metrics.json", stream=notes)
     mentor = UserFactory(username="mentor")
     _, secret = mentorship_invite(engineer=alice)
     mentorship_accept(token=secret, mentor=mentor)
@@ -79,6 +92,7 @@ def world(alice):
         "import": imp,
         "shared": shared,
         "invitation": invitation,
+        "artifact": artifact,
     }
 
 
@@ -153,6 +167,7 @@ def test_no_page_scrolls_sideways_at_360_px(browser: Browser, live_server, world
     ]
     invitation = f"/mentoring/accept/{world['invitation']}/"
     public = ["/u/alice/", f"/u/alice/{s}/", "/accounts/login/", "/accounts/signup/", "/"]
+    public.append(f"/u/alice/{s}/artifacts/{world['artifact'].pk}/")
 
     too_wide = _wide_pages(browser, live_server.url, "alice", owner)
     too_wide += _wide_pages(browser, live_server.url, "mentor", mentor)

@@ -135,3 +135,16 @@ def test_an_artifact_is_not_reached_through_another_public_project(client, alice
     url = reverse("public:artifact", args=[alice.profile.slug, other.slug, artifact.pk])
 
     assert client.get(url).status_code == 404
+
+
+def test_a_run_with_many_artifacts_shows_the_first_dozen_and_says_how_many_more(
+    client, public_run
+):
+    for i in range(14):
+        _store(public_run, f"epoch-{i:02}.txt", b"x")
+
+    page = _page(client, public_run)
+
+    assert page.count('data-testid="artifact"') == 12
+    assert "epoch-11.txt" in page and "epoch-12.txt" not in page
+    assert "and 2 more files of this run." in page
