@@ -49,3 +49,28 @@ def background_work(request: HttpRequest) -> dict:
         return {"background_delayed": False}
     user_id = user.pk
     return {"background_delayed": SimpleLazyObject(lambda: _delayed(user_id))}
+
+
+# The mentoring pages about someone else's work (the dashboard and what it links to).
+_MENTORING_PAGES = {"dashboard", "person", "project", "revision", "milestone"}
+
+
+def nav_section(request: HttpRequest) -> dict:
+    """`nav_section`: which item of the main navigation the page belongs to ("plan",
+    "projects", "mentoring", "profile" or ""). A mentor reading a mentee's project on its
+    reader route (/projects/<id>~<slug>/…) is mentoring, not in their own projects."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return {"nav_section": ""}
+    reader = "~" in str(match.kwargs.get("slug", ""))
+    if match.app_name == "projects":
+        section = "mentoring" if reader else "projects"
+    elif match.app_name == "milestones":
+        section = "plan"
+    elif match.app_name == "mentoring" and match.url_name in _MENTORING_PAGES:
+        section = "mentoring"
+    elif match.url_name == "profile":
+        section = "profile"
+    else:
+        section = ""
+    return {"nav_section": section}

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portfolio.context_processors.background_work",
                 "portfolio.context_processors.mentoring_first",
+                "portfolio.context_processors.nav_section",
             ],
         },
     },

@@ -114,3 +114,36 @@ def test_a_mentor_follows_next_after_sign_in(client, alice, bob):
 
 def test_an_engineer_without_mentees_lands_on_the_plan(client, alice):
     assert _log_in(client, "alice")["Location"] == reverse("milestones:plan")
+
+
+CURRENT = re.compile(r'<a href="[^"]*" aria-current="page">([^<]+)</a>')
+
+
+def _current(client, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return CURRENT.findall(NAV.search(response.content.decode()).group(1))
+
+
+def test_a_mentor_reading_a_mentees_project_is_in_mentoring_not_in_their_own_projects(
+    client, alice, bob
+):
+    from projects.selectors import reader_key
+
+    _mentor(alice, bob)
+    project = create_project(owner=alice, title="Shared sweep", visibility="mentors")
+    client.force_login(bob)
+
+    for name in ("projects:runs", "projects:results", "projects:compare", "projects:stats"):
+        assert _current(client, reverse(name, args=[reader_key(project)])) == ["Mentoring"]
+    assert _current(client, reverse("mentoring:person", args=[alice.username])) == ["Mentoring"]
+    # Their own projects are still Projects, and the plan is the Plan.
+    assert _current(client, reverse("projects:list")) == ["Projects"]
+    assert _current(client, reverse("milestones:quarter", args=[2026, 1])) == ["Plan"]
+
+
+def test_the_owner_on_their_own_project_is_in_projects(alice_client, alice):
+    project = create_project(owner=alice, title="Own sweep")
+
+    assert _current(alice_client, reverse("projects:runs", args=[project.slug])) == ["Projects"]
+    assert _current(alice_client, reverse("projects:detail", args=[project.slug])) == ["Projects"]
