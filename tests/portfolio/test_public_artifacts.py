@@ -137,9 +137,7 @@ def test_an_artifact_is_not_reached_through_another_public_project(client, alice
     assert client.get(url).status_code == 404
 
 
-def test_a_run_with_many_artifacts_shows_the_first_dozen_and_says_how_many_more(
-    client, public_run
-):
+def test_a_run_with_many_artifacts_shows_the_first_dozen_and_says_how_many_more(client, public_run):
     for i in range(14):
         _store(public_run, f"epoch-{i:02}.txt", b"x")
 
