@@ -45,7 +45,8 @@ def _keys_badge(
     return {
         "url": f"{url}?{urlencode(query)}",
         "polling": polling,
-        "every": max(every, live.KEYS_POLL_SECONDS),
+        # As often as the cards' badges: a new metric's first point is a point to show.
+        "every": every,
         "into": KEY_TARGETS[layout],
     }
 

@@ -167,11 +167,6 @@ def new_points(*, run_ids: Iterable[int], key: str, after: int) -> NewPoints:
     )
 
 
-# Seconds between two looks for metrics a page has not drawn yet (a new chart is less urgent
-# than a new point).
-KEYS_POLL_SECONDS = 2
-
-
 def series_cursor() -> int:
     """The newest metric series row: every key a page drew had a row up to it."""
     return MetricSeries.objects.aggregate(n=Max("id"))["n"] or 0
