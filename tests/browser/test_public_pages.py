@@ -3,11 +3,14 @@ project from it, and its charts drawn under the CSP."""
 
 from __future__ import annotations
 
+import io
 import re
 
+import PIL.Image
 import pytest
 from playwright.sync_api import Page, expect
 
+from projects.artifacts import artifact_store
 from tests.factories import create_project, import_results, long_csv, save_revision
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,4 +55,35 @@ def test_a_visitor_opens_a_profile_follows_a_project_and_sees_its_charts(
     page.reload()
     page.locator(".public-chart").first.scroll_into_view_if_needed()
     expect(page.locator("[data-testid=chart-card] .main-svg").first).to_be_visible()
+    assert csp_violations == []
+
+
+def test_a_visitor_sees_a_public_runs_plot_and_reads_its_json(
+    page: Page, live_server, alice, csp_violations
+):
+    alice.profile.is_public = True
+    alice.profile.save()
+    project = create_project(owner=alice, title="Churn model", visibility="public")
+    import_results(project, ("runs.csv", long_csv({("base", "val/auc"): [0.6, 0.7, 0.8]})))
+    run = project.runs.get()
+    plot = io.BytesIO()
+    PIL.Image.new("RGB", (400, 300), "steelblue").save(plot, format="PNG")
+    plot.seek(0)
+    artifact_store(run=run, path="plots/roc.png", stream=plot)
+    artifact_store(run=run, path="metrics.json", stream=io.BytesIO(b'{"auc": 0.8, "n": 1200}'))
+
+    page.goto(f"{live_server.url}/u/{alice.profile.slug}/{project.slug}/")
+    artifacts = page.locator("[data-testid=public-artifacts]")
+    expect(artifacts.get_by_text("Run base")).to_be_visible()
+    thumb = artifacts.locator("img.artifact-thumb")
+    thumb.scroll_into_view_if_needed()
+    expect(thumb).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 400", arg=thumb.element_handle()
+    )
+    artifacts.get_by_role("link", name="metrics.json").click()
+
+    expect(page.locator("[data-testid=artifact-text]")).to_contain_text('"auc": 0.8')
+    page.get_by_role("link", name=re.compile("Churn model")).first.click()
+    expect(page).to_have_url(re.compile(rf"/u/{alice.profile.slug}/{project.slug}/#artifacts$"))
     assert csp_violations == []
