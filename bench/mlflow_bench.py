@@ -5,8 +5,9 @@ per log_batch, runs x 10 metrics x 1,000 steps, i.e. 100 runs) into
 - Cairn on PostgreSQL with Redis: a database of the bench's own (--database, dropped and made
   again), Redis db --redis-db, gunicorn (2 workers x 4 threads) and a Celery worker started
   here as subprocesses on free ports;
-- `mlflow server` with a SQLite backend and --serve-artifacts, from a virtual environment the bench
-  makes under var/mlflow-bench/ with pip (MLflow's pins differ from Cairn's), on a free port.
+- `mlflow server` with a SQLite backend and --serve-artifacts, from the virtual environment
+  the tests use (var/mlflow-env, made once with pip by tests/mlflow_env.py: MLflow's pins differ
+  from Cairn's), on a free port.
 Printed for each server, with the same calls and points (bench/_mlflow_measure.py):
 - the official client, one log_batch at a time: points per second and p50/p95 of one call as
   the client sees it (the issue's figures: Cairn >= 10x the MLflow server, p95 <= 25 ms);
@@ -41,7 +42,6 @@ import _mlflow_measure as measure_module
 from _mlflow_measure import METRICS, PER_BATCH, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / "var" / "mlflow-bench" / "venv"
 
 SEED = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -142,15 +142,17 @@ def start_cairn(args, var: str) -> tuple[str, str, str, list[subprocess.Popen]]:
 
 
 def mlflow_venv() -> Path:
-    """MLflow in a virtual environment of its own under var/ (made once, with pip)."""
-    binary = VENV / "bin" / "mlflow"
-    if not binary.exists():
-        print("Making var/mlflow-bench/venv with MLflow (once; a few minutes)…", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [str(VENV / "bin" / "pip"), "install", "--quiet", "mlflow>=3.0,<4"], check=True
-        )
-    return binary
+    """The `mlflow` command of var/mlflow-env, the tests' MLflow (made once, with pip)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.mlflow_env import mlflow_python
+
+    return mlflow_python().parent / "mlflow"
+
+
+def _mlflow_env() -> dict[str, str]:
+    from tests.mlflow_env import NOT_FOR_MLFLOW
+
+    return {k: v for k, v in os.environ.items() if k not in NOT_FOR_MLFLOW}
 
 
 def start_mlflow(var: str) -> tuple[str, subprocess.Popen]:
@@ -160,7 +162,7 @@ def start_mlflow(var: str) -> tuple[str, subprocess.Popen]:
         [str(binary), "server", "--backend-store-uri", f"sqlite:///{var}/mlflow.db",
          "--serve-artifacts", "--artifacts-destination", f"{var}/mlflow-artifacts",
          "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_mlflow_env(),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     _wait(f"{base}/health", server, seconds=300)

@@ -30,6 +30,9 @@ def _own_cache_namespace(settings):
         name: {**conf, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
         for name, conf in settings.CACHES.items()
     }
+    from portfolio.public.cache import forget_slugs
+
+    forget_slugs()  # and the slugs' owners this process remembers
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -118,17 +119,72 @@ def fragment(owner_id: int, name: str, build: Callable[[], str]) -> SafeString:
 
 # --- Whole pages for visitors ---------------------------------------------------------------
 # A signed-out visitor gets the same bytes as the last one: the page is kept whole, found by
-# the profile slug without a query. The slug's owner is cached too; a changed slug or a profile
-# made private changes the owner's version, so nothing stale is reachable.
+# the profile slug without a query, in one round trip to the cache. The slug's owner is kept in
+# the cache and, for SLUG_MEMO_SECONDS, in the process; each page is kept with the version
+# token it was rendered under, read together with the owner's current token. A changed slug or
+# a profile made private changes the owner's version, so nothing stale is reachable, even
+# through a slug this process still maps to its former owner.
+
+SLUG_MEMO_SECONDS = 60
+_slug_memo: dict[str, tuple[float, int]] = {}
 
 
 def _slug_key(slug: str) -> str:
     return f"cairn:public:{RELEASE}:slug:{slug}"
 
 
-def _page_key(owner_id: int, token: str, path: str, host: str) -> str:
+def _page_key(owner_id: int, path: str, host: str) -> str:
     digest = hashlib.blake2s(f"{host}|{path}".encode(), digest_size=12).hexdigest()
-    return f"cairn:public:{RELEASE}:{owner_id}:{token}:page:{digest}"
+    return f"cairn:public:{RELEASE}:{owner_id}:page:{digest}"
+
+
+def _owner_of(slug: str) -> int | None:
+    now = time.monotonic()
+    memo = _slug_memo.get(slug)
+    if memo is not None and now - memo[0] < SLUG_MEMO_SECONDS:
+        return memo[1]
+    owner_id = _get(_slug_key(slug))
+    if owner_id is not None:
+        _remember_slug(slug, owner_id)
+    return owner_id
+
+
+def _remember_slug(slug: str, owner_id: int) -> None:
+    if len(_slug_memo) > 10_000:
+        _slug_memo.clear()
+    _slug_memo[slug] = (time.monotonic(), owner_id)
+
+
+def page_get(*, slug: str, path: str, host: str, request) -> bytes | None:
+    """The page a signed-out visitor asked for, as last rendered, made theirs; None if not kept
+    or kept under an older version."""
+    owner_id = _owner_of(slug)
+    if owner_id is None:
+        return None
+    version_key, page_key = _version_key(owner_id), _page_key(owner_id, path, host)
+    try:
+        found = cache.get_many([version_key, page_key])
+    except Exception:
+        log.warning("Cache unavailable (get %s)", page_key, exc_info=True)
+        return None
+    kept = found.get(page_key)
+    if kept is None:
+        return None
+    token = found.get(version_key) or version(owner_id)
+    rendered_under, content = kept
+    return _for_request(content, request) if rendered_under == token else None
+
+
+def page_set(*, slug: str, owner_id: int, path: str, host: str, content: bytes) -> None:
+    _set(_slug_key(slug), owner_id, TIMEOUT)
+    _remember_slug(slug, owner_id)
+    kept = (version(owner_id), _without_request_values(content))
+    _set(_page_key(owner_id, path, host), kept, TIMEOUT)
+
+
+def forget_slugs() -> None:
+    """Ask the cache again for every slug's owner (tests)."""
+    _slug_memo.clear()
 
 
 NONCE_MARK = b"__cairn-csp-nonce__"
@@ -154,18 +210,3 @@ def _for_request(content: bytes, request) -> bytes:
     if CSRF_MARK in content:
         content = content.replace(CSRF_MARK, get_token(request).encode())
     return content
-
-
-def page_get(*, slug: str, path: str, host: str, request) -> bytes | None:
-    """The page a signed-out visitor asked for, as last rendered, made theirs; None if not kept."""
-    owner_id = _get(_slug_key(slug))
-    if owner_id is None:
-        return None
-    content = _get(_page_key(owner_id, version(owner_id), path, host))
-    return None if content is None else _for_request(content, request)
-
-
-def page_set(*, slug: str, owner_id: int, path: str, host: str, content: bytes) -> None:
-    _set(_slug_key(slug), owner_id, TIMEOUT)
-    kept = _without_request_values(content)
-    _set(_page_key(owner_id, version(owner_id), path, host), kept, TIMEOUT)
