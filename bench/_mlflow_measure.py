@@ -3,7 +3,9 @@ the same calls, the same points, the same client, so the two columns compare.
 
 - log_points: the official client, one log_batch at a time (the issue's figure);
 - client_alone: the same client calls with the network cut off (the client's own work: building
-  protos and json.dumps(indent=2) of 1,000 metrics), the ceiling of any one-client rate;
+  protos and json.dumps(indent=2) of 1,000 metrics);
+- client_floor: the same calls over HTTP to a server that answers at once (_answer_at_once.py),
+  the client's whole cost and so the ceiling of any one-client rate, whatever the server;
 - raw_http: the very bodies the client sends, encoded beforehand and POSTed over one
   keep-alive connection, so only the server's time (and HTTP) is counted;
 - parallel: several client processes at once, each logging its own runs (a sweep).
@@ -93,6 +95,20 @@ def client_alone(calls: int = 100) -> dict:
             mlflow_client.log_batch("0" * 32, metrics=batch, synchronous=True)
             latencies.append(time.perf_counter() - t0)
     figures = _latency(latencies)
+    return figures | {"rate": PER_BATCH / (figures["p50"] / 1000)}
+
+
+def client_floor(base: str, calls: int = 200) -> dict:
+    """The client's time per log_batch against a server that answers at once."""
+    mlflow_client = client(base, "unused")
+    base_ms = int(time.time() * 1000)
+    latencies = []
+    for n in range(calls):
+        batch = batch_metrics((n % 10) * STEPS_PER_BATCH, STEPS, base_ms)
+        t0 = time.perf_counter()
+        mlflow_client.log_batch("0" * 32, metrics=batch, synchronous=True)
+        latencies.append(time.perf_counter() - t0)
+    figures = _latency(latencies[calls // 10 :])  # the first calls open the connection
     return figures | {"rate": PER_BATCH / (figures["p50"] / 1000)}
 
 
