@@ -61,9 +61,9 @@ def _milestones_with_latest_checkin():
         .annotate(n=Count("id"))
         .values("n")
     )
-    return Milestone.objects.annotate(
+    # Only what a quarter page's rows show: its notes and row dates stay in the database.
+    return Milestone.objects.defer("notes", "created_at", "updated_at").annotate(
         last_progress=Subquery(latest.values("progress")[:1]),
-        last_checkin_at=Subquery(latest.values("created_at")[:1]),
         checkin_count=Subquery(count[:1]),
     )
 
