@@ -365,7 +365,7 @@ def test_the_results_page_of_many_runs_takes_a_few_queries(
 
     # Two of them for the watch on metrics that live runs begin to log: the newest series row
     # and the chosen runs' live states (none here).
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # +1: whether the user mentors (the navigation's order)
         response = alice_client.get(url)
 
     main, *_ = _slots(response)
