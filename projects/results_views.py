@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
@@ -88,15 +89,22 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
         "read_with": import_choices.describe(imp.choices),
         "has_files": provenance.has_files(imp),
     }
+    context["runs"] = imp.runs.current()[:50] if imp.status == ImportStatus.SUCCEEDED else []
     if request.htmx:
         response = render(request, "projects/import_detail.html#import-status", context)
         if imp.is_done:
-            # 286 tells htmx to stop polling; the swap still shows the final state.
+            # The import's end also changes the runs list and the provenance (format, importer,
+            # choices): they come in the same answer, out of band, so the page agrees with a
+            # reload. 286 tells htmx to stop polling; the swap still shows the final state.
+            context["oob"] = True
+            for part in ("import-runs", "import-provenance"):
+                response.content += render_to_string(
+                    f"projects/import_detail.html#{part}", context, request=request
+                ).encode()
             response.status_code = HttpResponseStopPolling.status_code
         return response
     if imp.status == ImportStatus.QUEUED and not project.read_only:
         imports.import_requeue_stalled(project=project)
-    context["runs"] = imp.runs.current()[:50] if imp.status == ImportStatus.SUCCEEDED else []
     return render(request, "projects/import_detail.html", context)
 
 

@@ -38,6 +38,17 @@ def test_it_uploads_a_file_and_watches_the_bar_reach_done(
     expect(page.get_by_test_id("import-status")).to_contain_text("6 runs")
     expect(page.locator("#import-status progress")).to_have_attribute("value", "100")
     assert page.evaluate("window.__noReload") == "still here"
+    # The rest of the page followed the import's end in the same answer: the provenance names
+    # the format read, and the runs list is there, exactly as a reload shows them.
+    live = {
+        part: page.get_by_test_id(part).inner_text()
+        for part in ("import-provenance", "import-runs")
+    }
+    assert "not known yet" not in live["import-provenance"]
+    assert "baseline-seed1" in live["import-runs"]
+    page.reload()
+    expect(page.get_by_test_id("import-state")).to_have_text("Succeeded")
+    assert {part: page.get_by_test_id(part).inner_text() for part in live} == live
 
     page.get_by_role("link", name="See the runs").click()
     expect(page.get_by_test_id("run-row")).to_have_count(6)
