@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +18,15 @@ from . import chart_watch, import_choices, imports, pins, provenance, selectors
 from .importers import FORMATS, Choices
 from .models import ImportStatus
 from .query_forms import ChartOptionsForm
-from .uploads import upload_refusal, uploads_with_paths
+from .uploads import (
+    RAW_BODY_EMPTY,
+    RAW_NAME_MISSING,
+    is_raw_upload,
+    raw_upload_name,
+    receive_raw_upload,
+    upload_refusal,
+    uploads_with_paths,
+)
 from .wording import plural
 
 RUNS_PER_PAGE = 50
@@ -28,6 +36,8 @@ RUNS_PER_PAGE = 50
 @require_POST
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_owner(user=request.user, slug=slug)
+    if is_raw_upload(request):
+        return _raw_upload(request, project)
     files = request.FILES.getlist("files")  # parses the body; the size limit applies here
     back = f"{project.get_absolute_url()}#results"
     try:
@@ -46,13 +56,45 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(back)
     for imp, created in made:
         if not created:
-            messages.info(
-                request, f"“{imp.original_name}” was imported already; here is that import."
-            )
+            _imported_already(request, imp)
     if len(made) == 1:
         return redirect(made[0][0])
     messages.success(request, f"{plural(len(made), 'file')} uploaded: see each import below.")
     return redirect(back)
+
+
+def _imported_already(request: HttpRequest, imp) -> None:
+    messages.info(request, f"“{imp.original_name}” was imported already; here is that import.")
+
+
+def _raw_upload(request: HttpRequest, project) -> JsonResponse:
+    """One file sent as the body itself (the upload page's script sends each file so, with
+    its progress; `?name=` gives its path, the form's other fields come in the query string):
+    answered in JSON, the import's page to go to or why it was refused."""
+    name = raw_upload_name(request)
+    if not name:
+        return JsonResponse({"error": RAW_NAME_MISSING}, status=400)
+    file = receive_raw_upload(request, name)
+    if refusal := upload_refusal(request):
+        return JsonResponse({"error": refusal}, status=413)
+    if file is None:
+        return JsonResponse({"error": RAW_BODY_EMPTY}, status=400)
+    fields = request.GET
+    try:
+        [(imp, created)] = imports.imports_create(
+            project=project,
+            user=request.user,
+            uploads=uploads_with_paths([file], [name]),
+            requested_format=fields.get("format", ""),
+            run_name=fields.get("run_name", "").strip(),
+            metric_name=fields.get("metric_name", "").strip(),
+        )
+    except imports.UploadRefused as exc:
+        return JsonResponse({"error": str(exc)}, status=413 if exc.too_large else 400)
+    if not created:  # shown on the import's page, as after the form
+        _imported_already(request, imp)
+    body = {"id": imp.pk, "name": imp.original_name, "url": imp.get_absolute_url()}
+    return JsonResponse({**body, "duplicate": not created}, status=201 if created else 200)
 
 
 @login_required

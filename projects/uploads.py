@@ -7,7 +7,7 @@ the disk.
 - `SizeLimitUploadHandler` stops receiving a file once it is over the limit (a body sent
   without a length, or several files together under the request limit), so bytes past the
   limit are never stored and the view says why.
-- The handlers read the body in 1 MiB chunks (Django's default is 64 KiB), so a large upload
+- The handlers read the body in 512 KiB chunks (Django's default is 64 KiB), so a large upload
   is written to its temporary file at disk speed rather than in many small Python steps, and
   hash it as it arrives, so storing it is a move of that file, not a second copy.
 """
@@ -15,7 +15,9 @@ the disk.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.files.uploadhandler import (
@@ -26,11 +28,11 @@ from django.core.files.uploadhandler import (
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import parse_header_parameters, url_has_allowed_host_and_scheme
 
 from .imports import Upload, megabytes, upload_name
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 1 << 19
 # A request's body holds its files and a little more: the other form fields and each part's
 # headers.
 FORM_MARGIN = 1_000_000
@@ -117,6 +119,56 @@ def uploads_with_paths(files, paths: list[str]) -> list[Upload]:
     return out
 
 
+RAW_NAME_MISSING = "Give the file's name: ?name=metrics.csv (or a Content-Disposition filename)."
+RAW_BODY_EMPTY = "The body is empty: send the file's bytes, with its Content-Length."
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
+def is_raw_upload(request: HttpRequest) -> bool:
+    """Whether a POST's body is the file itself (`curl --data-binary @metrics.csv`, or the
+    upload page's script), not a form around it: any Content-Type but a form's."""
+    return request.method == "POST" and (request.content_type or "") not in FORM_TYPES
+
+
+def raw_upload_name(request: HttpRequest) -> str:
+    """The name a raw body is sent under: `?name=`, else Content-Disposition's filename."""
+    if name := request.GET.get("name", "").strip():
+        return name
+    disposition = request.headers.get("Content-Disposition", "")
+    _, params = parse_header_parameters(disposition) if disposition else ("", {})
+    return (params.get("filename") or "").strip()
+
+
+def receive_raw_upload(request: HttpRequest, name: str):
+    """The request's body as one uploaded file named `name`, or None when it was refused
+    (`upload_refusal` says why) or empty. The body passes through the same handlers as a form's
+    file (the size limit, the temporary file hashed on the way), with no multipart parser
+    between the socket and the disk."""
+    content_type = request.content_type or "application/octet-stream"
+    length = _declared_length(request) or None
+    handlers = [SizeLimitUploadHandler(request), TemporaryUploadHandler(request)]
+    for handler in handlers:
+        handler.new_file("file", name, content_type, length, None)
+    received = 0
+    try:
+        while chunk := request.read(CHUNK_SIZE):
+            size = len(chunk)
+            for handler in handlers:  # as Django's parser: a handler that keeps it ends the chain
+                if (chunk := handler.receive_data_chunk(chunk, received)) is None:
+                    break
+            received += size
+    except StopUpload:
+        handlers[-1].upload_interrupted()
+        while request.read(CHUNK_SIZE):  # read and drop the rest: the client gets the answer
+            pass
+        return None
+    file = handlers[-1].file_complete(received)
+    if not received:
+        file.close()
+        return None
+    return file
+
+
 class SizeLimitUploadHandler(FileUploadHandler):
     chunk_size = CHUNK_SIZE
 
@@ -147,24 +199,47 @@ class MemoryUploadHandler(MemoryFileUploadHandler):
 
 
 class TemporaryUploadHandler(TemporaryFileUploadHandler):
-    """Django's, writing 1 MiB chunks to the temporary file and hashing them on the way.
+    """Django's, writing the file to its temporary file and hashing it on the way.
 
     The file comes out with its `sha256`, so the import stores it by moving the temporary file
     into place (a rename on one file system) instead of reading it again to copy and hash it:
-    a large upload is written to disk once.
+    a large upload is written to disk once. The hashing runs on a thread of its own (hashlib
+    lets go of the GIL), a few chunks behind the writing, so receiving the body does not wait
+    for it.
     """
 
     chunk_size = CHUNK_SIZE
+    # Chunks the hashing may fall behind before receiving waits for it (memory held: 2 MiB).
+    HASH_BEHIND = 8
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
         self.digest = hashlib.sha256()
+        self.hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-sha256")
+        self.pending: deque[Future] = deque()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self.digest.update(raw_data)
+        # One worker runs the updates in the order they were given.
+        self.pending.append(self.hasher.submit(self.digest.update, raw_data))
+        if len(self.pending) > self.HASH_BEHIND:
+            self.pending.popleft().result()
         return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size: int):
+        self._stop_hashing()
         file = super().file_complete(file_size)
         file.sha256 = self.digest.hexdigest()
         return file
+
+    def upload_interrupted(self) -> None:
+        self._stop_hashing()
+        super().upload_interrupted()
+
+    def _stop_hashing(self) -> None:
+        hasher = getattr(self, "hasher", None)
+        if hasher is not None:
+            hasher.shutdown(wait=True)
+            for done in self.pending:
+                done.result()
+            self.pending.clear()
+            self.hasher = None

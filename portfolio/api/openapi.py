@@ -75,6 +75,32 @@ NAMES = {
 }
 
 
+# The query of an upload sent as the body itself: its name and the form's other fields.
+RAW_QUERY = [
+    {
+        "name": "name",
+        "in": "query",
+        "required": False,
+        "description": "With the file as the body: its name or relative path "
+        "(lightning_logs/version_3/metrics.csv); a Content-Disposition filename works too",
+        "schema": {"type": "string"},
+    },
+    *(
+        {"name": key, "in": "query", "required": False, "schema": {"type": "string"}}
+        for key in (
+            "format",
+            "run_name",
+            "metric_name",
+            "choices",
+            "roles",
+            "date_order",
+            "delimiter",
+            "confirmed",
+        )
+    ),
+]
+
+
 def _error(description: str) -> dict:
     return {
         "description": description,
@@ -108,11 +134,17 @@ def schema(*, server: str) -> dict:
                     "background. Poll status_url until status is succeeded, failed or review. "
                     "The same file again answers the first import; when that one failed or "
                     "was held for review, it is run again with this request's names and "
-                    "choices (202).",
-                    "parameters": [slug],
+                    "choices (202). A single file may also be sent as the body itself "
+                    "(any Content-Type but a form's, e.g. text/csv or application/octet-stream) "
+                    "with its name in ?name= and the other fields in the query: no multipart "
+                    "parsing, so a large file goes to disk about twice as fast.",
+                    "parameters": [slug, *RAW_QUERY],
                     "requestBody": {
                         "required": True,
                         "content": {
+                            "application/octet-stream": {
+                                "schema": {"type": "string", "format": "binary"}
+                            },
                             "multipart/form-data": {
                                 "schema": {
                                     "type": "object",
@@ -129,7 +161,7 @@ def schema(*, server: str) -> dict:
                                         },
                                     },
                                 }
-                            }
+                            },
                         },
                     },
                     "responses": {

@@ -17,9 +17,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import import_choices, importers, imports
+from projects import import_choices, importers, imports, uploads
 from projects.models import ExperimentImport, ImportStatus, Project
-from projects.uploads import upload_refusal, uploads_with_paths
 
 from ..security import limits
 from .tokens import token_authenticate
@@ -27,6 +26,10 @@ from .tokens import token_authenticate
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+NO_FILE = (
+    "Send the result file as multipart form data in the field “file”, or as the body itself "
+    "with ?name=metrics.csv."
+)
 _REASONS = {
     400: "Bad request.",
     403: "Forbidden.",
@@ -138,14 +141,14 @@ def import_json(request: HttpRequest, imp: ExperimentImport) -> dict:
     }
 
 
-def _choices(request: HttpRequest) -> dict | None:
+def _choices(fields) -> dict | None:
     """How to read the files, from the form: `choices` (JSON) and/or its parts.
 
     `roles` is a JSON object column -> role; `date_order`, `delimiter` and `confirmed` are plain
     fields. None when the request says nothing; ValueError with a reason when it is malformed.
     """
     data: dict = {}
-    raw = request.POST.get("choices", "").strip()
+    raw = fields.get("choices", "").strip()
     if raw:
         try:
             data = json.loads(raw)
@@ -153,16 +156,16 @@ def _choices(request: HttpRequest) -> dict | None:
             raise ValueError("“choices” is not valid JSON.") from None
         if not isinstance(data, dict):
             raise ValueError("“choices” is a JSON object: roles, date_order, delimiter.")
-    if roles := request.POST.get("roles", "").strip():
+    if roles := fields.get("roles", "").strip():
         try:
             data["roles"] = json.loads(roles)
         except ValueError:
             raise ValueError("“roles” is not valid JSON (an object: column → role).") from None
     for key in ("date_order", "delimiter"):
-        if key in request.POST:
-            data[key] = request.POST[key]
-    if "confirmed" in request.POST:
-        data["confirmed"] = request.POST["confirmed"].lower() in ("1", "true", "yes", "on")
+        if key in fields:
+            data[key] = fields[key]
+    if "confirmed" in fields:
+        data["confirmed"] = fields["confirmed"].lower() in ("1", "true", "yes", "on")
     if not data:
         return None
     try:  # the one rule for choices from the form, the command line and the API
@@ -183,23 +186,33 @@ def import_create(request: HttpRequest, slug: str) -> JsonResponse:
     project = _project(request, slug)
     if project is None:
         return _error(404, f"No project “{slug}” of yours.")
-    files = request.FILES.getlist("file") or request.FILES.getlist("files")
-    if refusal := upload_refusal(request):
+    if uploads.is_raw_upload(request):
+        # The body is the file (`--data-binary @metrics.csv`); the fields are in the query.
+        fields, name = request.GET, uploads.raw_upload_name(request)
+        if not name:
+            return _error(400, uploads.RAW_NAME_MISSING)
+        received = uploads.receive_raw_upload(request, name)
+        files, paths = ([received] if received else []), [name]
+    else:
+        fields = request.POST
+        files = request.FILES.getlist("file") or request.FILES.getlist("files")
+        paths = fields.getlist("paths")
+    if refusal := uploads.upload_refusal(request):
         return _error(413, refusal)
     if not files:
-        return _error(400, "Send the result file as multipart form data in the field “file”.")
+        return _error(400, NO_FILE)
     try:
-        choices = _choices(request)
+        choices = _choices(fields)
     except ValueError as exc:
         return _error(400, str(exc))
     try:
         imp, created = imports.import_create(
             project=project,
             user=request.user,
-            uploads=uploads_with_paths(files, request.POST.getlist("paths")),
-            requested_format=request.POST.get("format", ""),
-            run_name=request.POST.get("run_name", ""),
-            metric_name=request.POST.get("metric_name", ""),
+            uploads=uploads.uploads_with_paths(files, paths),
+            requested_format=fields.get("format", ""),
+            run_name=fields.get("run_name", ""),
+            metric_name=fields.get("metric_name", ""),
             choices=choices,
         )
     except imports.UploadRefused as exc:
@@ -245,7 +258,7 @@ def import_retry(request: HttpRequest, slug: str, import_id: int) -> JsonRespons
     if not imp:
         return _error(404, "No such import.")
     try:
-        choices = _choices(request)
+        choices = _choices(request.POST)
     except ValueError as exc:
         return _error(400, str(exc))
     names = _names(request)

@@ -67,6 +67,84 @@ document.querySelectorAll("form[data-dropzone]").forEach((form) => {
   });
 });
 
+// One chosen file is sent as the request body itself, with a progress bar: the server stores
+// it without parsing a multipart form (about twice as fast on a large file), and the page
+// shows how far the upload is. The answer names the import's page, where its progress goes
+// on. Several files or a folder go as the form (the server groups them into imports), and so
+// does everything when this script is off.
+document.querySelectorAll("form[data-dropzone][data-raw-upload]").forEach((form) => {
+  const files = form.querySelector("#id_files");
+  const folder = form.querySelector("input[data-folder]");
+  const status = form.querySelector("[data-upload-status]");
+  const button = form.querySelector("button[type=submit]");
+  if (!files || !status || !window.XMLHttpRequest) return;
+  const megabytes = (bytes) => (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
+  const show = (html) => {
+    status.hidden = false;
+    status.replaceChildren(...html);
+  };
+  const fail = (message) => {
+    button.disabled = false;
+    const error = document.createElement("p");
+    error.className = "error";
+    error.setAttribute("role", "alert");
+    error.dataset.testid = "upload-error";
+    error.textContent = message;
+    show([error]);
+  };
+  form.addEventListener("submit", (event) => {
+    if (files.files.length !== 1 || (folder && folder.files.length)) return;
+    event.preventDefault();
+    const file = files.files[0];
+    const query = new URLSearchParams({ name: file.webkitRelativePath || file.name });
+    ["format", "run_name", "metric_name"].forEach((name) => {
+      const field = form.elements.namedItem(name);
+      if (field && field.value.trim()) query.set(name, field.value.trim());
+    });
+    const bar = document.createElement("progress");
+    bar.className = "bar";
+    bar.max = file.size || 1;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Upload progress");
+    bar.dataset.testid = "upload-bar";
+    const words = document.createElement("p");
+    words.className = "small muted";
+    words.textContent = `Uploading ${file.name}…`;
+    show([bar, words]);
+    button.disabled = true;
+    const request = new XMLHttpRequest();
+    request.open("POST", `${form.action}?${query}`);
+    request.setRequestHeader("Content-Type", "application/octet-stream");
+    request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("X-CSRFToken", form.elements.namedItem("csrfmiddlewaretoken").value);
+    request.upload.addEventListener("progress", (progress) => {
+      if (!progress.lengthComputable) return;
+      bar.max = progress.total;
+      bar.value = progress.loaded;
+      words.textContent = `Uploading ${file.name}: ${megabytes(progress.loaded)} of ${megabytes(progress.total)} MB`;
+    });
+    request.addEventListener("load", () => {
+      let answer = {};
+      try {
+        answer = JSON.parse(request.responseText);
+      } catch (error) {
+        answer = {};
+      }
+      if (request.status < 300 && answer.url) {
+        bar.value = bar.max;
+        words.textContent = "Uploaded; opening its import…";
+        window.location.assign(answer.url);
+      } else if (request.status === 403) {
+        fail("The upload was refused: reload the page (your session may have ended) and try again.");
+      } else {
+        fail(answer.error || `The upload failed (${request.status}); try again.`);
+      }
+    });
+    request.addEventListener("error", () => fail("The upload stopped: check the connection and try again."));
+    request.send(file);
+  });
+});
+
 // A "copy" button beside a read-only field (data-copy names the field's id), such as a mentor
 // invitation link: the clipboard when the browser allows it, else the field selected.
 document.addEventListener("click", (event) => {
