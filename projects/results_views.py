@@ -24,6 +24,7 @@ from .uploads import (
     is_raw_upload,
     raw_upload_name,
     receive_raw_upload,
+    refusal_status,
     upload_refusal,
     uploads_with_paths,
 )
@@ -76,7 +77,7 @@ def _raw_upload(request: HttpRequest, project) -> JsonResponse:
         return JsonResponse({"error": RAW_NAME_MISSING}, status=400)
     file = receive_raw_upload(request, name)
     if refusal := upload_refusal(request):
-        return JsonResponse({"error": refusal}, status=413)
+        return JsonResponse({"error": refusal}, status=refusal_status(request))
     if file is None:
         return JsonResponse({"error": RAW_BODY_EMPTY}, status=400)
     fields = request.GET

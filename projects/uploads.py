@@ -101,6 +101,12 @@ def upload_refusal(request) -> str | None:
     return getattr(request, "cairn_upload_refused", None)
 
 
+def refusal_status(request) -> int:
+    """The HTTP status for `upload_refusal`: 413 for a file over the limit, 400 for a body that
+    ended before its Content-Length."""
+    return getattr(request, "cairn_upload_status", 413)
+
+
 def uploads_with_paths(files, paths: list[str]) -> list[Upload]:
     """Uploaded files with their relative paths (a chosen folder's `version_3/metrics.csv`).
 
@@ -121,6 +127,7 @@ def uploads_with_paths(files, paths: list[str]) -> list[Upload]:
 
 RAW_NAME_MISSING = "Give the file's name: ?name=metrics.csv (or a Content-Disposition filename)."
 RAW_BODY_EMPTY = "The body is empty: send the file's bytes, with its Content-Length."
+RAW_BODY_SHORT = "The upload stopped after {got} of {length}: nothing was stored. Send it again."
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
@@ -141,9 +148,9 @@ def raw_upload_name(request: HttpRequest) -> str:
 
 def receive_raw_upload(request: HttpRequest, name: str):
     """The request's body as one uploaded file named `name`, or None when it was refused
-    (`upload_refusal` says why) or empty. The body passes through the same handlers as a form's
-    file (the size limit, the temporary file hashed on the way), with no multipart parser
-    between the socket and the disk."""
+    (`upload_refusal` says why: over the limit, or shorter than its Content-Length) or empty.
+    The body passes through the same handlers as a form's file (the size limit, the temporary
+    file hashed on the way), with no multipart parser between the socket and the disk."""
     content_type = request.content_type or "application/octet-stream"
     length = _declared_length(request) or None
     handlers = [SizeLimitUploadHandler(request), TemporaryUploadHandler(request)]
@@ -161,6 +168,15 @@ def receive_raw_upload(request: HttpRequest, name: str):
         handlers[-1].upload_interrupted()
         while request.read(CHUNK_SIZE):  # read and drop the rest: the client gets the answer
             pass
+        return None
+    if length is not None and received < length:
+        # The client went away (a closed tab, a dropped connection) or sent less than it said:
+        # a part of a file is never imported as if it were the file.
+        handlers[-1].upload_interrupted()
+        request.cairn_upload_refused = RAW_BODY_SHORT.format(
+            got=megabytes(received), length=megabytes(length)
+        )
+        request.cairn_upload_status = 400
         return None
     file = handlers[-1].file_complete(received)
     if not received:

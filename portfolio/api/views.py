@@ -198,7 +198,7 @@ def import_create(request: HttpRequest, slug: str) -> JsonResponse:
         files = request.FILES.getlist("file") or request.FILES.getlist("files")
         paths = fields.getlist("paths")
     if refusal := uploads.upload_refusal(request):
-        return _error(413, refusal)
+        return _error(uploads.refusal_status(request), refusal)
     if not files:
         return _error(400, NO_FILE)
     try:

@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from portfolio.allocator import tune_allocator
+from portfolio.server.allocator import tune_allocator
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")

@@ -5,6 +5,7 @@ a reason and nothing kept, for every role."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,34 @@ def test_a_body_over_the_file_limit_is_stopped_while_read_and_nothing_kept(
     assert response.status_code == 413
     assert response.json()["error"] == "“big.csv” is larger than the limit of 0.001 MB."
     assert not ExperimentImport.objects.exists()
+
+
+@pytest.mark.parametrize("route", ["page", "api"])
+def test_a_body_that_ends_before_its_length_is_not_imported(client, alice, project, route):
+    # The connection closed part way (a closed tab, a dropped network): the server sees fewer
+    # bytes than Content-Length announced. A part of a file is never imported as the file.
+    body = CSV + b"baseline,loss,2,0.5\n" * 1000
+    part = body[: len(body) // 3]
+    if route == "page":
+        client.force_login(alice)
+        url, auth = _url(project, name="metrics.csv"), {}
+    else:
+        url = reverse("api:imports", args=[project.slug]) + "?name=metrics.csv"
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=alice, name='ci')[1]}"}
+    before = _media_files()
+
+    response = client.generic(
+        "POST", url, content_type="text/csv",
+        **{"wsgi.input": io.BytesIO(part), "CONTENT_LENGTH": str(len(body))}, **auth,
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        f"The upload stopped after {len(part) / 1e6:.3g} MB of {len(body) / 1e6:.3g} MB: "
+        "nothing was stored. Send it again."
+    )
+    assert not ExperimentImport.objects.exists()
+    assert _media_files() == before
 
 
 def test_without_the_csrf_header_a_signed_in_raw_upload_is_refused(alice, project):

@@ -152,7 +152,7 @@ def test_uploads_are_received_in_chunks_of_half_a_mebibyte(rf):
 
     assert {h.chunk_size for h in handlers} == {CHUNK_SIZE}
     # Eight times Django's 64 KiB: fewer Python steps per megabyte, still served from the
-    # heap (portfolio/allocator.py) rather than fresh mmap()s.
+    # heap (portfolio/server/allocator.py) rather than fresh mmap()s.
     assert CHUNK_SIZE == 1 << 19
 
 
