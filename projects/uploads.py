@@ -156,14 +156,8 @@ def receive_raw_upload(request: HttpRequest, name: str):
     handlers = [SizeLimitUploadHandler(request), TemporaryUploadHandler(request)]
     for handler in handlers:
         handler.new_file("file", name, content_type, length, None)
-    received = 0
     try:
-        while chunk := request.read(CHUNK_SIZE):
-            size = len(chunk)
-            for handler in handlers:  # as Django's parser: a handler that keeps it ends the chain
-                if (chunk := handler.receive_data_chunk(chunk, received)) is None:
-                    break
-            received += size
+        received = _pass_body(request, handlers)
     except StopUpload:
         handlers[-1].upload_interrupted()
         while request.read(CHUNK_SIZE):  # read and drop the rest: the client gets the answer
@@ -173,16 +167,31 @@ def receive_raw_upload(request: HttpRequest, name: str):
         # The client went away (a closed tab, a dropped connection) or sent less than it said:
         # a part of a file is never imported as if it were the file.
         handlers[-1].upload_interrupted()
-        request.cairn_upload_refused = RAW_BODY_SHORT.format(
-            got=megabytes(received), length=megabytes(length)
-        )
-        request.cairn_upload_status = 400
+        _refuse(request, RAW_BODY_SHORT.format(got=megabytes(received), length=megabytes(length)))
         return None
     file = handlers[-1].file_complete(received)
     if not received:
         file.close()
         return None
     return file
+
+
+def _refuse(request: HttpRequest, message: str, status: int = 400) -> None:
+    request.cairn_upload_refused = message
+    request.cairn_upload_status = status
+
+
+def _pass_body(request: HttpRequest, handlers: list[FileUploadHandler]) -> int:
+    """Hand the body to the handlers chunk by chunk, as Django's parser hands a form's file (a
+    handler that keeps a chunk ends the chain); the bytes received."""
+    received = 0
+    while chunk := request.read(CHUNK_SIZE):
+        size = len(chunk)
+        for handler in handlers:
+            if (chunk := handler.receive_data_chunk(chunk, received)) is None:
+                break
+        received += size
+    return received
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
