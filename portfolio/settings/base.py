@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, postgres_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("CAIRN_VAR_DIR") or BASE_DIR / "var")
@@ -101,6 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short queries: no JIT compiling (settings/env.py). Behind a pooler that refuses startup
+    # options, set CAIRN_PG_JIT=1 and `ALTER DATABASE ... SET jit = off` instead.
+    DATABASES["default"]["OPTIONS"] = postgres_options(
+        DATABASES["default"].get("OPTIONS", {}), jit=env_bool("CAIRN_PG_JIT", False)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -54,3 +54,17 @@ def env_required(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name} must be set in production")
     return value
+
+
+def postgres_options(options: dict, *, jit: bool = False) -> dict:
+    """A PostgreSQL connection's OPTIONS with the server's JIT compiler off, unless `jit` or
+    the URL's own `options` (`?options=-c%20jit%3Don`) say otherwise.
+
+    PostgreSQL compiles with LLVM any query whose estimated cost passes `jit_above_cost`: on a
+    stock Debian server that added 10-15 ms to each of the mentor inbox's queries, which run in
+    a few milliseconds without it (bench/mentor_inbox.py: 96 ms against 65 ms). Cairn's queries
+    are a web app's short ones, where compiling never pays back."""
+    startup = options.get("options", "")
+    if jit or "jit" in startup:
+        return options
+    return {**options, "options": f"{startup} -c jit=off".strip()}
