@@ -177,6 +177,7 @@ def receive_raw_upload(request: HttpRequest, name: str):
 
 
 def _refuse(request: HttpRequest, message: str, status: int = 400) -> None:
+    """Stop the request's upload: `upload_refusal` and `refusal_status` answer from here."""
     request.cairn_upload_refused = message
     request.cairn_upload_status = status
 
@@ -205,8 +206,10 @@ class SizeLimitUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         limit = settings.CAIRN_MAX_UPLOAD_BYTES
         if self.received > limit:
-            self.request.cairn_upload_refused = (
-                f"“{self.file_name}” is larger than the limit of {megabytes(limit)}."
+            _refuse(
+                self.request,
+                f"“{self.file_name}” is larger than the limit of {megabytes(limit)}.",
+                status=413,
             )
             # Keep the connection: the rest of the body is read and dropped, so the browser
             # gets the page that explains, not a reset.
